@@ -1,0 +1,12 @@
+//! Runtime of shaped: type-level shapes, tensors, kernels, layers and weight io.
+//!
+//! Users reach all of this through the `shaped` facade crate and `shaped::prelude`; the
+//! `model!` macro expands to code that calls into these modules.
+
+pub mod data;
+pub mod error;
+pub mod io;
+pub mod kernels;
+pub mod layers;
+
+pub use error::{Error, Result};

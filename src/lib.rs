@@ -1,0 +1,1 @@
+//! shaped facade
