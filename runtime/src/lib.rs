@@ -8,5 +8,6 @@ pub mod error;
 pub mod io;
 pub mod kernels;
 pub mod layers;
+pub mod testing;
 
 pub use error::{Error, Result};
