@@ -1,1 +1,67 @@
-//! shaped facade
+//! # shaped
+//!
+//! Keras-style neural networks whose tensor shapes are checked when your crate compiles.
+//!
+//! ```
+//! use shaped::prelude::*;
+//!
+//! shaped::model! {
+//!     /// Classifies 8x8 digit images.
+//!     pub struct Digits {
+//!         input: [64],
+//!         hidden: Dense(128, activation = relu),
+//!         Dropout(0.2),
+//!         Dense(10, activation = softmax),
+//!     }
+//! }
+//!
+//! let mut model = Digits::new(42);
+//! let probs: Vec<[f32; 10]> = model.predict(&[[0.5; 64]; 3]).unwrap();
+//! assert!((probs[0].iter().sum::<f32>() - 1.0).abs() < 1e-5);
+//! ```
+//!
+//! ## The `model!` language
+//!
+//! - `input: [d, ...]` is the per-sample shape (batch axis excluded); each dim is an integer
+//!   or `None` (known at run time). A dtype may lead: `input: u32[None]`; `f32` is the default.
+//! - A layer line is `Name(positional, key = value, ...)` with Keras's argument names and
+//!   defaults, optionally prefixed by `name:`; otherwise layers get Keras's automatic names
+//!   (`dense`, `dense_1`, ...).
+//! - Built-in layers: `Dense(units, activation, use_bias)`, `Activation(name)`,
+//!   `Dropout(rate, seed)`, `Flatten`, `Reshape([..])` (at most one `-1`). Activations:
+//!   linear, relu, sigmoid, tanh, softmax, gelu, elu, selu, softplus, softsign, leaky_relu,
+//!   swish (alias silu), written bare (`relu`) or quoted (`"relu"`).
+//! - Any other line is a custom layer: a Rust expression of a type implementing [`Layer`]
+//!   (`Scale::new(2.0)`, `Scale { factor: 2.0 }`, or a nested model `Encoder::new(seed)`; `seed`
+//!   is the model's seed). Its type is read from the expression. It may declare its output,
+//!   `Scale::new(2.0) -> [64]`, which keeps the layers after it checked by the macro itself.
+//!
+//! ## Where mistakes are caught
+//!
+//! 1. The macro computes every built-in layer's shape and reports mistakes on the layer's line
+//!    with both numbers and a fix.
+//! 2. A custom layer's [`Layer::CHECK`] (and every built-in after it) is evaluated at compile
+//!    time; a failure reads ``model `Net`, layer #2 `Projection` expects 128 input features,
+//!    but its input has 64``.
+//! 3. A custom layer with no `Layer` impl for its input shape gets a plain-words trait error.
+//!
+//! Data handed to the generated `predict` is plain arrays (`&[[f32; 64]]`), so a wrong feature
+//! count is a type error. The runtime-checked entry points ([`model::Model::predict_flat`])
+//! return an `Err` naming both shapes.
+
+pub use shaped_macros::{dim, model};
+#[doc(no_inline)]
+pub use shaped_runtime::typenum;
+pub use shaped_runtime::{data, error, io, kernels, layers, model, shape, tensor, testing};
+pub use shaped_runtime::{Error, Result};
+
+pub use layers::Layer;
+
+/// Everything a model definition and its use need: `use shaped::prelude::*;`.
+pub mod prelude {
+    pub use crate::layers::{Layer, Mode};
+    pub use crate::model::Model;
+    pub use crate::shape::{Check, Dim, Dims, Dyn, Shape};
+    pub use crate::tensor::{Tensor, TensorMut, TensorRef};
+    pub use crate::{dim, model};
+}

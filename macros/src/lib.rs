@@ -1,1 +1,47 @@
-//! The `model!` macro.
+//! The `model!` and `dim!` macros of shaped.
+//!
+//! The pipeline is three stages, each in its own module:
+//! [`parse`] (tokens → [`ast`]), [`check`] (every shape rule, every error collected in a
+//! [`ctxt::Ctxt`]), [`expand`] (code). On any error, [`fallback`] emits the errors plus a stub
+//! model so that user code using the model adds no further errors.
+
+mod ast;
+mod check;
+mod ctxt;
+mod expand;
+mod fallback;
+mod kw;
+mod parse;
+mod suggest;
+mod typenum_tokens;
+
+use proc_macro::TokenStream;
+
+/// Declares a model: a struct whose layers and shapes are checked at compile time.
+///
+/// See the `shaped` crate docs for the grammar.
+#[proc_macro]
+pub fn model(input: TokenStream) -> TokenStream {
+    let def = match syn::parse::<ast::ModelDef>(input) {
+        Ok(def) => def,
+        Err(err) => return err.to_compile_error().into(),
+    };
+    match check::check(&def) {
+        Ok(plan) => expand::expand(&def, &plan).into(),
+        Err(err) => fallback::expand(&def, err).into(),
+    }
+}
+
+/// A dimension literal as a typenum type: `dim!(50000)` is the type for 50000, usable for any
+/// size (typenum's named aliases stop at 1024).
+#[proc_macro]
+pub fn dim(input: TokenStream) -> TokenStream {
+    let lit = match syn::parse::<syn::LitInt>(input) {
+        Ok(lit) => lit,
+        Err(err) => return err.to_compile_error().into(),
+    };
+    match lit.base10_parse::<usize>() {
+        Ok(n) => typenum_tokens::uint_tokens(n).into(),
+        Err(err) => err.to_compile_error().into(),
+    }
+}

@@ -11,3 +11,8 @@ pub mod layers;
 pub mod testing;
 
 pub use error::{Error, Result};
+pub mod model;
+pub mod shape;
+pub mod tensor;
+#[doc(no_inline)]
+pub use typenum;

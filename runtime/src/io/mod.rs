@@ -1,1 +1,11 @@
 //! Reading and writing weights.
+//!
+//! - [`npy`]: NumPy `.npy` arrays (read any common dtype as `f32`; write `f32`).
+//! - [`npz`]: NumPy `.npz` archives, the format of the Keras reference fixtures.
+
+pub mod keras;
+pub mod npy;
+pub mod npz;
+
+pub use npy::NpyArray;
+pub use npz::Npz;

@@ -1,1 +1,19 @@
-//! Built-in layers.
+//! Built-in layers, one file per family, and the [`Layer`] trait for custom ones.
+//!
+//! Built-in layers work on flat `f32` buffers with `usize` dims (their kernels are compiled once
+//! for every shape); the `model!` macro checks their shapes and calls them through
+//! [`crate::model::Stage`].
+
+pub mod activation;
+mod activation_stage;
+pub mod dense;
+pub mod dropout;
+pub mod init;
+pub mod layer;
+pub mod reshape;
+
+pub use activation::Activation;
+pub use dense::Dense;
+pub use dropout::Dropout;
+pub use layer::{default_output_dims, short_type_name, Layer, Mode, Param, ParamMut};
+pub use reshape::{Flatten, Reshape};

@@ -1,0 +1,758 @@
+//! Every rule of the `model!` language, written as one `check_*` function per rule. Each
+//! records its errors in the [`Ctxt`] and carries on, so one build shows every mistake.
+//!
+//! The result is a [`Plan`]: each layer resolved to an [`Op`] with its input and output
+//! shapes, as far as the macro can know them.
+
+use crate::ast::{Arg, DType, DimLit, LayerBody, LayerDecl, ModelDef};
+use crate::ctxt::Ctxt;
+use crate::kw;
+use crate::suggest::nearest;
+use proc_macro2::Span;
+use std::collections::HashMap;
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Lit, Path};
+
+/// A shape as far as the macro knows it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ShapeState {
+    /// Every axis known to the macro (`None` = a runtime axis).
+    Known(Vec<Option<usize>>),
+    /// Decided by a custom layer's `Layer` impl; only the type system and const checks know it.
+    Opaque,
+    /// Not computable because of an earlier error (no further shape errors are reported).
+    Broken,
+}
+
+/// What a layer does, with its arguments resolved.
+pub enum Op<'a> {
+    Dense {
+        units: usize,
+        activation: &'static str,
+        use_bias: bool,
+    },
+    Activation {
+        activation: &'static str,
+    },
+    Dropout {
+        rate: f64,
+        seed: Option<u64>,
+    },
+    Flatten,
+    /// `None` marks the `-1` axis.
+    Reshape {
+        target: Vec<Option<usize>>,
+    },
+    Custom {
+        expr: &'a Expr,
+        ty: &'a Path,
+        declared: Option<Vec<Option<usize>>>,
+    },
+}
+
+/// One layer, ready to expand.
+pub struct PlannedLayer<'a> {
+    pub decl: &'a LayerDecl,
+    /// The field and Keras name: `hidden`, or automatic `dense_1`.
+    pub name: String,
+    /// How errors and summaries show the layer: `Dense(128)`, `Projection`.
+    pub display: String,
+    pub op: Op<'a>,
+    pub input: ShapeState,
+    pub output: ShapeState,
+}
+
+/// A model that passed every check.
+pub struct Plan<'a> {
+    pub input: Vec<Option<usize>>,
+    pub dtype: DType,
+    pub layers: Vec<PlannedLayer<'a>>,
+}
+
+impl Plan<'_> {
+    /// The model's output shape.
+    pub fn output(&self) -> &ShapeState {
+        &self
+            .layers
+            .last()
+            .expect("a plan has at least one layer")
+            .output
+    }
+}
+
+/// Runs every rule over the model.
+pub fn check(def: &ModelDef) -> syn::Result<Plan<'_>> {
+    let cx = Ctxt::new();
+    let (input, dtype) = check_input(&cx, def);
+    check_has_layers(&cx, def);
+    let names = check_names(&cx, def);
+    let mut shape = match &input {
+        Some(dims) => ShapeState::Known(dims.clone()),
+        None => ShapeState::Broken,
+    };
+    let mut layers = Vec::new();
+    let mut previous = match &input {
+        Some(dims) => format!("the model's input is {}", fmt_dims(dims)),
+        None => String::new(),
+    };
+    for (decl, name) in def.layers.iter().zip(names) {
+        let display = display(decl);
+        let op = check_layer_args(&cx, decl);
+        let output = match &op {
+            Some(op) => {
+                check_dtype(&cx, decl, &display, dtype, &layers);
+                infer_output(&cx, decl, &display, op, &shape, &previous)
+            }
+            None => ShapeState::Broken,
+        };
+        if let ShapeState::Known(dims) = &output {
+            previous = format!("the previous layer `{display}` outputs {}", fmt_dims(dims));
+        }
+        if let Some(op) = op {
+            layers.push(PlannedLayer {
+                decl,
+                name,
+                display,
+                op,
+                input: shape.clone(),
+                output: output.clone(),
+            });
+        }
+        shape = output;
+    }
+    cx.check()?;
+    Ok(Plan {
+        input: input.expect("checked"),
+        dtype,
+        layers,
+    })
+}
+
+/// A model needs an `input:` line with positive dims, rank 1 to 5 (Keras fails only at `fit`).
+fn check_input(cx: &Ctxt, def: &ModelDef) -> (Option<Vec<Option<usize>>>, DType) {
+    let Some(input) = &def.input else {
+        cx.error(
+            def.name.span(),
+            format!(
+                "model `{}` has no input shape; add `input: [10],` as its first line, with the per-sample shape (batch axis excluded)",
+                def.name
+            ),
+        );
+        return (None, DType::F32);
+    };
+    if input.dims.is_empty() || input.dims.len() > 5 {
+        cx.error(
+            input.span,
+            format!(
+                "the input shape must have 1 to 5 dimensions (batch axis excluded), but has {}",
+                input.dims.len()
+            ),
+        );
+        return (None, input.dtype);
+    }
+    let mut dims = Vec::new();
+    for d in &input.dims {
+        match *d {
+            DimLit::Static(0, span) => {
+                cx.error(span, "an input dimension must be at least 1, but is 0");
+                return (None, input.dtype);
+            }
+            DimLit::Static(n, _) => dims.push(Some(n)),
+            DimLit::None(_) => dims.push(None),
+            DimLit::Infer(span) => {
+                cx.error(span, "`-1` is only for `Reshape`; an input dimension is a positive integer or `None`");
+                return (None, input.dtype);
+            }
+        }
+    }
+    (Some(dims), input.dtype)
+}
+
+/// A model needs at least one layer.
+fn check_has_layers(cx: &Ctxt, def: &ModelDef) {
+    if def.layers.is_empty() {
+        cx.error(def.name.span(), format!("model `{}` has no layers; add at least one after the `input:` line, like `Dense(10),`", def.name));
+    }
+}
+
+/// Layer names are unique: explicit `name:` prefixes may not repeat; automatic names follow
+/// Keras (`dense`, `dense_1`, ...) and skip the names already taken.
+fn check_names(cx: &Ctxt, def: &ModelDef) -> Vec<String> {
+    let mut explicit: HashMap<String, usize> = HashMap::new();
+    for decl in &def.layers {
+        let Some(name) = &decl.name else { continue };
+        let text = name.to_string();
+        if text.starts_with("__shaped") {
+            cx.error(name.span(), "layer names starting with `__shaped` are reserved for the macro; choose another name");
+        }
+        match explicit.get(&text) {
+            Some(first) => cx.error(
+                name.span(),
+                format!("two layers are named `{text}` (layer #{first} and layer #{}); give this one another name", decl.number),
+            ),
+            None => {
+                explicit.insert(text, decl.number);
+            }
+        }
+    }
+    let mut counters: HashMap<String, usize> = HashMap::new();
+    def.layers
+        .iter()
+        .map(|decl| match &decl.name {
+            Some(name) => name.to_string(),
+            None => {
+                let base = snake_case(&kind_name(decl));
+                loop {
+                    let n = counters.entry(base.clone()).or_insert(0);
+                    let candidate = if *n == 0 {
+                        base.clone()
+                    } else {
+                        format!("{base}_{n}")
+                    };
+                    *n += 1;
+                    if !explicit.contains_key(&candidate) {
+                        break candidate;
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+/// Built-in layers work on floats; `u32` token ids need an `Embedding` first.
+fn check_dtype(cx: &Ctxt, decl: &LayerDecl, display: &str, dtype: DType, before: &[PlannedLayer]) {
+    if dtype == DType::U32 && before.is_empty() {
+        if let LayerBody::Builtin { ident, .. } = &decl.body {
+            cx.error(
+                ident.span(),
+                format!("`{display}` needs float input, but the model's input is `u32` token ids; token ids need an `Embedding` layer first, which this version of shaped does not have yet"),
+            );
+        }
+    }
+}
+
+/// The layer's type name: `Dense`, or the custom type's last path segment.
+fn kind_name(decl: &LayerDecl) -> String {
+    match &decl.body {
+        LayerBody::Builtin { ident, .. } => ident.to_string(),
+        LayerBody::Custom { ty, .. } => ty
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+/// How a layer is named in messages: `Dense(128)` (first argument only), `Flatten`, `Projection`.
+fn display(decl: &LayerDecl) -> String {
+    match &decl.body {
+        LayerBody::Builtin { ident, args } => match args.first() {
+            Some(Arg::Positional(e)) => format!("{ident}({})", compact(e)),
+            Some(Arg::Keyword(..)) => format!("{ident}(..)"),
+            None => ident.to_string(),
+        },
+        LayerBody::Custom { .. } => kind_name(decl),
+    }
+}
+
+/// An expression as compact source text: `[4, 32]`, `0.2`.
+fn compact(e: &Expr) -> String {
+    quote::quote!(#e)
+        .to_string()
+        .replace(" ,", ",")
+        .replace("[ ", "[")
+        .replace(" ]", "]")
+        .replace("- ", "-")
+}
+
+/// `Dense` → `dense`, `SimpleRnn` → `simple_rnn`, `MySubModel` → `my_sub_model`.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `[64]`, `[None, 12]`.
+pub fn fmt_dims(dims: &[Option<usize>]) -> String {
+    let parts: Vec<String> = dims
+        .iter()
+        .map(|d| d.map_or("None".to_string(), |d| d.to_string()))
+        .collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// Layer names must be known, and each argument must be one the layer takes, with a value of
+/// the right kind and range.
+fn check_layer_args<'a>(cx: &Ctxt, decl: &'a LayerDecl) -> Option<Op<'a>> {
+    let (ident, args) = match &decl.body {
+        LayerBody::Custom { expr, ty } => {
+            let declared = decl
+                .declared_out
+                .as_ref()
+                .and_then(|(dims, _)| check_declared(cx, dims));
+            if decl.declared_out.is_some() && declared.is_none() {
+                return None;
+            }
+            return Some(Op::Custom { expr, ty, declared });
+        }
+        LayerBody::Builtin { ident, args } => (ident, args),
+    };
+    let name = ident.to_string();
+    let Some(params) = kw::layer_args(&name) else {
+        cx.error(ident.span(), unknown_layer_message(&name));
+        return None;
+    };
+    if let Some((_, span)) = &decl.declared_out {
+        cx.error(*span, format!("`-> [..]` declares the output of a custom layer; `{name}`'s output shape is already known to the macro, so remove it"));
+    }
+    let _ = params;
+    let bound = bind_args(cx, &name, args)?;
+    let get = |key: &str| bound.get(key).copied();
+    match name.as_str() {
+        "Dense" => {
+            let units = match get("units") {
+                Some(e) => positive_int(cx, e, &name, "units", "the number of output features")?,
+                None => {
+                    cx.error(ident.span(), "`Dense` needs `units`, the number of output features, as its first argument: `Dense(64)`");
+                    return None;
+                }
+            };
+            let activation = match get("activation") {
+                Some(e) => activation(cx, e)?,
+                None => "Linear",
+            };
+            let use_bias = match get("use_bias") {
+                Some(e) => bool_arg(cx, e, "use_bias")?,
+                None => true,
+            };
+            Some(Op::Dense {
+                units,
+                activation,
+                use_bias,
+            })
+        }
+        "Activation" => match get("activation") {
+            Some(e) => Some(Op::Activation {
+                activation: activation(cx, e)?,
+            }),
+            None => {
+                cx.error(
+                    ident.span(),
+                    "`Activation` needs the activation's name: `Activation(relu)`",
+                );
+                None
+            }
+        },
+        "Dropout" => {
+            let Some(e) = get("rate") else {
+                cx.error(ident.span(), "`Dropout` needs `rate`, the fraction of values to drop, as its first argument: `Dropout(0.2)`");
+                return None;
+            };
+            let rate = float_arg(cx, e, "Dropout", "rate")?;
+            if !(0.0..1.0).contains(&rate) {
+                cx.error(e.span(), format!("`Dropout` rate must be at least 0 and below 1, but is {rate}; it is the fraction of values dropped, like `Dropout(0.2)`"));
+                return None;
+            }
+            let seed = match get("seed") {
+                Some(e) => Some(
+                    positive_int(cx, e, "Dropout", "seed", "a random seed").map(|s| s as u64)?,
+                ),
+                None => None,
+            };
+            Some(Op::Dropout { rate, seed })
+        }
+        "Flatten" => Some(Op::Flatten),
+        "Reshape" => {
+            let Some(e) = get("target_shape") else {
+                cx.error(
+                    ident.span(),
+                    "`Reshape` needs the target shape (batch axis excluded): `Reshape([4, 32])`",
+                );
+                return None;
+            };
+            Some(Op::Reshape {
+                target: reshape_target(cx, e)?,
+            })
+        }
+        _ => unreachable!("every name in kw::LAYERS is matched above"),
+    }
+}
+
+/// The error for a layer name that is not a built-in.
+fn unknown_layer_message(name: &str) -> String {
+    let built_in: Vec<&str> = kw::LAYERS.iter().map(|(n, _)| *n).collect();
+    let list = built_in.join(", ");
+    if let Some((_, ours)) = kw::KERAS_SPELLINGS.iter().find(|(keras, _)| *keras == name) {
+        if *ours != name {
+            return if kw::PLANNED.contains(ours) {
+                format!("unknown layer `{name}`: shaped spells Keras's `{name}` as `{ours}`, which this version of shaped does not have yet; the built-in layers are {list}")
+            } else {
+                format!("unknown layer `{name}`: shaped spells Keras's `{name}` as `{ours}`")
+            };
+        }
+    }
+    if kw::PLANNED.contains(&name) {
+        return format!("layer `{name}` is not available in this version of shaped yet; the built-in layers are {list}");
+    }
+    if name == "Input" || name == "InputLayer" {
+        return "the input shape is not a layer here: write it as the model's first line, `input: [64],`".into();
+    }
+    let candidates = built_in
+        .iter()
+        .copied()
+        .chain(kw::KERAS_SPELLINGS.iter().map(|(k, _)| *k));
+    match nearest(name, candidates) {
+        Some(near) => {
+            let near = kw::KERAS_SPELLINGS.iter().find(|(k, _)| *k == near).map_or(near, |(_, ours)| ours);
+            format!("unknown layer `{name}`; did you mean `{near}`?")
+        }
+        None => format!("unknown layer `{name}`; the built-in layers are {list}; a custom layer is a Rust expression of its type, like `{name}::new(..)`"),
+    }
+}
+
+/// Matches positional and keyword arguments to the layer's parameters.
+fn bind_args<'a>(
+    cx: &Ctxt,
+    layer: &str,
+    args: &'a [Arg],
+) -> Option<HashMap<&'static str, &'a Expr>> {
+    let params: Vec<&'static str> = kw::layer_args(layer).expect("known layer").to_vec();
+    let mut bound: HashMap<&'static str, &Expr> = HashMap::new();
+    let mut ok = true;
+    let list = if params.is_empty() {
+        "it takes no arguments".to_string()
+    } else {
+        format!("its arguments are {}", params.join(", "))
+    };
+    let mut position = 0;
+    for arg in args {
+        match arg {
+            Arg::Positional(e) => {
+                if position >= params.len() {
+                    cx.error(e.span(), format!("`{layer}` takes {} positional argument{}, but this is argument {}; {list}", params.len(), if params.len() == 1 { "" } else { "s" }, position + 1));
+                    ok = false;
+                } else {
+                    bound.insert(params[position], e);
+                }
+                position += 1;
+            }
+            Arg::Keyword(key, e) => {
+                let key_text = key.to_string();
+                match params.iter().find(|p| **p == key_text) {
+                    Some(p) if bound.contains_key(p) => {
+                        cx.error(key.span(), format!("`{layer}` got `{key_text}` twice"));
+                        ok = false;
+                    }
+                    Some(p) => {
+                        bound.insert(p, e);
+                    }
+                    None => {
+                        let hint = nearest(&key_text, params.iter().copied())
+                            .map(|n| format!("did you mean `{n}`? "))
+                            .unwrap_or_default();
+                        cx.error(
+                            key.span(),
+                            format!("`{layer}` has no argument `{key_text}`; {hint}{list}"),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+        }
+    }
+    ok.then_some(bound)
+}
+
+fn int_lit(e: &Expr) -> Option<&syn::LitInt> {
+    match e {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => Some(i),
+        Expr::Group(g) => int_lit(&g.expr),
+        _ => None,
+    }
+}
+
+/// A positive integer literal.
+fn positive_int(cx: &Ctxt, e: &Expr, layer: &str, param: &str, meaning: &str) -> Option<usize> {
+    match int_lit(e).map(|i| i.base10_parse::<usize>()) {
+        Some(Ok(0)) => {
+            cx.error(
+                e.span(),
+                format!("`{layer}` needs `{param}` of at least 1, but got 0"),
+            );
+            None
+        }
+        Some(Ok(n)) => Some(n),
+        Some(Err(err)) => {
+            cx.error(e.span(), err);
+            None
+        }
+        None => {
+            let example = if layer == "Dense" {
+                format!("; write `Dense(64, activation = {})`", compact(e))
+            } else {
+                String::new()
+            };
+            cx.error(e.span(), format!("`{layer}` needs `{param}` ({meaning}) as a positive integer, but got `{}`{example}", compact(e)));
+            None
+        }
+    }
+}
+
+/// A float (or integer) literal.
+fn float_arg(cx: &Ctxt, e: &Expr, layer: &str, param: &str) -> Option<f64> {
+    let value = match e {
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(f), ..
+        }) => f.base10_parse::<f64>().ok(),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_parse::<f64>().ok(),
+        _ => None,
+    };
+    if value.is_none() {
+        cx.error(
+            e.span(),
+            format!(
+                "`{layer}` needs `{param}` as a number, like `{layer}(0.2)`, but got `{}`",
+                compact(e)
+            ),
+        );
+    }
+    value
+}
+
+/// `true` / `false` (Python's `True` / `False` get a hint).
+fn bool_arg(cx: &Ctxt, e: &Expr, param: &str) -> Option<bool> {
+    if let Expr::Lit(ExprLit {
+        lit: Lit::Bool(b), ..
+    }) = e
+    {
+        return Some(b.value);
+    }
+    let text = compact(e);
+    let hint = match text.as_str() {
+        "True" => "; write `true`",
+        "False" => "; write `false`",
+        _ => "",
+    };
+    cx.error(
+        e.span(),
+        format!("`{param}` must be `true` or `false`, but got `{text}`{hint}"),
+    );
+    None
+}
+
+/// An activation by name: `relu` or `"relu"`; returns the runtime variant.
+fn activation(cx: &Ctxt, e: &Expr) -> Option<&'static str> {
+    let name = match e {
+        Expr::Path(p) if p.path.get_ident().is_some() => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Some(s.value()),
+        _ => None,
+    };
+    let Some(name) = name else {
+        cx.error(
+            e.span(),
+            format!(
+                "expected an activation name like `relu` or `softmax`, but got `{}`",
+                compact(e)
+            ),
+        );
+        return None;
+    };
+    if name == "None" {
+        return Some("Linear");
+    }
+    if let Some((_, variant)) = kw::ACTIVATIONS.iter().find(|(n, _)| *n == name) {
+        return Some(variant);
+    }
+    let names = kw::ACTIVATIONS.iter().map(|(n, _)| *n);
+    let msg = match nearest(&name, names.clone()) {
+        Some(near) => format!("unknown activation `{name}`; did you mean `{near}`?"),
+        None => format!(
+            "unknown activation `{name}`; the activations are {}",
+            names.collect::<Vec<_>>().join(", ")
+        ),
+    };
+    cx.error(e.span(), msg);
+    None
+}
+
+/// `[4, 32]` or `(4, 32)` with at most one `-1`.
+fn reshape_target(cx: &Ctxt, e: &Expr) -> Option<Vec<Option<usize>>> {
+    let elems: Vec<&Expr> = match e {
+        Expr::Array(a) => a.elems.iter().collect(),
+        Expr::Tuple(t) => t.elems.iter().collect(),
+        _ => {
+            cx.error(e.span(), format!("`Reshape` needs its target shape as a list of sizes, like `Reshape([4, 32])`, but got `{}`", compact(e)));
+            return None;
+        }
+    };
+    if elems.is_empty() || elems.len() > 5 {
+        cx.error(e.span(), format!("`Reshape` needs a target shape of 1 to 5 dimensions (batch axis excluded), but got {}", elems.len()));
+        return None;
+    }
+    let mut target = Vec::new();
+    for el in elems {
+        let dim = match el {
+            Expr::Unary(u)
+                if matches!(u.op, syn::UnOp::Neg(_))
+                    && int_lit(&u.expr).is_some_and(|i| i.base10_digits() == "1") =>
+            {
+                None
+            }
+            _ => match int_lit(el).and_then(|i| i.base10_parse::<usize>().ok()) {
+                Some(n) if n > 0 => Some(n),
+                _ => {
+                    cx.error(el.span(), format!("a `Reshape` dimension must be a positive integer or `-1`, but got `{}`", compact(el)));
+                    return None;
+                }
+            },
+        };
+        target.push(dim);
+    }
+    if target.iter().filter(|d| d.is_none()).count() > 1 {
+        cx.error(e.span(), "`Reshape` can infer only one dimension, but the target has more than one `-1`; give all but one of them a size");
+        return None;
+    }
+    Some(target)
+}
+
+/// `-> [dims]` on a custom layer: integers or `None`.
+fn check_declared(cx: &Ctxt, dims: &[DimLit]) -> Option<Vec<Option<usize>>> {
+    let mut out = Vec::new();
+    for d in dims {
+        match *d {
+            DimLit::Static(0, span) => {
+                cx.error(span, "a dimension must be at least 1, but is 0");
+                return None;
+            }
+            DimLit::Static(n, _) => out.push(Some(n)),
+            DimLit::None(_) => out.push(None),
+            DimLit::Infer(span) => {
+                cx.error(span, "`-1` is only for `Reshape`; a declared output dimension is a positive integer or `None`");
+                return None;
+            }
+        }
+    }
+    if out.is_empty() || out.len() > 5 {
+        cx.error(
+            dims.first().map_or_else(Span::call_site, dim_span),
+            "a declared output shape must have 1 to 5 dimensions",
+        );
+        return None;
+    }
+    Some(out)
+}
+
+fn dim_span(d: &DimLit) -> Span {
+    match *d {
+        DimLit::Static(_, s) | DimLit::None(s) | DimLit::Infer(s) => s,
+    }
+}
+
+/// The shape rule of each built-in layer, applied to the shape the macro knows.
+fn infer_output(
+    cx: &Ctxt,
+    decl: &LayerDecl,
+    display: &str,
+    op: &Op,
+    input: &ShapeState,
+    previous: &str,
+) -> ShapeState {
+    let span = match &decl.body {
+        LayerBody::Builtin { ident, .. } => ident.span(),
+        LayerBody::Custom { expr, .. } => expr.span(),
+    };
+    let dims = match input {
+        ShapeState::Known(dims) => dims,
+        ShapeState::Broken => return ShapeState::Broken,
+        ShapeState::Opaque => {
+            return match op {
+                Op::Custom {
+                    declared: Some(d), ..
+                } => ShapeState::Known(d.clone()),
+                Op::Reshape { target } if !target.contains(&None) => {
+                    ShapeState::Known(target.clone())
+                }
+                _ => ShapeState::Opaque,
+            }
+        }
+    };
+    match op {
+        Op::Dense { units, .. } => match dims.last() {
+            Some(Some(_)) => {
+                let mut out = dims.clone();
+                *out.last_mut().expect("non-empty") = Some(*units);
+                ShapeState::Known(out)
+            }
+            _ => {
+                cx.error(span, format!(
+                    "`{display}` needs a known last dimension, but its input is {}; give that axis a fixed size (pad or truncate the data to it)",
+                    fmt_dims(dims)
+                ));
+                ShapeState::Broken
+            }
+        },
+        Op::Activation { .. } | Op::Dropout { .. } => ShapeState::Known(dims.clone()),
+        Op::Flatten => match dims.iter().copied().collect::<Option<Vec<usize>>>() {
+            Some(known) => ShapeState::Known(vec![Some(known.iter().product())]),
+            None => {
+                cx.error(span, format!(
+                    "`Flatten` needs every dimension known, but its input is {}; give every axis a fixed size in `input:` (pad or truncate the data to it)",
+                    fmt_dims(dims)
+                ));
+                ShapeState::Broken
+            }
+        },
+        Op::Reshape { target } => {
+            let Some(total) = dims
+                .iter()
+                .copied()
+                .collect::<Option<Vec<usize>>>()
+                .map(|d| d.iter().product::<usize>())
+            else {
+                cx.error(span, format!("`{display}` needs every dimension of its input known, but {previous}; give every axis a fixed size"));
+                return ShapeState::Broken;
+            };
+            let known: usize = target.iter().flatten().product();
+            if target.contains(&None) {
+                if total % known != 0 {
+                    cx.error(span, format!(
+                        "`{display}` needs an input whose element count is a multiple of {known}, but {previous} ({total} elements)"
+                    ));
+                    return ShapeState::Broken;
+                }
+                ShapeState::Known(
+                    target
+                        .iter()
+                        .map(|d| Some(d.unwrap_or(total / known)))
+                        .collect(),
+                )
+            } else if known != total {
+                cx.error(span, format!(
+                    "`{display}` needs an input with {known} elements, but {previous} ({total} elements); choose target dims whose product is {total}"
+                ));
+                ShapeState::Broken
+            } else {
+                ShapeState::Known(target.clone())
+            }
+        }
+        Op::Custom { declared, .. } => match declared {
+            Some(d) => ShapeState::Known(d.clone()),
+            None => ShapeState::Opaque,
+        },
+    }
+}

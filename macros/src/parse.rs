@@ -1,0 +1,261 @@
+//! Tokens → [`ast`](crate::ast). Fails fast on tokens that cannot form a model (syn's spans
+//! already point at the exact token); every shape and argument rule waits for the check stage.
+
+use crate::ast::{Arg, DType, DimLit, InputDecl, LayerBody, LayerDecl, ModelDef};
+use proc_macro2::Span;
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{
+    braced, bracketed, Attribute, Error, Expr, Ident, LitInt, Path, Result, Token, Visibility,
+};
+
+impl Parse for ModelDef {
+    fn parse(input: ParseStream) -> Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        input.parse::<Token![struct]>()?;
+        let name: Ident = input.parse()?;
+        let body;
+        braced!(body in input);
+        let mut model = ModelDef {
+            attrs,
+            vis,
+            name,
+            input: None,
+            layers: Vec::new(),
+        };
+        while !body.is_empty() {
+            parse_entry(&body, &mut model)?;
+            if body.is_empty() {
+                break;
+            }
+            body.parse::<Token![,]>()?;
+        }
+        Ok(model)
+    }
+}
+
+/// `name:` when an identifier is followed by a single colon (not a path's `::`).
+fn peek_label(input: ParseStream) -> bool {
+    input.peek(Ident) && input.peek2(Token![:]) && !input.peek2(Token![::])
+}
+
+fn parse_entry(input: ParseStream, model: &mut ModelDef) -> Result<()> {
+    let mut name = None;
+    if peek_label(input) {
+        let label: Ident = input.parse()?;
+        input.parse::<Token![:]>()?;
+        if label == "input" {
+            if let Some(first) = &model.input {
+                let mut err = Error::new(
+                    label.span(),
+                    "a model has one `input:` line, but this is a second one",
+                );
+                err.combine(Error::new(first.span, "the first `input:` line is here"));
+                return Err(err);
+            }
+            if !model.layers.is_empty() {
+                return Err(Error::new(
+                    label.span(),
+                    "`input:` must be the model's first line, before every layer; move it to the top",
+                ));
+            }
+            model.input = Some(parse_input(input, label.span())?);
+            return Ok(());
+        }
+        name = Some(label);
+    }
+    let expr: Expr = input.parse()?;
+    let declared_out = if input.peek(Token![->]) {
+        let arrow = input.parse::<Token![->]>()?;
+        let (dims, span) = parse_dims(input, false)?;
+        Some((dims, arrow.span().join(span).unwrap_or(span)))
+    } else {
+        None
+    };
+    let body = classify(expr)?;
+    model.layers.push(LayerDecl {
+        number: model.layers.len() + 1,
+        name,
+        body,
+        declared_out,
+    });
+    Ok(())
+}
+
+/// `f32[28, 28, 1]`, `u32[None]`, `[64]`.
+fn parse_input(input: ParseStream, label: Span) -> Result<InputDecl> {
+    let dtype = if input.peek(Ident) {
+        let ty: Ident = input.parse()?;
+        match ty.to_string().as_str() {
+            "f32" => DType::F32,
+            "u32" => DType::U32,
+            other => {
+                return Err(Error::new(
+                    ty.span(),
+                    format!("unsupported input dtype `{other}`; write `f32` (the default, may be left out) or `u32` for token ids"),
+                ))
+            }
+        }
+    } else {
+        DType::F32
+    };
+    if !input.peek(syn::token::Bracket) {
+        return Err(Error::new(
+            input.span(),
+            "expected the per-sample input shape in brackets, like `input: [64],` (batch axis excluded)",
+        ));
+    }
+    let (dims, span) = parse_dims(input, false)?;
+    Ok(InputDecl {
+        dtype,
+        dims,
+        span: label.join(span).unwrap_or(span),
+    })
+}
+
+/// `[d, ...]` where each `d` is an integer literal or `None` (and `-1` when `allow_infer`).
+pub fn parse_dims(input: ParseStream, allow_infer: bool) -> Result<(Vec<DimLit>, Span)> {
+    let content;
+    let bracket = bracketed!(content in input);
+    let mut dims = Vec::new();
+    while !content.is_empty() {
+        dims.push(parse_dim(&content, allow_infer)?);
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    Ok((dims, bracket.span.join()))
+}
+
+fn parse_dim(input: ParseStream, allow_infer: bool) -> Result<DimLit> {
+    if input.peek(Ident) {
+        let id: Ident = input.parse()?;
+        return if id == "None" {
+            Ok(DimLit::None(id.span()))
+        } else {
+            Err(Error::new(
+                id.span(),
+                format!("expected a dimension (an integer or `None`), found `{id}`"),
+            ))
+        };
+    }
+    if input.peek(Token![-]) {
+        let minus = input.parse::<Token![-]>()?;
+        let lit: LitInt = input.parse()?;
+        let span = minus.span.join(lit.span()).unwrap_or(lit.span());
+        return if allow_infer && lit.base10_digits() == "1" {
+            Ok(DimLit::Infer(span))
+        } else {
+            Err(Error::new(
+                span,
+                "a dimension must be a positive integer or `None`",
+            ))
+        };
+    }
+    let lit: LitInt = input.parse()?;
+    let n: usize = lit.base10_parse()?;
+    Ok(DimLit::Static(n, lit.span()))
+}
+
+/// A layer expression is a built-in (`Dense(..)`, `Flatten`) when it is a single capitalised
+/// name, called or not; anything else is a custom layer whose type the expression names.
+fn classify(expr: Expr) -> Result<LayerBody> {
+    match expr {
+        Expr::Call(call) => {
+            if let Some(ident) = single_ident(&call.func) {
+                let args = call.args.into_iter().map(to_arg).collect();
+                return Ok(LayerBody::Builtin { ident, args });
+            }
+            let ty = match &*call.func {
+                Expr::Path(p) if p.path.segments.len() >= 2 => parent_path(&p.path),
+                _ => return Err(untyped(&call.func)),
+            };
+            Ok(LayerBody::Custom {
+                expr: Expr::Call(call),
+                ty,
+            })
+        }
+        Expr::Path(p)
+            if p.qself.is_none()
+                && p.path.segments.len() == 1
+                && p.path.segments[0].arguments.is_none() =>
+        {
+            let ident = p.path.segments[0].ident.clone();
+            if ident.to_string().starts_with(char::is_uppercase) {
+                Ok(LayerBody::Builtin {
+                    ident,
+                    args: Vec::new(),
+                })
+            } else {
+                Err(untyped(&Expr::Path(p)))
+            }
+        }
+        Expr::Struct(s) => {
+            let ty = s.path.clone();
+            Ok(LayerBody::Custom {
+                expr: Expr::Struct(s),
+                ty,
+            })
+        }
+        Expr::Path(p) if p.path.segments.len() >= 2 => {
+            let ty = parent_path(&p.path);
+            Ok(LayerBody::Custom {
+                expr: Expr::Path(p),
+                ty,
+            })
+        }
+        other => Err(untyped(&other)),
+    }
+}
+
+fn untyped(expr: &Expr) -> Error {
+    Error::new(
+        expr.span(),
+        "expected a layer: a built-in like `Dense(64)`, or a custom layer written as `Type::new(..)`, `Type { .. }` or `Type::CONST`, so that its type can be read from it",
+    )
+}
+
+/// `Dense` in `Dense(..)`: a capitalised single-segment path.
+fn single_ident(func: &Expr) -> Option<proc_macro2::Ident> {
+    match func {
+        Expr::Path(p)
+            if p.qself.is_none()
+                && p.path.leading_colon.is_none()
+                && p.path.segments.len() == 1
+                && p.path.segments[0].arguments.is_none()
+                && p.path.segments[0]
+                    .ident
+                    .to_string()
+                    .starts_with(char::is_uppercase) =>
+        {
+            Some(p.path.segments[0].ident.clone())
+        }
+        _ => None,
+    }
+}
+
+/// `a::Scale` from `a::Scale::new`.
+fn parent_path(path: &Path) -> Path {
+    let mut ty = path.clone();
+    ty.segments.pop();
+    let last = ty.segments.pop().map(|pair| pair.into_value());
+    if let Some(last) = last {
+        ty.segments.push(last);
+    }
+    ty
+}
+
+fn to_arg(expr: Expr) -> Arg {
+    match expr {
+        Expr::Assign(assign) => match *assign.left {
+            Expr::Path(ref p) if p.path.get_ident().is_some() => Arg::Keyword(
+                p.path.get_ident().cloned().expect("checked above"),
+                *assign.right,
+            ),
+            _ => Arg::Positional(Expr::Assign(assign)),
+        },
+        other => Arg::Positional(other),
+    }
+}

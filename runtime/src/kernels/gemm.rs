@@ -1,0 +1,795 @@
+//! General matrix multiplication for f32: `C ← α A B + β C`.
+//!
+//! This file is the only caller of [`matrixmultiply`] in the project. Arguments use its
+//! vocabulary: `A` is `m × k`, `B` is `k × n`, `C` is `m × n`; `rs*`/`cs*` are the row and
+//! column strides of each operand in elements, so element `(i, j)` of `A` is
+//! `a[i * rsa + j * csa]`. Row-major contiguous storage of an `r × c` matrix is `(rs, cs) = (c, 1)`,
+//! column-major is `(1, r)`.
+//!
+//! Two implementations sit behind [`sgemm`]:
+//!
+//! - **packed**: `matrixmultiply::sgemm`, a BLIS-style driver that copies panels of `A` and `B`
+//!   into aligned buffers and runs an AVX-512 / FMA micro-kernel on them. Fastest once `m` is
+//!   large enough for the packing of `B` to pay off.
+//! - **small-m** ([`Kernel::SmallM`]): streams the rows of `B` once per block of up to four rows
+//!   of `A`, keeping a block of `C` in registers: `C[i, j..j+w] += A[i, p] · B[p, j..j+w]` over
+//!   `p`. Nothing is packed, so the cost is one pass over `B` per four rows of `A`. Needs
+//!   `csb == 1` (contiguous rows of `B`). It is what a Dense layer's forward pass hits at batch 1.
+//!
+//! [`sgemm`] picks small-m when `m <= SMALL_M_MAX` and `csb == 1`, the packed path otherwise.
+//! The small-m loops are plain Rust compiled three times, for AVX-512, for AVX2 + FMA and
+//! without extra features, and chosen at run time by [`Isa::detect`].
+//!
+//! The contiguous conveniences [`matmul`], [`matmul_at_b`] and [`matmul_a_bt`] are what the
+//! layers call: forward `y = x · K`, weight gradient `dK = xᵀ · dy`, input gradient `dx = dy · Kᵀ`.
+//!
+//! Shape or length mistakes here are programming errors inside shaped, never user data (the
+//! layers check user shapes and return [`crate::Error`]), so they panic with a message naming the
+//! operand and both values.
+
+/// Largest `m` for which [`sgemm`] uses the small-m kernel instead of packing.
+///
+/// Measured on an AVX-512 Zen core for the Dense shapes of the benchmark MLP (`k × n` of
+/// `784 × 256`, `256 × 128`, `128 × 10`): up to this many rows, streaming `B` once per four rows
+/// beats packing it.
+pub const SMALL_M_MAX: usize = 4;
+
+/// Instruction set used by the small-m kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isa {
+    /// x86-64 with `avx512f`, `avx2` and `fma`: 512-bit registers, fused multiply-add.
+    Avx512,
+    /// x86-64 with `avx2` and `fma`: 256-bit registers, fused multiply-add.
+    Avx2Fma,
+    /// Whatever the compilation target guarantees (SSE2 on x86-64, NEON on aarch64); separate
+    /// multiply and add.
+    Portable,
+}
+
+impl Isa {
+    /// Every variant, widest first.
+    pub const ALL: [Isa; 3] = [Isa::Avx512, Isa::Avx2Fma, Isa::Portable];
+
+    /// The widest instruction set this CPU supports.
+    pub fn detect() -> Isa {
+        Isa::ALL
+            .into_iter()
+            .find(|isa| isa.is_available())
+            .unwrap_or(Isa::Portable)
+    }
+
+    /// Whether this CPU can run the variant; [`Isa::Portable`] always can.
+    pub fn is_available(self) -> bool {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => {
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2Fma => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            Isa::Avx512 | Isa::Avx2Fma => false,
+            Isa::Portable => true,
+        }
+    }
+}
+
+/// Which implementation [`sgemm_with`] runs.
+///
+/// Everything outside tests and benches wants [`Kernel::Auto`]; the other variants exist so
+/// that each path can be checked against [`crate::kernels::reference::gemm_reference`] on any
+/// shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    /// Small-m kernel with [`Isa::detect`] when `m <= SMALL_M_MAX` and `csb == 1`, packed
+    /// otherwise.
+    Auto,
+    /// `matrixmultiply::sgemm`.
+    Packed,
+    /// The small-m kernel with the given instruction set, for any `m`. Needs `csb == 1` and an
+    /// available [`Isa`].
+    SmallM(Isa),
+}
+
+/// `C ← α A B + β C` for strided f32 matrices, choosing the implementation (see [`Kernel::Auto`]).
+///
+/// - `A` is `m × k`: element `(i, p)` is `a[i * rsa + p * csa]`.
+/// - `B` is `k × n`: element `(p, j)` is `b[p * rsb + j * csb]`.
+/// - `C` is `m × n`: element `(i, j)` is `c[i * rsc + j * csc]`.
+///
+/// When `beta == 0`, `C` is only written, never read, so it may hold anything (NaN included).
+/// `A` and `B` are read even when `alpha == 0`.
+///
+/// # Panics
+///
+/// If a stride is negative, if an operand reaches past the end of its slice, or if the strides
+/// of `C` make two of its elements share a slot (for instance `rsc == 0` with `m > 1`). These are
+/// programming errors of the caller.
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: &[f32],
+    rsa: isize,
+    csa: isize,
+    b: &[f32],
+    rsb: isize,
+    csb: isize,
+    beta: f32,
+    c: &mut [f32],
+    rsc: isize,
+    csc: isize,
+) {
+    sgemm_with(
+        Kernel::Auto,
+        m,
+        k,
+        n,
+        alpha,
+        a,
+        rsa,
+        csa,
+        b,
+        rsb,
+        csb,
+        beta,
+        c,
+        rsc,
+        csc,
+    );
+}
+
+/// [`sgemm`] with an explicit choice of implementation: `C ← α A B + β C`.
+///
+/// Same shape, stride and `beta == 0` contract as [`sgemm`].
+///
+/// # Panics
+///
+/// As [`sgemm`]; also if `kernel` is [`Kernel::SmallM`] with `csb != 1` or with an [`Isa`]
+/// this CPU lacks.
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm_with(
+    kernel: Kernel,
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: &[f32],
+    rsa: isize,
+    csa: isize,
+    b: &[f32],
+    rsb: isize,
+    csb: isize,
+    beta: f32,
+    c: &mut [f32],
+    rsc: isize,
+    csc: isize,
+) {
+    let (rsa_u, csa_u) = check_operand("a", m, k, rsa, csa, a.len());
+    let (rsb_u, csb_u) = check_operand("b", k, n, rsb, csb, b.len());
+    let (rsc_u, csc_u) = check_operand("c", m, n, rsc, csc, c.len());
+    check_no_alias(m, n, rsc_u, csc_u);
+    if m == 0 || n == 0 {
+        return;
+    }
+
+    let kernel = match kernel {
+        Kernel::Auto if m <= SMALL_M_MAX && (csb_u == 1 || n == 1) => Kernel::SmallM(Isa::detect()),
+        Kernel::Auto => Kernel::Packed,
+        other => other,
+    };
+    match kernel {
+        Kernel::SmallM(isa) => {
+            assert!(
+                csb_u == 1 || n == 1,
+                "sgemm: the small-m kernel needs contiguous rows of b (csb == 1), got csb = {csb}"
+            );
+            assert!(
+                isa.is_available(),
+                "sgemm: this cpu cannot run the {isa:?} small-m kernel"
+            );
+            let g = Geom {
+                m,
+                k,
+                n,
+                alpha,
+                beta,
+                rsa: rsa_u,
+                csa: csa_u,
+                rsb: rsb_u,
+                rsc: rsc_u,
+                csc: csc_u,
+            };
+            small_m(isa, &g, a, b, c);
+        }
+        Kernel::Packed | Kernel::Auto => {
+            // SAFETY: `check_operand` proved that for every i < m, p < k, j < n the offsets
+            // i*rsa + p*csa, p*rsb + j*csb and i*rsc + j*csc are in bounds of `a`, `b` and `c`
+            // (strides are non-negative, so no other offsets are formed), and `check_no_alias`
+            // proved that distinct (i, j) give distinct offsets into `c`, as matrixmultiply
+            // requires. `c` is borrowed mutably, so nothing else aliases it; `a` and `b` are only
+            // read. When beta == 0 matrixmultiply does not read `c`.
+            unsafe {
+                matrixmultiply::sgemm(
+                    m,
+                    k,
+                    n,
+                    alpha,
+                    a.as_ptr(),
+                    rsa,
+                    csa,
+                    b.as_ptr(),
+                    rsb,
+                    csb,
+                    beta,
+                    c.as_mut_ptr(),
+                    rsc,
+                    csc,
+                );
+            }
+        }
+    }
+}
+
+/// `C = A · B` (or `C += A · B` when `accumulate`) for contiguous row-major matrices.
+///
+/// `a` is `A`, `m × k`; `b` is `B`, `k × n`; `c` is `C`, `m × n`, all row-major with no padding.
+/// A Dense forward pass is `matmul(batch, in, units, x, kernel, y, false)`. Without `accumulate`
+/// the old contents of `c` are never read.
+///
+/// # Panics
+///
+/// If `a.len() != m * k`, `b.len() != k * n` or `c.len() != m * n`.
+pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], accumulate: bool) {
+    check_len("matmul", "a", m, k, a.len());
+    check_len("matmul", "b", k, n, b.len());
+    check_len("matmul", "c", m, n, c.len());
+    let beta = if accumulate { 1.0 } else { 0.0 };
+    sgemm(m, k, n, 1.0, a, st(k), 1, b, st(n), 1, beta, c, st(n), 1);
+}
+
+/// `C = Aᵀ · B` (or `C += Aᵀ · B` when `accumulate`), where `a` stores `A` as `k × m` row-major.
+///
+/// `a` is `k × m`, `b` is `k × n`, `c` is `m × n`, all contiguous row-major; the product is
+/// `C[i, j] = Σ_p a[p, i] · b[p, j]`. A Dense weight gradient `dK = xᵀ · dy` is
+/// `matmul_at_b(in, batch, units, x, dy, dk, false)` with `x` of shape `batch × in`.
+///
+/// # Panics
+///
+/// If `a.len() != k * m`, `b.len() != k * n` or `c.len() != m * n`.
+pub fn matmul_at_b(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    accumulate: bool,
+) {
+    check_len("matmul_at_b", "a", k, m, a.len());
+    check_len("matmul_at_b", "b", k, n, b.len());
+    check_len("matmul_at_b", "c", m, n, c.len());
+    let beta = if accumulate { 1.0 } else { 0.0 };
+    sgemm(m, k, n, 1.0, a, 1, st(m), b, st(n), 1, beta, c, st(n), 1);
+}
+
+/// `C = A · Bᵀ` (or `C += A · Bᵀ` when `accumulate`), where `b` stores `B` as `n × k` row-major.
+///
+/// `a` is `m × k`, `b` is `n × k`, `c` is `m × n`, all contiguous row-major; the product is
+/// `C[i, j] = Σ_p a[i, p] · b[j, p]`. A Dense input gradient `dx = dy · Kᵀ` is
+/// `matmul_a_bt(batch, units, in, dy, kernel, dx, false)` with `kernel` of shape `in × units`.
+///
+/// # Panics
+///
+/// If `a.len() != m * k`, `b.len() != n * k` or `c.len() != m * n`.
+pub fn matmul_a_bt(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    accumulate: bool,
+) {
+    check_len("matmul_a_bt", "a", m, k, a.len());
+    check_len("matmul_a_bt", "b", n, k, b.len());
+    check_len("matmul_a_bt", "c", m, n, c.len());
+    let beta = if accumulate { 1.0 } else { 0.0 };
+    sgemm(m, k, n, 1.0, a, st(k), 1, b, 1, st(k), beta, c, st(n), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument checks
+
+/// A contiguous dimension as a stride. Slices never exceed `isize::MAX` bytes, and the callers
+/// checked `rows * cols == len`, so a dimension with a non-empty partner always fits; an
+/// oversized dimension with an empty partner is clamped, which is harmless since nothing is
+/// touched then.
+fn st(dim: usize) -> isize {
+    isize::try_from(dim).unwrap_or(isize::MAX)
+}
+
+#[track_caller]
+fn check_len(func: &str, name: &str, rows: usize, cols: usize, len: usize) {
+    let needed = rows.checked_mul(cols);
+    assert!(
+        needed == Some(len),
+        "{func}: {name} must hold {rows} × {cols} elements, but its length is {len}"
+    );
+}
+
+/// Checks that the `rows × cols` operand `name` with strides `(rs, cs)` lies inside a slice of
+/// `len` elements and returns the strides as `usize`.
+#[track_caller]
+fn check_operand(
+    name: &str,
+    rows: usize,
+    cols: usize,
+    rs: isize,
+    cs: isize,
+    len: usize,
+) -> (usize, usize) {
+    let (Ok(rs_u), Ok(cs_u)) = (usize::try_from(rs), usize::try_from(cs)) else {
+        panic!(
+            "sgemm: strides of {name} must be non-negative, got (rs{name}, cs{name}) = ({rs}, {cs})"
+        );
+    };
+    if rows == 0 || cols == 0 {
+        return (rs_u, cs_u);
+    }
+    let last = (rows - 1)
+        .checked_mul(rs_u)
+        .and_then(|r| (cols - 1).checked_mul(cs_u).and_then(|c| r.checked_add(c)));
+    match last {
+        Some(last) if last < len => (rs_u, cs_u),
+        _ => panic!(
+            "sgemm: {name} holds {len} elements, but the {rows} × {cols} operand with strides \
+             ({rs}, {cs}) reaches index {}",
+            last.map_or_else(|| "beyond usize::MAX".to_string(), |l| l.to_string())
+        ),
+    }
+}
+
+/// Checks that distinct elements of the `m × n` matrix `C` have distinct offsets.
+///
+/// Sufficient condition used: ignoring dimensions of extent 1, the smaller stride is at least 1
+/// and the larger one at least the smaller stride times its extent (row-major, column-major
+/// and padded variants of either pass).
+#[track_caller]
+fn check_no_alias(m: usize, n: usize, rsc: usize, csc: usize) {
+    let mut dims = [(rsc, m), (csc, n)];
+    dims.sort_unstable();
+    let [(s0, e0), (s1, e1)] = dims;
+    let ok = match (e0 > 1, e1 > 1) {
+        (false, false) => true,
+        (true, false) => s0 >= 1,
+        (false, true) => s1 >= 1,
+        (true, true) => s0 >= 1 && e0.checked_mul(s0).is_some_and(|span| s1 >= span),
+    };
+    assert!(
+        ok,
+        "sgemm: strides (rsc, csc) = ({rsc}, {csc}) make elements of the {m} × {n} matrix c overlap"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small-m kernel
+
+/// Checked dimensions and non-negative strides for the small-m kernel (`csb` is 1 or `n` is 1,
+/// so `B[p, j]` is `b[p * rsb + j]` for every column used).
+struct Geom {
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    beta: f32,
+    rsa: usize,
+    csa: usize,
+    rsb: usize,
+    rsc: usize,
+    csc: usize,
+}
+
+/// Row-block heights used by the small-m kernel, tallest first: each pass over `B` serves up
+/// to this many rows of `A`.
+const ROW_BLOCKS: [usize; 3] = [4, 2, 1];
+
+fn small_m(isa: Isa, g: &Geom, a: &[f32], b: &[f32], c: &mut [f32]) {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => {
+            // SAFETY: `sgemm_with` asserted `isa.is_available()`, i.e. this CPU has avx512f,
+            // avx2 and fma, the features `small_m_avx512` is compiled for.
+            unsafe { x86::small_m_avx512(g, a, b, c) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2Fma => {
+            // SAFETY: `sgemm_with` asserted `isa.is_available()`, i.e. this CPU has avx2 and
+            // fma, the features `small_m_avx2` is compiled for.
+            unsafe { x86::small_m_avx2(g, a, b, c) }
+        }
+        // Off x86-64 these are never available (`sgemm_with` asserts it), so this arm only
+        // keeps the match exhaustive.
+        #[cfg(not(target_arch = "x86_64"))]
+        Isa::Avx512 | Isa::Avx2Fma => portable::small_m(g, a, b, c),
+        Isa::Portable => portable::small_m(g, a, b, c),
+    }
+}
+
+/// The small-m kernel in safe Rust, left to the auto-vectoriser of the compilation target.
+mod portable {
+    use super::{Geom, ROW_BLOCKS};
+
+    /// Panel width in columns: 8 f32 accumulators per row, two SSE or NEON registers.
+    const W: usize = 8;
+
+    pub(super) fn small_m(g: &Geom, a: &[f32], b: &[f32], c: &mut [f32]) {
+        let mut i = 0;
+        for rows in ROW_BLOCKS {
+            while g.m - i >= rows {
+                match rows {
+                    4 => row_block::<4>(g, a, b, c, i),
+                    2 => row_block::<2>(g, a, b, c, i),
+                    _ => row_block::<1>(g, a, b, c, i),
+                }
+                i += rows;
+            }
+        }
+    }
+
+    /// Rows `i0 .. i0 + R` of `C`, in panels of `W` columns (the last one may be narrower).
+    fn row_block<const R: usize>(g: &Geom, a: &[f32], b: &[f32], c: &mut [f32], i0: usize) {
+        let mut j0 = 0;
+        while j0 < g.n {
+            let w = (g.n - j0).min(W);
+            let mut acc = [[0.0f32; W]; R];
+            let mut a_off = [0usize; R];
+            for (r, off) in a_off.iter_mut().enumerate() {
+                *off = (i0 + r) * g.rsa;
+            }
+            let mut b_off = j0;
+            for _ in 0..g.k {
+                let b_row = &b[b_off..b_off + w];
+                for r in 0..R {
+                    let x = a[a_off[r]];
+                    for (acc, &y) in acc[r].iter_mut().zip(b_row) {
+                        *acc += x * y;
+                    }
+                    a_off[r] += g.csa;
+                }
+                b_off += g.rsb;
+            }
+            for (r, acc_row) in acc.iter().enumerate() {
+                let row = (i0 + r) * g.rsc;
+                for (j, &s) in acc_row[..w].iter().enumerate() {
+                    let c = &mut c[row + (j0 + j) * g.csc];
+                    *c = if g.beta == 0.0 {
+                        g.alpha * s
+                    } else {
+                        g.alpha * s + g.beta * *c
+                    };
+                }
+            }
+            j0 += w;
+        }
+    }
+}
+
+/// The small-m kernel with explicit AVX-512 and AVX2 + FMA intrinsics.
+///
+/// Written against the [`Simd`] trait so that one body serves both register widths. A block of
+/// `R` rows × `NV` vectors of `C` stays in registers for the whole pass over `k`; the last
+/// panel narrower than one vector uses masked loads and stores, so no element outside `B` or
+/// `C` is touched.
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::{Geom, ROW_BLOCKS};
+    use std::arch::x86_64::*;
+
+    /// One vector instruction set. Every method requires the target features of the
+    /// implementing type; callers are `#[target_feature]` functions that have them.
+    trait Simd {
+        /// f32 lanes per register.
+        const LANES: usize;
+        /// Accumulator registers per block; rows × vectors of a block never exceed it.
+        const MAX_ACC: usize;
+        /// The register type.
+        type V: Copy;
+
+        /// Safety: requires the implementor's target features.
+        unsafe fn splat(x: f32) -> Self::V;
+        /// `a · b + c`, fused. Safety: requires the implementor's target features.
+        unsafe fn fmadd(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+        /// `a · b`. Safety: requires the implementor's target features.
+        unsafe fn mul(a: Self::V, b: Self::V) -> Self::V;
+        /// Loads `LANES` values. Safety: target features, and `p .. p + LANES` readable.
+        unsafe fn load(p: *const f32) -> Self::V;
+        /// Loads `len < LANES` values, zero in the other lanes; reads nothing past
+        /// `p + len`. Safety: target features, and `p .. p + len` readable.
+        unsafe fn load_partial(p: *const f32, len: usize) -> Self::V;
+        /// Stores `LANES` values. Safety: target features, and `p .. p + LANES` writable.
+        unsafe fn store(p: *mut f32, v: Self::V);
+        /// Stores the first `len < LANES` lanes; writes nothing else. Safety: target
+        /// features, and `p .. p + len` writable.
+        unsafe fn store_partial(p: *mut f32, len: usize, v: Self::V);
+    }
+
+    /// 512-bit registers (avx512f).
+    struct Avx512;
+
+    impl Simd for Avx512 {
+        const LANES: usize = 16;
+        const MAX_ACC: usize = 16;
+        type V = __m512;
+
+        #[inline(always)]
+        unsafe fn splat(x: f32) -> __m512 {
+            // SAFETY: the caller guarantees avx512f.
+            unsafe { _mm512_set1_ps(x) }
+        }
+        #[inline(always)]
+        unsafe fn fmadd(a: __m512, b: __m512, c: __m512) -> __m512 {
+            // SAFETY: the caller guarantees avx512f.
+            unsafe { _mm512_fmadd_ps(a, b, c) }
+        }
+        #[inline(always)]
+        unsafe fn mul(a: __m512, b: __m512) -> __m512 {
+            // SAFETY: the caller guarantees avx512f.
+            unsafe { _mm512_mul_ps(a, b) }
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> __m512 {
+            // SAFETY: the caller guarantees avx512f and 16 readable f32 at `p`; the load is
+            // unaligned.
+            unsafe { _mm512_loadu_ps(p) }
+        }
+        #[inline(always)]
+        unsafe fn load_partial(p: *const f32, len: usize) -> __m512 {
+            // SAFETY: the caller guarantees avx512f and `len` readable f32 at `p`; masked-off
+            // lanes are not accessed (AVX-512 suppresses faults on them).
+            unsafe { _mm512_maskz_loadu_ps(mask16(len), p) }
+        }
+        #[inline(always)]
+        unsafe fn store(p: *mut f32, v: __m512) {
+            // SAFETY: the caller guarantees avx512f and 16 writable f32 at `p`.
+            unsafe { _mm512_storeu_ps(p, v) }
+        }
+        #[inline(always)]
+        unsafe fn store_partial(p: *mut f32, len: usize, v: __m512) {
+            // SAFETY: the caller guarantees avx512f and `len` writable f32 at `p`; masked-off
+            // lanes are not written.
+            unsafe { _mm512_mask_storeu_ps(p, mask16(len), v) }
+        }
+    }
+
+    /// The mask with the low `len` bits set, `len < 16`.
+    #[inline(always)]
+    fn mask16(len: usize) -> __mmask16 {
+        ((1u32 << len) - 1) as __mmask16
+    }
+
+    /// 256-bit registers (avx2 and fma).
+    struct Avx2;
+
+    impl Simd for Avx2 {
+        const LANES: usize = 8;
+        const MAX_ACC: usize = 8;
+        type V = __m256;
+
+        #[inline(always)]
+        unsafe fn splat(x: f32) -> __m256 {
+            // SAFETY: the caller guarantees avx.
+            unsafe { _mm256_set1_ps(x) }
+        }
+        #[inline(always)]
+        unsafe fn fmadd(a: __m256, b: __m256, c: __m256) -> __m256 {
+            // SAFETY: the caller guarantees fma.
+            unsafe { _mm256_fmadd_ps(a, b, c) }
+        }
+        #[inline(always)]
+        unsafe fn mul(a: __m256, b: __m256) -> __m256 {
+            // SAFETY: the caller guarantees avx.
+            unsafe { _mm256_mul_ps(a, b) }
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> __m256 {
+            // SAFETY: the caller guarantees avx and 8 readable f32 at `p`; unaligned load.
+            unsafe { _mm256_loadu_ps(p) }
+        }
+        #[inline(always)]
+        unsafe fn load_partial(p: *const f32, len: usize) -> __m256 {
+            // SAFETY: the caller guarantees avx and `len` readable f32 at `p`; vmaskmovps does
+            // not access masked-off lanes.
+            unsafe { _mm256_maskload_ps(p, mask8(len)) }
+        }
+        #[inline(always)]
+        unsafe fn store(p: *mut f32, v: __m256) {
+            // SAFETY: the caller guarantees avx and 8 writable f32 at `p`.
+            unsafe { _mm256_storeu_ps(p, v) }
+        }
+        #[inline(always)]
+        unsafe fn store_partial(p: *mut f32, len: usize, v: __m256) {
+            // SAFETY: the caller guarantees avx and `len` writable f32 at `p`; vmaskmovps does
+            // not write masked-off lanes.
+            unsafe { _mm256_maskstore_ps(p, mask8(len), v) }
+        }
+    }
+
+    /// Lanes `0 .. len` all ones, the rest zero, `len < 8`. Safety: requires avx.
+    #[inline(always)]
+    unsafe fn mask8(len: usize) -> __m256i {
+        // SAFETY: the caller guarantees avx (which these integer set/compare forms need with
+        // avx2, also guaranteed by the callers).
+        unsafe {
+            let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            _mm256_cmpgt_epi32(_mm256_set1_epi32(len as i32), lane)
+        }
+    }
+
+    /// Small-m kernel with 512-bit registers. Safety: requires avx512f, avx2 and fma.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) fn small_m_avx512(g: &Geom, a: &[f32], b: &[f32], c: &mut [f32]) {
+        // SAFETY: the target features are enabled on this function, and `sgemm_with` checked
+        // that every element of A, B and C lies in `a`, `b` and `c` and that `B` has unit
+        // column stride (or one column), which is all `body` needs.
+        unsafe { body::<Avx512>(g, a.as_ptr(), b.as_ptr(), c.as_mut_ptr()) }
+    }
+
+    /// Small-m kernel with 256-bit registers. Safety: requires avx2 and fma.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn small_m_avx2(g: &Geom, a: &[f32], b: &[f32], c: &mut [f32]) {
+        // SAFETY: as in `small_m_avx512`, with the features `Avx2` needs.
+        unsafe { body::<Avx2>(g, a.as_ptr(), b.as_ptr(), c.as_mut_ptr()) }
+    }
+
+    /// Walks `C` in row blocks of 4, 2 and 1.
+    ///
+    /// Safety: `S`'s target features; for all `i < m`, `p < k`, `j < n` the offsets
+    /// `i*rsa + p*csa`, `p*rsb + j` and `i*rsc + j*csc` are in bounds of `a`, `b` and `c`; `c`
+    /// is not aliased.
+    #[inline(always)]
+    unsafe fn body<S: Simd>(g: &Geom, a: *const f32, b: *const f32, c: *mut f32) {
+        let mut i = 0;
+        for rows in ROW_BLOCKS {
+            while g.m - i >= rows {
+                // SAFETY: rows i .. i + rows are < m; the rest is the contract of `body`.
+                unsafe {
+                    match rows {
+                        4 => row_block::<S, 4>(g, a, b, c, i),
+                        2 => row_block::<S, 2>(g, a, b, c, i),
+                        _ => row_block::<S, 1>(g, a, b, c, i),
+                    }
+                }
+                i += rows;
+            }
+        }
+    }
+
+    /// Rows `i0 .. i0 + R` of `C`, in panels of as many whole vectors as fit in `MAX_ACC / R`
+    /// registers (a power of two), then one masked vector for the last `n mod LANES` columns.
+    ///
+    /// Safety: as [`body`], and `i0 + R <= m`.
+    #[inline(always)]
+    unsafe fn row_block<S: Simd, const R: usize>(
+        g: &Geom,
+        a: *const f32,
+        b: *const f32,
+        c: *mut f32,
+        i0: usize,
+    ) {
+        let max_nv = S::MAX_ACC / R;
+        let mut j = 0;
+        while j < g.n {
+            let nv = ((g.n - j) / S::LANES).min(max_nv);
+            // SAFETY: each call covers columns j .. j + width <= n (`width` is the value
+            // added to `j` below), rows i0 .. i0 + R <= m; the rest is the contract of `body`.
+            let width = unsafe {
+                match nv {
+                    16.. => block::<S, R, 16>(g, a, b, c, i0, j, 0),
+                    8.. => block::<S, R, 8>(g, a, b, c, i0, j, 0),
+                    4.. => block::<S, R, 4>(g, a, b, c, i0, j, 0),
+                    2.. => block::<S, R, 2>(g, a, b, c, i0, j, 0),
+                    1 => block::<S, R, 1>(g, a, b, c, i0, j, 0),
+                    _ => block::<S, R, 1>(g, a, b, c, i0, j, g.n - j),
+                }
+            };
+            j += width;
+        }
+    }
+
+    /// `C[i0..i0+R, j0..j0+w] ← α A[i0..i0+R, :] · B[:, j0..j0+w] + β C[..]` with the block in
+    /// `R × NV` registers. `w` is `NV · LANES` when `tail == 0`; otherwise `NV == 1` and
+    /// `w = tail < LANES` (masked). Returns `w`.
+    ///
+    /// Safety: as [`body`], `i0 + R <= m` and `j0 + w <= n`.
+    #[inline(always)]
+    unsafe fn block<S: Simd, const R: usize, const NV: usize>(
+        g: &Geom,
+        a: *const f32,
+        b: *const f32,
+        c: *mut f32,
+        i0: usize,
+        j0: usize,
+        tail: usize,
+    ) -> usize {
+        // SAFETY (whole body): every pointer formed below is `x.add(off)` with `off` one of
+        // the offsets the contract puts in bounds: A offsets use rows i0 + r < m and p < k,
+        // B offsets p < k and columns j0 .. j0 + w <= n (contiguous because csb == 1 or
+        // w == n == 1), C offsets rows < m and columns < n. Partial loads and stores touch only
+        // the first `tail` lanes. The target features come from the caller.
+        unsafe {
+            let mut acc = [[S::splat(0.0); NV]; R];
+            let mut a_off = [0usize; R];
+            for (r, off) in a_off.iter_mut().enumerate() {
+                *off = (i0 + r) * g.rsa;
+            }
+            let mut b_off = j0;
+            for _ in 0..g.k {
+                let mut bv = [S::splat(0.0); NV];
+                for (v, bv) in bv.iter_mut().enumerate() {
+                    let p = b.add(b_off + v * S::LANES);
+                    *bv = if tail == 0 {
+                        S::load(p)
+                    } else {
+                        S::load_partial(p, tail)
+                    };
+                }
+                for r in 0..R {
+                    let x = S::splat(*a.add(a_off[r]));
+                    for v in 0..NV {
+                        acc[r][v] = S::fmadd(x, bv[v], acc[r][v]);
+                    }
+                    a_off[r] += g.csa;
+                }
+                b_off += g.rsb;
+            }
+
+            let (alpha, beta) = (S::splat(g.alpha), S::splat(g.beta));
+            for (r, acc_row) in acc.iter().enumerate() {
+                let row = (i0 + r) * g.rsc;
+                for (v, &s) in acc_row.iter().enumerate() {
+                    let col = j0 + v * S::LANES;
+                    if g.csc == 1 {
+                        let p = c.add(row + col);
+                        let out = if g.beta == 0.0 {
+                            S::mul(alpha, s)
+                        } else if tail == 0 {
+                            S::fmadd(beta, S::load(p), S::mul(alpha, s))
+                        } else {
+                            S::fmadd(beta, S::load_partial(p, tail), S::mul(alpha, s))
+                        };
+                        if tail == 0 {
+                            S::store(p, out);
+                        } else {
+                            S::store_partial(p, tail, out);
+                        }
+                    } else {
+                        let mut lanes = [0.0f32; 16];
+                        S::store(lanes.as_mut_ptr(), s);
+                        let len = if tail == 0 { S::LANES } else { tail };
+                        for (l, &s) in lanes[..len].iter().enumerate() {
+                            let p = c.add(row + (col + l) * g.csc);
+                            *p = if g.beta == 0.0 {
+                                g.alpha * s
+                            } else {
+                                g.alpha * s + g.beta * *p
+                            };
+                        }
+                    }
+                }
+            }
+            if tail == 0 {
+                NV * S::LANES
+            } else {
+                tail
+            }
+        }
+    }
+}

@@ -1,0 +1,670 @@
+//! Activation functions of `Dense(.., activation = ...)` and `Activation(..)`, each as an `f`/`df` pair.
+//!
+//! `y = f(z)` is applied in place to a batch laid out row-major as rows of `row_len` values. Softmax
+//! normalises each row (Keras `axis=-1`); every other activation is elementwise and ignores `row_len`.
+//! The backward pass writes `dz = dy ⊙ f'(z)` (softmax: the Jacobian-vector product per row).
+//!
+//! The definitions are Keras 3's (`keras/src/activations/activations.py`, JAX backend), with Keras's
+//! default arguments:
+//!
+//! | name | `f(z)` | `f'` from |
+//! |---|---|---|
+//! | `linear` | `z` | – |
+//! | `relu` | `max(z, 0)` | `y` |
+//! | `sigmoid` | `1 / (1 + e^−z)` | `y` |
+//! | `tanh` | `tanh(z)` | `y` |
+//! | `softmax` | `e^(z_i − max z) / Σ_j e^(z_j − max z)` per row | `y` |
+//! | `gelu` | `z·Φ(z) = ½·z·(1 + erf(z/√2))` (exact, `approximate=False`) | `z` |
+//! | `elu` | `z` if `z > 0`, else `e^z − 1` (`alpha = 1`) | `y` |
+//! | `selu` | `λ·z` if `z > 0`, else `λ·α·(e^z − 1)` | `y` |
+//! | `softplus` | `ln(1 + e^z)` | `y` |
+//! | `softsign` | `z / (abs(z) + 1)` | `z` |
+//! | `leaky_relu` | `z` if `z ≥ 0`, else `0.2·z` (`negative_slope = 0.2`) | `y` |
+//! | `swish` (`silu`) | `z·sigmoid(z)` | `z` |
+//!
+//! Each public method matches on the activation once and then runs a plain slice loop over a scalar
+//! `*_f` / `*_df` function, so the loop body is monomorphic and free of per-element dispatch.
+
+use std::f64::consts::{FRAC_1_SQRT_2, FRAC_2_SQRT_PI};
+use std::fmt;
+
+/// Keras activation names, spelled as Keras spells them in `activation="..."`.
+///
+/// `Dense` and `Conv*` default to [`Activation::Linear`] (Keras `activation=None`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Activation {
+    /// `linear`: `f(z) = z`, `f'(z) = 1`.
+    Linear,
+    /// `relu`: `f(z) = max(z, 0)`, `f'(z) = 1` if `z > 0`, else `0` (also at `z = 0`, as in JAX and TF).
+    Relu,
+    /// `sigmoid`: `f(z) = 1 / (1 + e^−z)`, computed as `e^z / (1 + e^z)` for `z < 0` so that it never
+    /// overflows; `f'(z) = y·(1 − y)`.
+    Sigmoid,
+    /// `tanh`: `f(z) = tanh(z)`, `f'(z) = 1 − y²`.
+    Tanh,
+    /// `softmax` over the last axis: `y_i = e^(z_i − m) / Σ_j e^(z_j − m)` with `m = max_j z_j` per row;
+    /// backward `dz = y ⊙ (dy − Σ_j dy_j·y_j)` per row.
+    Softmax,
+    /// `gelu` (exact, Keras's default `approximate=False`): `f(z) = z·Φ(z) = ½·z·erfc(−z/√2)`,
+    /// `f'(z) = Φ(z) + z·φ(z)` with `φ(z) = e^(−z²/2) / √(2π)`.
+    Gelu,
+    /// `elu` (`alpha = 1`): `f(z) = z` if `z > 0`, else `e^z − 1`; `f'(z) = 1` if `z > 0`, else `y + 1`.
+    Elu,
+    /// `selu`: `f(z) = λ·z` if `z > 0`, else `λ·α·(e^z − 1)`, with `λ = 1.0507009873554804934`
+    /// and `α = 1.6732632423543772848`; `f'(z) = λ` if `z > 0`, else `y + λ·α`.
+    Selu,
+    /// `softplus`: `f(z) = ln(1 + e^z)`, computed as `max(z, 0) + ln(1 + e^−|z|)`;
+    /// `f'(z) = sigmoid(z) = 1 − e^−y`.
+    Softplus,
+    /// `softsign`: `f(z) = z / (|z| + 1)`, `f'(z) = 1 / (|z| + 1)²`.
+    Softsign,
+    /// `leaky_relu` (Keras 3 default `negative_slope = 0.2`): `f(z) = z` if `z ≥ 0`, else `0.2·z`;
+    /// `f'(z) = 1` if `z ≥ 0`, else `0.2`.
+    LeakyRelu,
+    /// `swish`, also spelled `silu`: `f(z) = z·sigmoid(z)`, `f'(z) = s·(1 + z·(1 − s))` with
+    /// `s = sigmoid(z)`.
+    Swish,
+}
+
+/// Keras 3 `selu` scale `λ`, rounded to f32.
+const SELU_SCALE: f32 = 1.050_701;
+/// Keras 3 `selu` `α`, rounded to f32.
+const SELU_ALPHA: f32 = 1.673_263_2;
+/// Keras 3 `leaky_relu` default `negative_slope`.
+const LEAKY_RELU_SLOPE: f32 = 0.2;
+
+impl Activation {
+    /// Every activation, in declaration order.
+    pub const ALL: &'static [Activation] = &[
+        Activation::Linear,
+        Activation::Relu,
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Softmax,
+        Activation::Gelu,
+        Activation::Elu,
+        Activation::Selu,
+        Activation::Softplus,
+        Activation::Softsign,
+        Activation::LeakyRelu,
+        Activation::Swish,
+    ];
+
+    /// The string Keras accepts in `activation="..."`: `"linear"`, `"relu"`, `"sigmoid"`, `"tanh"`,
+    /// `"softmax"`, `"gelu"`, `"elu"`, `"selu"`, `"softplus"`, `"softsign"`, `"leaky_relu"`, `"swish"`.
+    ///
+    /// Keras 3 also accepts `"silu"` for [`Activation::Swish`] (the name its function carries).
+    pub fn keras_name(self) -> &'static str {
+        match self {
+            Activation::Linear => "linear",
+            Activation::Relu => "relu",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Softmax => "softmax",
+            Activation::Gelu => "gelu",
+            Activation::Elu => "elu",
+            Activation::Selu => "selu",
+            Activation::Softplus => "softplus",
+            Activation::Softsign => "softsign",
+            Activation::LeakyRelu => "leaky_relu",
+            Activation::Swish => "swish",
+        }
+    }
+
+    /// Parses a Keras activation name: every [`Activation::keras_name`], plus `"silu"` for
+    /// [`Activation::Swish`]. Case-sensitive, like Keras; anything else (including `"None"`) is `None`.
+    pub fn from_name(name: &str) -> Option<Activation> {
+        let activation = match name {
+            "linear" => Activation::Linear,
+            "relu" => Activation::Relu,
+            "sigmoid" => Activation::Sigmoid,
+            "tanh" => Activation::Tanh,
+            "softmax" => Activation::Softmax,
+            "gelu" => Activation::Gelu,
+            "elu" => Activation::Elu,
+            "selu" => Activation::Selu,
+            "softplus" => Activation::Softplus,
+            "softsign" => Activation::Softsign,
+            "leaky_relu" => Activation::LeakyRelu,
+            "swish" | "silu" => Activation::Swish,
+            _ => return None,
+        };
+        Some(activation)
+    }
+
+    /// In-place forward `x ← f(x)` over a batch laid out row-major as rows of `row_len` values.
+    ///
+    /// Softmax is taken per row, `y_i = e^(x_i − max x) / Σ_j e^(x_j − max x)`, so it stays finite for
+    /// large inputs; every other activation is elementwise and ignores `row_len`.
+    ///
+    /// # Panics
+    /// For softmax, if `x` is not empty and `row_len` is 0 or does not divide `x.len()`.
+    pub fn forward_in_place(self, x: &mut [f32], row_len: usize) {
+        match self {
+            Activation::Linear => {}
+            Activation::Relu => map_in_place(x, relu_f),
+            Activation::Sigmoid => map_in_place(x, sigmoid_f),
+            Activation::Tanh => map_in_place(x, tanh_f),
+            Activation::Softmax => softmax_forward(x, row_len),
+            Activation::Gelu => map_in_place(x, gelu_f),
+            Activation::Elu => map_in_place(x, elu_f),
+            Activation::Selu => map_in_place(x, selu_f),
+            Activation::Softplus => map_in_place(x, softplus_f),
+            Activation::Softsign => map_in_place(x, softsign_f),
+            Activation::LeakyRelu => map_in_place(x, leaky_relu_f),
+            Activation::Swish => map_in_place(x, swish_f),
+        }
+    }
+
+    /// Backward: writes `dz = dy ⊙ f'(z)` into `dz`; for softmax the Jacobian-vector product per row,
+    /// `dz = y ⊙ (dy − Σ_j dy_j·y_j)`.
+    ///
+    /// `y` is the output of [`Activation::forward_in_place`], `z` its input. `z` is read only when
+    /// [`Activation::backward_needs_input`] is true; otherwise it may be empty. `row_len` matters
+    /// only for softmax, as in the forward pass.
+    ///
+    /// # Panics
+    /// If `y`, `dy` and `dz` differ in length, if `z` is needed and differs from them in length, or
+    /// (softmax) if `row_len` is 0 or does not divide the length of a non-empty batch.
+    pub fn backward(self, z: &[f32], y: &[f32], dy: &[f32], dz: &mut [f32], row_len: usize) {
+        assert_eq!(
+            y.len(),
+            dy.len(),
+            "activation backward: y has {} values but dy has {}",
+            y.len(),
+            dy.len()
+        );
+        assert_eq!(
+            dz.len(),
+            dy.len(),
+            "activation backward: dz has {} values but dy has {}",
+            dz.len(),
+            dy.len()
+        );
+        if self.backward_needs_input() {
+            assert_eq!(
+                z.len(),
+                dy.len(),
+                "activation backward: {} needs z, which has {} values but dy has {}",
+                self.keras_name(),
+                z.len(),
+                dy.len()
+            );
+        }
+        match self {
+            Activation::Linear => dz.copy_from_slice(dy),
+            Activation::Relu => grad_from_output(y, dy, dz, relu_df),
+            Activation::Sigmoid => grad_from_output(y, dy, dz, sigmoid_df),
+            Activation::Tanh => grad_from_output(y, dy, dz, tanh_df),
+            Activation::Softmax => softmax_backward(y, dy, dz, row_len),
+            Activation::Gelu => grad_from_input(z, dy, dz, gelu_df),
+            Activation::Elu => grad_from_output(y, dy, dz, elu_df),
+            Activation::Selu => grad_from_output(y, dy, dz, selu_df),
+            Activation::Softplus => grad_from_output(y, dy, dz, softplus_df),
+            Activation::Softsign => grad_from_input(z, dy, dz, softsign_df),
+            Activation::LeakyRelu => grad_from_output(y, dy, dz, leaky_relu_df),
+            Activation::Swish => grad_from_input(z, dy, dz, swish_df),
+        }
+    }
+
+    /// Whether [`Activation::backward`] reads the pre-activation `z` (true for `gelu`, `softsign` and
+    /// `swish`) or only the output `y` (all others), so a layer can skip storing `z`.
+    pub fn backward_needs_input(self) -> bool {
+        matches!(
+            self,
+            Activation::Gelu | Activation::Softsign | Activation::Swish
+        )
+    }
+}
+
+impl Default for Activation {
+    /// [`Activation::Linear`], the Keras default `activation=None`: `f(z) = z`.
+    fn default() -> Self {
+        Activation::Linear
+    }
+}
+
+impl fmt::Display for Activation {
+    /// Writes [`Activation::keras_name`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.keras_name())
+    }
+}
+
+// ---- slice drivers: one monomorphic loop per activation ----
+
+/// `x_i ← f(x_i)`.
+#[inline(always)]
+fn map_in_place(x: &mut [f32], f: impl Fn(f32) -> f32) {
+    for v in x.iter_mut() {
+        *v = f(*v);
+    }
+}
+
+/// `dz_i = dy_i · df(y_i)`, for derivatives expressed through the output.
+#[inline(always)]
+fn grad_from_output(y: &[f32], dy: &[f32], dz: &mut [f32], df: impl Fn(f32) -> f32) {
+    for ((dz, &y), &dy) in dz.iter_mut().zip(y).zip(dy) {
+        *dz = dy * df(y);
+    }
+}
+
+/// `dz_i = dy_i · df(z_i)`, for derivatives expressed through the input.
+#[inline(always)]
+fn grad_from_input(z: &[f32], dy: &[f32], dz: &mut [f32], df: impl Fn(f32) -> f32) {
+    for ((dz, &z), &dy) in dz.iter_mut().zip(z).zip(dy) {
+        *dz = dy * df(z);
+    }
+}
+
+/// Checks the row layout softmax needs; returns false for an empty batch (nothing to do).
+fn check_rows(len: usize, row_len: usize) -> bool {
+    if len == 0 {
+        return false;
+    }
+    assert!(
+        row_len > 0 && len.is_multiple_of(row_len),
+        "softmax: row_len {row_len} does not divide the batch of {len} values into rows"
+    );
+    true
+}
+
+/// Per row: `m = max x`, `e_i = e^(x_i − m)`, `y_i = e_i / Σ e` (sum accumulated in f64).
+fn softmax_forward(x: &mut [f32], row_len: usize) {
+    if !check_rows(x.len(), row_len) {
+        return;
+    }
+    for row in x.chunks_exact_mut(row_len) {
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0.0f64;
+        for v in row.iter_mut() {
+            *v = (*v - max).exp();
+            sum += f64::from(*v);
+        }
+        let sum = sum as f32;
+        for v in row.iter_mut() {
+            *v /= sum;
+        }
+    }
+}
+
+/// Per row: `dz_i = y_i · (dy_i − Σ_j dy_j·y_j)` (dot product accumulated in f64).
+fn softmax_backward(y: &[f32], dy: &[f32], dz: &mut [f32], row_len: usize) {
+    if !check_rows(y.len(), row_len) {
+        return;
+    }
+    let rows = y
+        .chunks_exact(row_len)
+        .zip(dy.chunks_exact(row_len))
+        .zip(dz.chunks_exact_mut(row_len));
+    for ((y, dy), dz) in rows {
+        let dot = y
+            .iter()
+            .zip(dy)
+            .map(|(&y, &dy)| f64::from(y) * f64::from(dy))
+            .sum::<f64>() as f32;
+        for ((dz, &y), &dy) in dz.iter_mut().zip(y).zip(dy) {
+            *dz = y * (dy - dot);
+        }
+    }
+}
+
+// ---- scalar f/df pairs ----
+
+/// `max(x, 0)`; NaN stays NaN.
+#[inline(always)]
+fn relu_f(x: f32) -> f32 {
+    if x < 0.0 {
+        0.0
+    } else {
+        x
+    }
+}
+
+/// `relu'(z) = 1` if `y > 0`, else `0`.
+#[inline(always)]
+fn relu_df(y: f32) -> f32 {
+    if y > 0.0 {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// `1 / (1 + e^−x)` as `num / (1 + e^−|x|)` with `num = 1` for `x ≥ 0` and `e^−|x|` otherwise.
+#[inline(always)]
+fn sigmoid_f(x: f32) -> f32 {
+    let e = (-x.abs()).exp();
+    let num = if x >= 0.0 { 1.0 } else { e };
+    num / (1.0 + e)
+}
+
+/// `sigmoid'(z) = y·(1 − y)`.
+#[inline(always)]
+fn sigmoid_df(y: f32) -> f32 {
+    y * (1.0 - y)
+}
+
+/// `tanh(x)`.
+#[inline(always)]
+fn tanh_f(x: f32) -> f32 {
+    x.tanh()
+}
+
+/// `tanh'(z) = 1 − y²`.
+#[inline(always)]
+fn tanh_df(y: f32) -> f32 {
+    1.0 - y * y
+}
+
+/// `x·Φ(x) = ½·x·erfc(−x/√2)`, in f64.
+#[inline(always)]
+fn gelu_f(x: f32) -> f32 {
+    let x = f64::from(x);
+    (x * normal_cdf(x)) as f32
+}
+
+/// `gelu'(z) = Φ(z) + z·φ(z)`, `φ(z) = e^(−z²/2) / √(2π)`, in f64.
+#[inline(always)]
+fn gelu_df(z: f32) -> f32 {
+    let z = f64::from(z);
+    let pdf = (-0.5 * z * z).exp() * FRAC_1_SQRT_2PI;
+    (normal_cdf(z) + z * pdf) as f32
+}
+
+/// `x` if `x > 0`, else `e^x − 1`.
+#[inline(always)]
+fn elu_f(x: f32) -> f32 {
+    if x > 0.0 {
+        x
+    } else {
+        x.exp_m1()
+    }
+}
+
+/// `elu'(z) = 1` if `y > 0`, else `e^z = y + 1`.
+#[inline(always)]
+fn elu_df(y: f32) -> f32 {
+    if y > 0.0 {
+        1.0
+    } else {
+        y + 1.0
+    }
+}
+
+/// `λ·x` if `x > 0`, else `λ·α·(e^x − 1)`.
+#[inline(always)]
+fn selu_f(x: f32) -> f32 {
+    SELU_SCALE * if x > 0.0 { x } else { SELU_ALPHA * x.exp_m1() }
+}
+
+/// `selu'(z) = λ` if `y > 0`, else `λ·α·e^z = y + λ·α`.
+#[inline(always)]
+fn selu_df(y: f32) -> f32 {
+    if y > 0.0 {
+        SELU_SCALE
+    } else {
+        y + SELU_SCALE * SELU_ALPHA
+    }
+}
+
+/// `ln(1 + e^x) = max(x, 0) + ln(1 + e^−|x|)`.
+#[inline(always)]
+fn softplus_f(x: f32) -> f32 {
+    (-x.abs()).exp().ln_1p() + x.max(0.0)
+}
+
+/// `softplus'(z) = sigmoid(z) = 1 − e^−y` (since `e^y = 1 + e^z`), as `−expm1(−y)`.
+#[inline(always)]
+fn softplus_df(y: f32) -> f32 {
+    -(-y).exp_m1()
+}
+
+/// `x / (|x| + 1)`.
+#[inline(always)]
+fn softsign_f(x: f32) -> f32 {
+    x / (x.abs() + 1.0)
+}
+
+/// `softsign'(z) = 1 / (|z| + 1)²`.
+#[inline(always)]
+fn softsign_df(z: f32) -> f32 {
+    let d = z.abs() + 1.0;
+    1.0 / (d * d)
+}
+
+/// `x` if `x ≥ 0`, else `0.2·x`.
+#[inline(always)]
+fn leaky_relu_f(x: f32) -> f32 {
+    if x >= 0.0 {
+        x
+    } else {
+        LEAKY_RELU_SLOPE * x
+    }
+}
+
+/// `leaky_relu'(z) = 1` if `y ≥ 0` (the sign of `y` is the sign of `z`), else `0.2`.
+#[inline(always)]
+fn leaky_relu_df(y: f32) -> f32 {
+    if y >= 0.0 {
+        1.0
+    } else {
+        LEAKY_RELU_SLOPE
+    }
+}
+
+/// `x·sigmoid(x)`.
+#[inline(always)]
+fn swish_f(x: f32) -> f32 {
+    x * sigmoid_f(x)
+}
+
+/// `swish'(z) = s·(1 + z·(1 − s))`, `s = sigmoid(z)`.
+#[inline(always)]
+fn swish_df(z: f32) -> f32 {
+    let s = sigmoid_f(z);
+    s * (1.0 + z * (1.0 - s))
+}
+
+// ---- the error function ----
+
+/// `1/√(2π)`, the standard normal density at 0.
+const FRAC_1_SQRT_2PI: f64 = 0.5 * FRAC_1_SQRT_2 * FRAC_2_SQRT_PI;
+
+/// Standard normal CDF `Φ(x) = ½·erfc(−x/√2)`; accurate to a few f64 ulps, also in the lower tail.
+fn normal_cdf(x: f64) -> f64 {
+    0.5 * erfc(-x * FRAC_1_SQRT_2)
+}
+
+/// Complementary error function `erfc(x) = 1 − erf(x)` in f64, relative error ≲ 1e-14.
+///
+/// W. J. Cody's rational Chebyshev approximations ("Rational Chebyshev approximations for the error
+/// function", Math. Comp. 23 (1969) 631–637; the coefficients of his CALERF routine): `erf` on
+/// `|x| ≤ 0.46875`, `erfc` on `(0.46875, 4]` and an asymptotic form in `1/x²` beyond, with
+/// `erfc(−x) = 2 − erfc(x)` for negative `x`. NaN in, NaN out.
+fn erfc(x: f64) -> f64 {
+    let y = x.abs();
+    if y <= 0.46875 {
+        return 1.0 - x * erf_small(y * y);
+    }
+    let upper = if y <= 4.0 { erfc_mid(y) } else { erfc_large(y) };
+    if x < 0.0 {
+        2.0 - upper
+    } else {
+        upper
+    }
+}
+
+/// `erf(x) / x` for `|x| ≤ 0.46875`, as a rational function of `s = x²`.
+fn erf_small(s: f64) -> f64 {
+    const A: [f64; 5] = [
+        3.161_123_743_870_565_6e0,
+        1.138_641_541_510_501_6e2,
+        3.774_852_376_853_02e2,
+        3.209_377_589_138_469_5e3,
+        1.857_777_061_846_031_5e-1,
+    ];
+    const B: [f64; 4] = [
+        2.360_129_095_234_412_1e1,
+        2.440_246_379_344_441_7e2,
+        1.282_616_526_077_372_3e3,
+        2.844_236_833_439_171e3,
+    ];
+    let mut num = A[4] * s;
+    let mut den = s;
+    for (a, b) in A[..3].iter().zip(&B[..3]) {
+        num = (num + a) * s;
+        den = (den + b) * s;
+    }
+    (num + A[3]) / (den + B[3])
+}
+
+/// `erfc(y)` for `0.46875 < y ≤ 4`: `e^−y² · P(y) / Q(y)`.
+fn erfc_mid(y: f64) -> f64 {
+    const C: [f64; 9] = [
+        5.641_884_969_886_701e-1,
+        8.883_149_794_388_376e0,
+        6.611_919_063_714_163e1,
+        2.986_351_381_974_001e2,
+        8.819_522_212_417_69e2,
+        1.712_047_612_634_070_6e3,
+        2.051_078_377_826_071_5e3,
+        1.230_339_354_797_997_3e3,
+        2.153_115_354_744_038_5e-8,
+    ];
+    const D: [f64; 8] = [
+        1.574_492_611_070_983_5e1,
+        1.176_939_508_913_125e2,
+        5.371_811_018_620_099e2,
+        1.621_389_574_566_690_2e3,
+        3.290_799_235_733_459_6e3,
+        4.362_619_090_143_247e3,
+        3.439_367_674_143_721_6e3,
+        1.230_339_354_803_749_4e3,
+    ];
+    let mut num = C[8] * y;
+    let mut den = y;
+    for (c, d) in C[..7].iter().zip(&D[..7]) {
+        num = (num + c) * y;
+        den = (den + d) * y;
+    }
+    (-y * y).exp() * (num + C[7]) / (den + D[7])
+}
+
+/// `erfc(y)` for `y > 4`: `e^−y² / y · (1/√π − R(1/y²) / y²)`.
+fn erfc_large(y: f64) -> f64 {
+    const P: [f64; 6] = [
+        3.053_266_349_612_323_4e-1,
+        3.603_448_999_498_044_4e-1,
+        1.257_817_261_112_292_5e-1,
+        1.608_378_514_874_228e-2,
+        6.587_491_615_298_378e-4,
+        1.631_538_713_730_209_8e-2,
+    ];
+    const Q: [f64; 5] = [
+        2.568_520_192_289_822,
+        1.872_952_849_923_467_3e0,
+        5.279_051_029_514_284e-1,
+        6.051_834_131_244_132e-2,
+        2.335_204_976_268_691_8e-3,
+    ];
+    let s = 1.0 / (y * y);
+    let mut num = P[5] * s;
+    let mut den = s;
+    for (p, q) in P[..4].iter().zip(&Q[..4]) {
+        num = (num + p) * s;
+        den = (den + q) * s;
+    }
+    let r = s * (num + P[4]) / (den + Q[4]);
+    (-y * y).exp() * (0.5 * FRAC_2_SQRT_PI - r) / y
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::assert_close;
+
+    /// `math.erfc` from Python 3 (correctly rounded f64) at the points below.
+    #[test]
+    fn erfc_matches_python_math_erfc() {
+        let cases: [(f64, f64); 10] = [
+            (0.001, 0.998_871_621_209_030_7),
+            (0.3, 0.671_373_240_540_872_6),
+            (0.5, 0.479_500_122_186_953_5),
+            (1.0, 0.157_299_207_050_285_13),
+            (2.5, 4.069_520_174_449_589e-4),
+            (4.5, 1.966_160_441_542_887_3e-10),
+            (10.0, 2.088_487_583_762_545e-45),
+            (-0.2, 1.222_702_589_210_478_6),
+            (-1.5, 1.966_105_146_475_310_8),
+            (-3.7, 1.999_999_832_848_942_1),
+        ];
+        for (x, expected) in cases {
+            let actual = erfc(x);
+            assert!(
+                (actual - expected).abs() <= 1e-14 * expected,
+                "erfc({x}) = {actual}, expected {expected}"
+            );
+        }
+        assert_eq!(erfc(0.0), 1.0);
+        assert_eq!(erfc(f64::INFINITY), 0.0);
+        assert_eq!(erfc(f64::NEG_INFINITY), 2.0);
+        assert!(erfc(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn f_df_pairs_at_zero() {
+        // f(0) and f'(0) from the closed forms: sigmoid ½ and ¼, tanh 0 and 1, gelu 0 and ½,
+        // softplus ln 2 and ½, softsign 0 and 1, swish 0 and ½.
+        assert_close(&[sigmoid_f(0.0), sigmoid_df(0.5)], &[0.5, 0.25], 1e-7);
+        assert_close(&[tanh_f(0.0), tanh_df(0.0)], &[0.0, 1.0], 1e-7);
+        assert_close(&[gelu_f(0.0), gelu_df(0.0)], &[0.0, 0.5], 1e-7);
+        assert_close(
+            &[softplus_f(0.0), softplus_df(std::f32::consts::LN_2)],
+            &[std::f32::consts::LN_2, 0.5],
+            1e-7,
+        );
+        assert_close(&[softsign_f(0.0), softsign_df(0.0)], &[0.0, 1.0], 1e-7);
+        assert_close(&[swish_f(0.0), swish_df(0.0)], &[0.0, 0.5], 1e-7);
+        // Kinks take the JAX convention: relu'(0) = 0, leaky_relu'(0) = 1, elu'(0) = selu'(0)/λ = 1.
+        assert_close(
+            &[relu_df(relu_f(0.0)), leaky_relu_df(leaky_relu_f(0.0))],
+            &[0.0, 1.0],
+            0.0,
+        );
+        assert_close(
+            &[elu_df(elu_f(0.0)), selu_df(selu_f(0.0))],
+            &[1.0, SELU_SCALE * SELU_ALPHA],
+            1e-7,
+        );
+    }
+
+    #[test]
+    fn nan_propagates() {
+        for &act in Activation::ALL {
+            let mut x = [f32::NAN, 1.0];
+            act.forward_in_place(&mut x, 2);
+            assert!(x[0].is_nan(), "{act}({}) should be NaN", f32::NAN);
+        }
+    }
+
+    #[test]
+    fn empty_batches_are_a_no_op() {
+        for &act in Activation::ALL {
+            act.forward_in_place(&mut [], 0);
+            act.backward(&[], &[], &[], &mut [], 0);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "row_len 4 does not divide the batch of 6 values")]
+    fn softmax_rejects_a_ragged_batch() {
+        Activation::Softmax.forward_in_place(&mut [0.0; 6], 4);
+    }
+
+    #[test]
+    #[should_panic(expected = "gelu needs z, which has 0 values but dy has 2")]
+    fn backward_needs_z_when_it_says_so() {
+        Activation::Gelu.backward(&[], &[0.0; 2], &[1.0; 2], &mut [0.0; 2], 2);
+    }
+}

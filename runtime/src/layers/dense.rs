@@ -1,0 +1,207 @@
+//! `Dense(units, activation, use_bias)`: `y = act(x @ K + b)` over the last axis.
+//!
+//! Shape contract: input `[.., in]` → output `[.., units]`; every leading axis is kept, so a
+//! `[None, 12]` sequence becomes `[None, units]`. Weights in Keras layout: `kernel (in, units)`,
+//! `bias (units,)`. Defaults as Keras: glorot_uniform kernel, zero bias, linear activation.
+
+use crate::data::rng::SplitMix64;
+use crate::error::{Error, Result};
+use crate::kernels::gemm::matmul;
+use crate::layers::activation::Activation;
+use crate::layers::init::glorot_uniform;
+use crate::layers::{Mode, Param, ParamMut};
+use crate::model::Stage;
+use crate::shape::Dims;
+
+/// A fully connected layer (see the module docs for the shape contract).
+#[derive(Clone, Debug)]
+pub struct Dense {
+    in_features: usize,
+    units: usize,
+    activation: Activation,
+    use_bias: bool,
+    kernel_shape: [usize; 2],
+    bias_shape: [usize; 1],
+    kernel: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+impl Dense {
+    /// A dense layer with a glorot-uniform kernel drawn from `rng` and a zero bias.
+    pub fn new(
+        in_features: usize,
+        units: usize,
+        activation: Activation,
+        use_bias: bool,
+        rng: &mut SplitMix64,
+    ) -> Self {
+        let mut kernel = vec![0.0; in_features * units];
+        glorot_uniform(rng, in_features, units, &mut kernel);
+        Dense {
+            in_features,
+            units,
+            activation,
+            use_bias,
+            kernel_shape: [in_features, units],
+            bias_shape: [units],
+            kernel,
+            bias: if use_bias {
+                vec![0.0; units]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// Input features (the kernel's rows).
+    pub fn in_features(&self) -> usize {
+        self.in_features
+    }
+
+    /// Output features.
+    pub fn units(&self) -> usize {
+        self.units
+    }
+
+    /// The activation applied after the affine map.
+    pub fn activation(&self) -> Activation {
+        self.activation
+    }
+
+    /// The kernel, `(in, units)` row-major.
+    pub fn kernel(&self) -> &[f32] {
+        &self.kernel
+    }
+
+    /// The bias, `(units,)`; empty when `use_bias = false`.
+    pub fn bias(&self) -> &[f32] {
+        &self.bias
+    }
+
+    /// `y = act(x @ K + b)` for `rows` rows of `in` features: one gemm for the whole batch.
+    pub fn forward_rows(&self, x: &[f32], rows: usize, y: &mut [f32]) {
+        let (k, n) = (self.in_features, self.units);
+        if self.use_bias {
+            for row in y.chunks_exact_mut(n) {
+                row.copy_from_slice(&self.bias);
+            }
+        }
+        matmul(rows, k, n, x, &self.kernel, y, self.use_bias);
+        self.activation.forward_in_place(y, n);
+    }
+}
+
+impl Stage for Dense {
+    fn output_dims(&self, input: Dims) -> Result<Dims> {
+        if input.rank() == 0 || input.last() != self.in_features {
+            return Err(Error::shape(
+                "input of `Dense`",
+                format!("(None, …, {})", self.in_features),
+                input.with_batch_none(),
+            ));
+        }
+        Ok(input.with_last(self.units))
+    }
+
+    fn forward(
+        &mut self,
+        x: &[f32],
+        in_dims: Dims,
+        batch: usize,
+        y: &mut [f32],
+        _mode: Mode,
+    ) -> Result<()> {
+        let rows = batch * (in_dims.numel() / self.in_features.max(1));
+        self.forward_rows(x, rows, y);
+        Ok(())
+    }
+
+    fn kind(&self) -> String {
+        "Dense".into()
+    }
+
+    fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>)) {
+        visit(Param {
+            name: "kernel",
+            shape: &self.kernel_shape,
+            data: &self.kernel,
+        });
+        if self.use_bias {
+            visit(Param {
+                name: "bias",
+                shape: &self.bias_shape,
+                data: &self.bias,
+            });
+        }
+    }
+
+    fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
+        visit(ParamMut {
+            name: "kernel",
+            shape: &self.kernel_shape,
+            data: &mut self.kernel,
+        });
+        if self.use_bias {
+            visit(ParamMut {
+                name: "bias",
+                shape: &self.bias_shape,
+                data: &mut self.bias,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::assert_close;
+
+    fn fixed(activation: Activation) -> Dense {
+        let mut d = Dense::new(3, 2, activation, true, &mut SplitMix64::new(1));
+        // K = [[1, -1], [2, 0.5], [-1, 1]], b = [0.5, -2]
+        d.visit_params_mut(&mut |p| match p.name {
+            "kernel" => p.data.copy_from_slice(&[1.0, -1.0, 2.0, 0.5, -1.0, 1.0]),
+            _ => p.data.copy_from_slice(&[0.5, -2.0]),
+        });
+        d
+    }
+
+    #[test]
+    fn affine_then_activation_by_hand() {
+        // x = [[1, 2, 3], [0, -1, 1]]
+        // x@K + b: row 0 = [1+4-3+0.5, -1+1+3-2] = [2.5, 1]; row 1 = [0-2-1+0.5, 0-0.5+1-2] = [-2.5, -1.5]
+        let x = [1.0, 2.0, 3.0, 0.0, -1.0, 1.0];
+        let mut y = [f32::NAN; 4];
+        fixed(Activation::Linear).forward_rows(&x, 2, &mut y);
+        assert_close(&y, &[2.5, 1.0, -2.5, -1.5], 1e-6);
+        fixed(Activation::Relu).forward_rows(&x, 2, &mut y);
+        assert_close(&y, &[2.5, 1.0, 0.0, 0.0], 1e-6);
+    }
+
+    #[test]
+    fn sequence_input_keeps_leading_axes() {
+        let d = fixed(Activation::Linear);
+        let out = d.output_dims(Dims::new(&[7, 3]).unwrap()).unwrap();
+        assert_eq!(out.as_slice(), &[7, 2]);
+        let err = d
+            .output_dims(Dims::new(&[4]).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "input of `Dense` must have shape (None, …, 3), but has shape (None, 4)"
+        );
+    }
+
+    #[test]
+    fn glorot_limits_and_zero_bias() {
+        let d = Dense::new(64, 128, Activation::Relu, true, &mut SplitMix64::new(42));
+        let limit = (6.0f32 / (64.0 + 128.0)).sqrt();
+        assert!(d.kernel().iter().all(|w| w.abs() <= limit));
+        assert!(d.kernel().iter().any(|w| w.abs() > limit * 0.9));
+        assert!(d.bias().iter().all(|&b| b == 0.0));
+        assert_eq!(d.param_count(), 64 * 128 + 128);
+        let again = Dense::new(64, 128, Activation::Relu, true, &mut SplitMix64::new(42));
+        assert_eq!(d.kernel(), again.kernel());
+    }
+}

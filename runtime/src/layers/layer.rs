@@ -1,0 +1,149 @@
+//! The extension point: [`Layer`], implemented by custom layers and by every model that
+//! `model!` generates (so a model can be a layer of another).
+
+use crate::error::Result;
+use crate::shape::{Check, Dims, Shape};
+use crate::tensor::{TensorMut, TensorRef};
+
+/// Whether a forward pass is for training (dropout active) or inference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Inference: dropout is the identity.
+    #[default]
+    Inference,
+    /// Training: dropout drops.
+    Training,
+}
+
+/// A named weight tensor, read-only: `name` is a Keras-style path (`dense/kernel`).
+#[derive(Debug)]
+pub struct Param<'a> {
+    /// Keras-style name relative to the layer (`kernel`, `bias`) or, from a model, the full path.
+    pub name: &'a str,
+    /// The weight's shape in Keras layout (`Dense` kernel: `(in, units)`).
+    pub shape: &'a [usize],
+    /// Row-major values.
+    pub data: &'a [f32],
+}
+
+/// A named weight tensor, writable (see [`Param`]).
+#[derive(Debug)]
+pub struct ParamMut<'a> {
+    /// Keras-style name relative to the layer (`kernel`, `bias`) or, from a model, the full path.
+    pub name: &'a str,
+    /// The weight's shape in Keras layout.
+    pub shape: &'a [usize],
+    /// Row-major values.
+    pub data: &'a mut [f32],
+}
+
+/// A layer that maps a batch of `In`-shaped samples to a batch of `Out`-shaped samples.
+///
+/// Implement it for a custom layer and use the layer in `model!` as a Rust expression:
+/// `Scale::new(2.0)`, or `Scale::new(2.0) -> [64]` to declare its output shape so the macro
+/// keeps checking everything after it.
+///
+/// ```
+/// use shaped_runtime::layers::{Layer, Mode};
+/// use shaped_runtime::shape::Shape;
+/// use shaped_runtime::tensor::{TensorMut, TensorRef};
+///
+/// /// Multiplies every value by a constant: `y = factor · x`, shape unchanged.
+/// struct Scale { factor: f32 }
+///
+/// impl<S: Shape> Layer<S> for Scale {
+///     type Out = S;
+///     fn forward(&mut self, x: TensorRef<'_, S>, mut y: TensorMut<'_, S>, _mode: Mode) -> shaped_runtime::Result<()> {
+///         for (o, i) in y.data_mut().iter_mut().zip(x.data()) {
+///             *o = self.factor * i;
+///         }
+///         Ok(())
+///     }
+/// }
+/// ```
+///
+/// The shape contract:
+/// - `CHECK` is evaluated at compile time for the input shape the model gives the layer; a
+///   failure becomes a compile error on the layer's line. Build it with the const constructors
+///   of [`Check`] from `In::DIMS`, e.g. `Check::last_dim(In::DIMS, 128, "input features")`.
+/// - `forward` receives `input` with dims fitting `In` and an `output` buffer whose dims are
+///   [`Layer::output_dims`] of the input dims; it must write every element of `output`.
+pub trait Layer<In: Shape> {
+    /// The per-sample output shape.
+    type Out: Shape;
+
+    /// The layer's rule for the input shape `In`, checked when the user's crate compiles.
+    const CHECK: Check = Check::Pass;
+
+    /// The runtime per-sample output dims for runtime input dims.
+    ///
+    /// The default copies `Out`'s static axes and takes each runtime axis of `Out` from the
+    /// input axis at the same position; override it when a runtime axis changes size.
+    fn output_dims(&self, input: Dims) -> Result<Dims> {
+        default_output_dims(Self::Out::DIMS, input)
+    }
+
+    /// Computes `output` from `input` for every sample of the batch.
+    fn forward(
+        &mut self,
+        input: TensorRef<'_, In>,
+        output: TensorMut<'_, Self::Out>,
+        mode: Mode,
+    ) -> Result<()>;
+
+    /// The type shown in `summary()`, `Scale` for `my_crate::Scale`.
+    fn kind(&self) -> String {
+        short_type_name(std::any::type_name::<Self>())
+    }
+
+    /// Calls `visit` once per weight tensor, in Keras's `layer.weights` order.
+    fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>)) {
+        let _ = visit;
+    }
+
+    /// Calls `visit` once per weight tensor, writable, in the same order as `visit_params`.
+    fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
+        let _ = visit;
+    }
+}
+
+/// Output dims from a shape pattern: static axes as given, runtime axes from the input's same
+/// position. `Err` if a runtime axis has no input axis to take its size from.
+pub fn default_output_dims(pattern: &[Option<usize>], input: Dims) -> Result<Dims> {
+    let mut out = [0usize; crate::shape::MAX_RANK];
+    for (i, d) in pattern.iter().enumerate() {
+        out[i] = match d {
+            Some(d) => *d,
+            None if input.rank() == pattern.len() => input.as_slice()[i],
+            None => {
+                return Err(crate::error::Error::InvalidArgument {
+                    name: "output_dims",
+                    detail: format!(
+                        "the output shape {} has a runtime axis {i} that the input {input} does not give; override `Layer::output_dims`",
+                        Dims::keras_pattern(pattern)
+                    ),
+                })
+            }
+        };
+    }
+    Ok(Dims::new(&out[..pattern.len()]).expect("a Shape has rank ≤ MAX_RANK"))
+}
+
+/// The last path segment of a type name without generics: `a::b::Scale<f32>` → `Scale`.
+pub fn short_type_name(full: &str) -> String {
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().unwrap_or(base).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_default_dims() {
+        assert_eq!(short_type_name("my_crate::layers::Scale<f32>"), "Scale");
+        let d = default_output_dims(&[None, Some(8)], Dims::new(&[5, 3]).unwrap()).unwrap();
+        assert_eq!(d.as_slice(), &[5, 8]);
+        assert!(default_output_dims(&[None], Dims::new(&[5, 3]).unwrap()).is_err());
+    }
+}

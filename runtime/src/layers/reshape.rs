@@ -1,0 +1,148 @@
+//! `Flatten` and `Reshape(target)`: the same values in row-major order under a new shape.
+//!
+//! `Flatten`: `[d0, d1, ..]` → `[d0·d1·…]`. `Reshape([t0, t1, ..])`: → `[t0, t1, ..]`, with at
+//! most one `-1` axis inferred so that the element count is unchanged (Keras `Reshape`).
+
+use crate::error::{Error, Result};
+use crate::layers::Mode;
+use crate::model::Stage;
+use crate::shape::Dims;
+
+/// Collapses every per-sample axis into one (see the module docs).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Flatten;
+
+impl Stage for Flatten {
+    fn output_dims(&self, input: Dims) -> Result<Dims> {
+        Ok(Dims::from_array([input.numel()]))
+    }
+
+    fn forward(
+        &mut self,
+        x: &[f32],
+        _in_dims: Dims,
+        _batch: usize,
+        y: &mut [f32],
+        _mode: Mode,
+    ) -> Result<()> {
+        y.copy_from_slice(x);
+        Ok(())
+    }
+
+    fn kind(&self) -> String {
+        "Flatten".into()
+    }
+}
+
+/// Gives the per-sample values a new shape of the same element count (see the module docs).
+#[derive(Clone, Copy, Debug)]
+pub struct Reshape {
+    /// The target dims; `None` marks the one inferred axis (`-1`).
+    target: [Option<usize>; crate::shape::MAX_RANK],
+    rank: usize,
+}
+
+impl Reshape {
+    /// A reshape to `target`, where `None` is Keras's `-1` (at most one; the macro checks).
+    pub fn new(target: &[Option<usize>]) -> Self {
+        let mut t = [Some(1); crate::shape::MAX_RANK];
+        t[..target.len()].copy_from_slice(target);
+        Reshape {
+            target: t,
+            rank: target.len(),
+        }
+    }
+}
+
+impl Stage for Reshape {
+    fn output_dims(&self, input: Dims) -> Result<Dims> {
+        let target = &self.target[..self.rank];
+        let known: usize = target.iter().flatten().product();
+        let total = input.numel();
+        let fits = if target.contains(&None) {
+            known > 0 && total.is_multiple_of(known)
+        } else {
+            known == total
+        };
+        if !fits {
+            let shown: Vec<String> = target
+                .iter()
+                .map(|d| d.map_or("-1".to_string(), |d| d.to_string()))
+                .collect();
+            return Err(Error::shape(
+                format!(
+                    "input of `Reshape([{}])` ({} elements per sample needed)",
+                    shown.join(", "),
+                    known
+                ),
+                format!("a shape with {known} elements"),
+                format!("{input} ({total} elements)"),
+            ));
+        }
+        let dims: Vec<usize> = target
+            .iter()
+            .map(|d| d.unwrap_or(total / known.max(1)))
+            .collect();
+        Dims::new(&dims).ok_or_else(|| Error::InvalidArgument {
+            name: "Reshape",
+            detail: "rank above 5".into(),
+        })
+    }
+
+    fn forward(
+        &mut self,
+        x: &[f32],
+        _in_dims: Dims,
+        _batch: usize,
+        y: &mut [f32],
+        _mode: Mode,
+    ) -> Result<()> {
+        y.copy_from_slice(x);
+        Ok(())
+    }
+
+    fn kind(&self) -> String {
+        "Reshape".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes() {
+        assert_eq!(
+            Flatten
+                .output_dims(Dims::new(&[3, 4, 2]).unwrap())
+                .unwrap()
+                .as_slice(),
+            &[24]
+        );
+        let r = Reshape::new(&[None, Some(4)]);
+        assert_eq!(
+            r.output_dims(Dims::new(&[12]).unwrap()).unwrap().as_slice(),
+            &[3, 4]
+        );
+        assert!(r.output_dims(Dims::new(&[10]).unwrap()).is_err());
+        let r = Reshape::new(&[Some(4), Some(32)]);
+        let err = r
+            .output_dims(Dims::new(&[64]).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("128") && err.contains("[64] (64 elements)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn values_keep_row_major_order() {
+        let x: Vec<f32> = (0..6).map(|v| v as f32).collect();
+        let mut y = vec![0.0; 6];
+        Reshape::new(&[Some(3), Some(2)])
+            .forward(&x, Dims::new(&[6]).unwrap(), 1, &mut y, Mode::Inference)
+            .unwrap();
+        assert_eq!(x, y);
+    }
+}

@@ -1,0 +1,15 @@
+//! What every `model!`-generated model is made of: [`Stage`]s run in straight-line code over a
+//! [`Workspace`], and the [`Model`] trait whose provided methods give predict, summary and
+//! weight loading.
+
+mod model_trait;
+mod predict;
+mod stage;
+mod summary;
+mod workspace;
+
+pub use model_trait::{LayerInfo, Model};
+pub use predict::{predict_samples, DEFAULT_BATCH_SIZE};
+pub use stage::{visit_prefixed, visit_prefixed_mut, Opaque, Stage};
+pub use summary::{readable_memory_size, summary_table};
+pub use workspace::Workspace;

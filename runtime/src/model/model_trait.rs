@@ -1,0 +1,127 @@
+//! The [`Model`] trait that `model!` implements for every generated struct.
+
+use crate::error::{Error, Result};
+use crate::layers::{Mode, Param, ParamMut};
+use crate::shape::{Dims, Shape};
+use crate::tensor::Tensor;
+
+/// One row of a model's summary: a layer's name, type, output shape and weight count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerInfo {
+    /// The layer's name: given with `name:` in `model!`, or Keras's automatic `dense`, `dense_1`, ...
+    pub name: String,
+    /// The layer's type, `Dense`.
+    pub kind: String,
+    /// The per-sample output shape, `None` for runtime axes.
+    pub output: Vec<Option<usize>>,
+    /// The number of weights.
+    pub params: usize,
+}
+
+/// A model declared with `model!`: a sequence of layers from `In` to `Out`.
+///
+/// The macro implements the required methods; the provided ones are the runtime-checked entry
+/// points (flat data plus a shape, typed tensors), the summary and weight loading.
+pub trait Model {
+    /// The per-sample input shape (the `input:` line).
+    type In: Shape;
+    /// The per-sample output shape (the last layer's).
+    type Out: Shape;
+    /// The model's name as Keras would print it (`digits` for `struct Digits`).
+    const NAME: &'static str;
+
+    /// Runs every layer on `batch` samples of per-sample `dims` (which must fit `In`) and
+    /// returns the output buffer with its per-sample dims.
+    fn run(&mut self, x: &[f32], dims: Dims, batch: usize, mode: Mode) -> Result<(&[f32], Dims)>;
+
+    /// Name, type, output shape and weight count of each layer.
+    fn layers(&self) -> Vec<LayerInfo>;
+
+    /// Calls `visit` for every weight with its full Keras-style path (`dense_1/kernel`).
+    fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>));
+
+    /// Calls `visit` for every weight, writable, in the same order as `visit_params`.
+    fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>));
+
+    /// The model's output for a batch given as flat row-major data plus its full shape, batch
+    /// axis first (`[32, 64]`).
+    ///
+    /// Returns `Err` naming both shapes when `shape` does not fit the model's input
+    /// (`input of model `digits` must have shape (None, 64), but has shape (32, 63)`) or when
+    /// `x.len()` is not the product of `shape`.
+    fn predict_flat(&mut self, x: &[f32], shape: &[usize]) -> Result<Tensor<Self::Out>> {
+        let context = || format!("input of model `{}`", Self::NAME);
+        let (&batch, sample) = shape.split_first().ok_or_else(|| {
+            Error::shape(
+                context(),
+                Dims::keras_pattern(Self::In::DIMS),
+                "() (no batch axis)",
+            )
+        })?;
+        let dims = Dims::new(sample)
+            .filter(|d| d.fits(Self::In::DIMS))
+            .ok_or_else(|| {
+                Error::shape(
+                    context(),
+                    Dims::keras_pattern(Self::In::DIMS),
+                    format_shape(shape),
+                )
+            })?;
+        if x.len() != batch * dims.numel() {
+            return Err(Error::LengthMismatch {
+                context: format!(
+                    "data and shape {} given to model `{}`",
+                    format_shape(shape),
+                    Self::NAME
+                ),
+                left: x.len(),
+                right: batch * dims.numel(),
+            });
+        }
+        let (y, out_dims) = self.run(x, dims, batch, Mode::Inference)?;
+        Tensor::from_vec(y.to_vec(), batch, out_dims)
+    }
+
+    /// The model's output for a typed batch.
+    fn forward(&mut self, x: &Tensor<Self::In>) -> Result<Tensor<Self::Out>> {
+        let (y, out_dims) = self.run(x.data(), x.dims(), x.batch(), Mode::Inference)?;
+        Tensor::from_vec(y.to_vec(), x.batch(), out_dims)
+    }
+
+    /// The number of weights.
+    fn param_count(&self) -> usize {
+        let mut n = 0;
+        self.visit_params(&mut |p| n += p.data.len());
+        n
+    }
+
+    /// Keras's `summary()` table as a string.
+    fn summary_string(&self) -> String {
+        crate::model::summary_table(Self::NAME, &self.layers())
+    }
+
+    /// Prints Keras's `summary()` table.
+    fn summary(&self) {
+        print!("{}", self.summary_string());
+    }
+
+    /// Loads weights saved in Keras layout from a `.npz` holding one array per weight, named by
+    /// its Keras path (`dense/kernel`, `dense/bias`, ...). Every weight of the model must be
+    /// present with the same shape; `Err` names the first that is missing or differs.
+    fn load_keras_npz(&mut self, path: impl AsRef<std::path::Path>) -> Result<()>
+    where
+        Self: Sized,
+    {
+        crate::io::keras::load_npz(self, path.as_ref())
+    }
+}
+
+/// `(32, 63)` for `[32, 63]`.
+fn format_shape(shape: &[usize]) -> String {
+    let parts: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    if parts.len() == 1 {
+        format!("({},)", parts[0])
+    } else {
+        format!("({})", parts.join(", "))
+    }
+}

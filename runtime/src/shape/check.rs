@@ -1,0 +1,362 @@
+//! Const-evaluated shape checks with messages in plain decimal numbers.
+//!
+//! A layer the `model!` macro cannot see into (a custom layer, a nested model, a built-in after
+//! them) states its rule as `Layer::CHECK`, a [`Check`] computed from its input's dims in a const
+//! context. The macro emits one `const _` item per such layer, spanned at the layer's line; a
+//! failed check becomes a compile error that `cargo check` reports, for example
+//! ``model `Net`, layer #2 `Projection` expects 128 input features, but its input has 64``.
+
+/// Capacity of a [`Message`] in bytes; longer text is cut.
+const CAPACITY: usize = 480;
+
+/// A message built in a const context (no allocation, no `format!`).
+#[derive(Clone, Copy)]
+pub struct Message {
+    buf: [u8; CAPACITY],
+    len: usize,
+}
+
+impl Message {
+    /// An empty message.
+    pub const fn new() -> Message {
+        Message {
+            buf: [0; CAPACITY],
+            len: 0,
+        }
+    }
+
+    /// Appends text.
+    pub const fn str(mut self, s: &str) -> Message {
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() && self.len < CAPACITY {
+            self.buf[self.len] = bytes[i];
+            self.len += 1;
+            i += 1;
+        }
+        self
+    }
+
+    /// Appends a number in decimal.
+    pub const fn num(mut self, mut n: usize) -> Message {
+        let mut digits = [0u8; 20];
+        let mut count = 0;
+        loop {
+            digits[count] = b'0' + (n % 10) as u8;
+            count += 1;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        while count > 0 && self.len < CAPACITY {
+            count -= 1;
+            self.buf[self.len] = digits[count];
+            self.len += 1;
+        }
+        self
+    }
+
+    /// Appends dims as the `model!` syntax writes them: `[None, 64]`.
+    pub const fn dims(mut self, dims: &[Option<usize>]) -> Message {
+        self = self.str("[");
+        let mut i = 0;
+        while i < dims.len() {
+            if i > 0 {
+                self = self.str(", ");
+            }
+            self = match dims[i] {
+                Some(d) => self.num(d),
+                None => self.str("None"),
+            };
+            i += 1;
+        }
+        self.str("]")
+    }
+
+    /// The text so far.
+    pub const fn as_str(&self) -> &str {
+        let (bytes, _) = self.buf.split_at(self.len);
+        match core::str::from_utf8(bytes) {
+            Ok(s) => s,
+            // Only reachable if a multi-byte character was cut at CAPACITY.
+            Err(_) => "shape check failed (message too long to show)",
+        }
+    }
+}
+
+impl Default for Message {
+    fn default() -> Self {
+        Message::new()
+    }
+}
+
+impl core::fmt::Debug for Message {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The outcome of a layer's shape rule for a given input shape.
+///
+/// A failure's text continues the sentence ``layer #2 `Projection` …``: start it with a verb,
+/// lowercase, no trailing period, both numbers in it (`expects 128 input features, but its input
+/// has 64`).
+// The message is inline because a `Check` is built in const contexts, where nothing can be
+// boxed; it lives only at compile time and in tests, so its size costs nothing at run time.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Copy, Debug)]
+pub enum Check {
+    /// The input shape is accepted.
+    Pass,
+    /// The input shape is rejected, with the reason.
+    Fail(Message),
+}
+
+impl Check {
+    /// Whether the check passed.
+    pub const fn is_pass(&self) -> bool {
+        matches!(self, Check::Pass)
+    }
+
+    /// The first failure of two checks.
+    pub const fn and(self, other: Check) -> Check {
+        match self {
+            Check::Pass => other,
+            fail => fail,
+        }
+    }
+
+    /// Requires the last axis of `input` to be static and equal to `expected`
+    /// (e.g. `what = "input features"`).
+    pub const fn last_dim(input: &[Option<usize>], expected: usize, what: &str) -> Check {
+        if input.is_empty() {
+            return Check::Fail(
+                Message::new()
+                    .str("expects ")
+                    .num(expected)
+                    .str(" ")
+                    .str(what)
+                    .str(", but its input is a scalar []"),
+            );
+        }
+        match input[input.len() - 1] {
+            Some(found) if found == expected => Check::Pass,
+            Some(found) => Check::Fail(
+                Message::new()
+                    .str("expects ")
+                    .num(expected)
+                    .str(" ")
+                    .str(what)
+                    .str(", but its input has ")
+                    .num(found),
+            ),
+            None => Check::Fail(
+                Message::new()
+                    .str("expects ")
+                    .num(expected)
+                    .str(" ")
+                    .str(what)
+                    .str(", but its input's last dimension is None (only known at run time): ")
+                    .dims(input),
+            ),
+        }
+    }
+
+    /// Requires `input` to be exactly `expected` (`None` axes must be `None` on both sides).
+    pub const fn exact(input: &[Option<usize>], expected: &[Option<usize>]) -> Check {
+        let mut same = input.len() == expected.len();
+        let mut i = 0;
+        while same && i < input.len() {
+            same = match (input[i], expected[i]) {
+                (Some(a), Some(b)) => a == b,
+                (None, None) => true,
+                _ => false,
+            };
+            i += 1;
+        }
+        if same {
+            Check::Pass
+        } else {
+            Check::Fail(
+                Message::new()
+                    .str("expects input ")
+                    .dims(expected)
+                    .str(", but its input is ")
+                    .dims(input),
+            )
+        }
+    }
+
+    /// Requires every axis of `input` to be static (for layers that size weights from it).
+    pub const fn all_static(input: &[Option<usize>], what: &str) -> Check {
+        let mut i = 0;
+        while i < input.len() {
+            if input[i].is_none() {
+                return Check::Fail(
+                    Message::new()
+                        .str("needs every dimension known to ")
+                        .str(what)
+                        .str(", but its input is ")
+                        .dims(input),
+                );
+            }
+            i += 1;
+        }
+        Check::Pass
+    }
+
+    /// Requires the element count of `input` to be `expected` (for reshapes).
+    pub const fn numel(
+        input: &[Option<usize>],
+        expected: usize,
+        target: &[Option<usize>],
+    ) -> Check {
+        match super::shape_trait::numel(input) {
+            Some(n) if n == expected => Check::Pass,
+            Some(n) => Check::Fail(
+                Message::new()
+                    .str("needs an input with ")
+                    .num(expected)
+                    .str(" elements to reshape to ")
+                    .dims(target)
+                    .str(", but its input ")
+                    .dims(input)
+                    .str(" has ")
+                    .num(n),
+            ),
+            None => Check::Fail(
+                Message::new()
+                    .str("needs every dimension of its input known, but its input is ")
+                    .dims(input),
+            ),
+        }
+    }
+
+    /// Requires a static last axis (`Dense` sizes its kernel from it).
+    pub const fn known_last(input: &[Option<usize>]) -> Check {
+        if !input.is_empty() && input[input.len() - 1].is_some() {
+            return Check::Pass;
+        }
+        Check::Fail(
+            Message::new()
+                .str("needs a known last dimension, but its input is ")
+                .dims(input)
+                .str("; give that axis a fixed size (pad or truncate the data to it)"),
+        )
+    }
+
+    /// Requires the element count of `input` to be a multiple of `known` (a reshape with `-1`).
+    pub const fn numel_multiple(
+        input: &[Option<usize>],
+        known: usize,
+        target: &[Option<usize>],
+    ) -> Check {
+        match super::shape_trait::numel(input) {
+            Some(n) if known > 0 && n % known == 0 => Check::Pass,
+            Some(n) => Check::Fail(
+                Message::new()
+                    .str("needs an input whose element count is a multiple of ")
+                    .num(known)
+                    .str(" to reshape to ")
+                    .dims(target)
+                    .str(" (-1 inferred), but its input ")
+                    .dims(input)
+                    .str(" has ")
+                    .num(n),
+            ),
+            None => Check::Fail(
+                Message::new()
+                    .str("needs every dimension of its input known, but its input is ")
+                    .dims(input),
+            ),
+        }
+    }
+
+    /// Requires a custom layer's `Layer::Out` to match the shape it declares with `-> [dims]`.
+    pub const fn declared(actual: &[Option<usize>], declared: &[Option<usize>]) -> Check {
+        match Check::exact(actual, declared) {
+            Check::Pass => Check::Pass,
+            Check::Fail(_) => Check::Fail(
+                Message::new()
+                    .str("declares its output as ")
+                    .dims(declared)
+                    .str(" with `->`, but its `Layer` impl outputs ")
+                    .dims(actual)
+                    .str("; correct the `-> [..]` declaration"),
+            ),
+        }
+    }
+
+    /// The failure text prefixed with the model and layer, as the generated const items report
+    /// it: ``model `Net`, layer #2 `Projection` expects …``. `None` when the check passed.
+    pub const fn in_model(&self, model: &str, index: usize, layer: &str) -> Option<Message> {
+        match self {
+            Check::Pass => None,
+            Check::Fail(reason) => Some(
+                Message::new()
+                    .str("model `")
+                    .str(model)
+                    .str("`, layer #")
+                    .num(index)
+                    .str(" `")
+                    .str(layer)
+                    .str("` ")
+                    .str(reason.as_str()),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(c: Check) -> String {
+        match c {
+            Check::Pass => "pass".into(),
+            Check::Fail(m) => m.as_str().to_string(),
+        }
+    }
+
+    #[test]
+    fn messages_hold_decimal_numbers() {
+        assert_eq!(
+            text(Check::last_dim(&[Some(64)], 128, "input features")),
+            "expects 128 input features, but its input has 64"
+        );
+        assert_eq!(
+            text(Check::last_dim(&[Some(128)], 128, "input features")),
+            "pass"
+        );
+        assert!(text(Check::last_dim(&[Some(3), None], 12, "features")).contains("[3, None]"));
+        assert_eq!(
+            text(Check::exact(&[Some(32)], &[Some(64)])),
+            "expects input [64], but its input is [32]"
+        );
+        assert_eq!(
+            text(Check::numel(&[Some(64)], 128, &[Some(4), Some(32)])),
+            "needs an input with 128 elements to reshape to [4, 32], but its input [64] has 64"
+        );
+        assert_eq!(Message::new().num(0).num(1234567).as_str(), "01234567");
+    }
+
+    #[test]
+    fn prefixes_model_and_layer() {
+        const C: Check = Check::last_dim(&[Some(64)], 128, "input features");
+        const M: Option<Message> = C.in_model("Net", 2, "Projection");
+        assert_eq!(
+            M.unwrap().as_str(),
+            "model `Net`, layer #2 `Projection` expects 128 input features, but its input has 64"
+        );
+    }
+
+    #[test]
+    fn long_messages_are_cut_not_broken() {
+        let mut m = Message::new();
+        for _ in 0..100 {
+            m = m.str("abcdefgh");
+        }
+        assert_eq!(m.as_str().len(), CAPACITY);
+    }
+}
