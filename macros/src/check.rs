@@ -134,7 +134,7 @@ fn check_input(cx: &Ctxt, def: &ModelDef) -> (Option<Vec<Option<usize>>>, DType)
         cx.error(
             def.name.span(),
             format!(
-                "model `{}` has no input shape; add `input: [10],` as its first line, with the per-sample shape (batch axis excluded)",
+                "model `{}` has no input shape; add it as the first line, like `input: [10],` for 10 features per sample (batch axis excluded)",
                 def.name
             ),
         );

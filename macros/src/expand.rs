@@ -13,6 +13,11 @@
 //! it emits `struct Digits { hidden: Dense, dense: Dense, __shaped_workspace: Workspace }`,
 //! `Digits::new(seed)`, `Digits::predict(&[[f32; 64]]) -> Result<Vec<[f32; 10]>>`, and
 //! `impl Model for Digits` whose `run` calls each layer in turn.
+//!
+//! A model with custom layers is generic over their types, `struct __ShapedNet<L1, ..>`, and
+//! `Net` is an alias of it at the user's types: every impl states `L1: Layer<In1>` once as a
+//! bound, so a missing impl is reported once, by the per-layer assertion below, with a message
+//! in plain words, instead of at every use of the layer's output type.
 
 use crate::ast::{DType, LayerBody, ModelDef};
 use crate::check::{fmt_dims, snake_case, Op, Plan, PlannedLayer, ShapeState};
@@ -44,12 +49,17 @@ fn sample_array(dims: &[Option<usize>]) -> Option<TokenStream> {
     Some(ty)
 }
 
-/// The name of the diagnostic trait of a custom layer: `__ShapedNetLayer2`.
-fn layer_trait(model: &Ident, number: usize) -> Ident {
-    format_ident!("__Shaped{}Layer{}", model, number)
+/// Identifiers of the generated helper items for layer `number` of `model`.
+fn helper_ident(model: &Ident, what: &str, number: usize) -> Ident {
+    format_ident!("__Shaped{}{}{}", model, what, number)
 }
 
-/// Where errors about a layer point: its name for built-ins, its expression for custom layers.
+/// The generic parameter standing for custom layer `number`'s type.
+fn layer_param(number: usize) -> Ident {
+    format_ident!("__ShapedL{}", number)
+}
+
+/// Where errors about a layer point: its name for built-ins, its type for custom layers.
 fn layer_span(layer: &PlannedLayer) -> Span {
     match &layer.decl.body {
         LayerBody::Builtin { ident, .. } => ident.span(),
@@ -57,40 +67,93 @@ fn layer_span(layer: &PlannedLayer) -> Span {
     }
 }
 
-/// The shape type flowing out of each layer, as tokens (literal when the macro knows it,
-/// otherwise computed by the type system from the previous shape).
-fn output_types(def: &ModelDef, plan: &Plan) -> Vec<TokenStream> {
+/// `Some(n)` / `None` tokens for a dims list.
+fn option_dims(dims: &[Option<usize>]) -> TokenStream {
+    let parts = dims.iter().map(|d| match d {
+        Some(n) => quote!(::core::option::Option::Some(#n)),
+        None => quote!(::core::option::Option::None),
+    });
+    quote!(&[#(#parts),*])
+}
+
+/// The shape types flowing into and out of every layer, and the bounds the generic code needs
+/// for them.
+struct Types {
+    /// `ins[i]` is layer i's input type; `ins[n]` is the model's output type.
+    ins: Vec<TokenStream>,
+    /// Bounds in terms of the generic layer parameters: each custom layer's diagnostic trait,
+    /// and the type-level shape operations of built-ins after a custom layer.
+    shape_bounds: Vec<TokenStream>,
+    /// Whether each layer's input type depends on a custom layer's (generic) output.
+    generic_input: Vec<bool>,
+    /// For each layer: the custom-layer parameters before it and the bounds they carry, which
+    /// a custom layer's diagnostic trait is generic over when its input depends on them.
+    earlier: Vec<(Vec<Ident>, Vec<TokenStream>)>,
+}
+
+fn types(def: &ModelDef, plan: &Plan) -> Types {
     let mut prev = shape_ty(&plan.input);
-    let mut out = Vec::new();
+    let mut prev_generic = false;
+    let mut ins = vec![prev.clone()];
+    let mut shape_bounds = Vec::new();
+    let mut generic_input = Vec::new();
+    let mut earlier = Vec::new();
+    let mut params_so_far: Vec<Ident> = Vec::new();
     for layer in &plan.layers {
-        let ty = match &layer.output {
-            ShapeState::Known(dims) => shape_ty(dims),
-            _ => match &layer.op {
-                Op::Custom { ty, .. } => {
-                    let tr = layer_trait(&def.name, layer.decl.number);
-                    quote_spanned!(layer_span(layer)=> <#ty as #tr>::Out)
+        generic_input.push(prev_generic);
+        earlier.push((params_so_far.clone(), shape_bounds.clone()));
+        let number = layer.decl.number;
+        let (ty, generic) = match (&layer.output, &layer.op) {
+            (_, Op::Custom { .. }) => {
+                let param = layer_param(number);
+                let tr = helper_ident(&def.name, "Layer", number);
+                let span = layer_span(layer);
+                shape_bounds.push(if prev_generic {
+                    quote_spanned!(span=> #param: #tr<#(#params_so_far),*>)
+                } else {
+                    quote_spanned!(span=> #param: #tr)
+                });
+                params_so_far.push(param.clone());
+                match &layer.output {
+                    ShapeState::Known(dims) => (shape_ty(dims), false),
+                    _ => (
+                        quote!(<#param as ::shaped::layers::Layer<#prev>>::Out),
+                        true,
+                    ),
                 }
-                Op::Dense { units, .. } => {
-                    let u = uint_tokens(*units);
-                    quote!(::shaped::shape::WithLast<#prev, #u>)
-                }
-                Op::Flatten => quote!(::shaped::shape::Flattened<#prev>),
-                Op::Reshape { target } => {
-                    let known: usize = target.iter().flatten().product();
-                    let known_ty = uint_tokens(known);
-                    let parts = target.iter().map(|d| match d {
-                        Some(n) => uint_tokens(*n),
-                        None => quote!(<<#prev as ::shaped::shape::Numel>::Output as ::shaped::shape::DimDiv<#known_ty>>::Output),
-                    });
-                    quote!((#(#parts,)*))
-                }
-                Op::Activation { .. } | Op::Dropout { .. } => prev.clone(),
-            },
+            }
+            (ShapeState::Known(dims), _) => (shape_ty(dims), false),
+            (_, Op::Dense { units, .. }) => {
+                let u = uint_tokens(*units);
+                shape_bounds.push(quote!(#prev: ::shaped::shape::ReplaceLast<#u>));
+                (quote!(::shaped::shape::WithLast<#prev, #u>), true)
+            }
+            (_, Op::Flatten) => {
+                shape_bounds.push(quote!(#prev: ::shaped::shape::Numel));
+                (quote!(::shaped::shape::Flattened<#prev>), true)
+            }
+            (_, Op::Reshape { target }) => {
+                let known_ty = uint_tokens(target.iter().flatten().product());
+                shape_bounds.push(quote!(#prev: ::shaped::shape::Numel));
+                shape_bounds.push(quote!(<#prev as ::shaped::shape::Numel>::Output: ::shaped::shape::DimDiv<#known_ty>));
+                let parts = target.iter().map(|d| match d {
+                    Some(n) => uint_tokens(*n),
+                    None => quote!(<<#prev as ::shaped::shape::Numel>::Output as ::shaped::shape::DimDiv<#known_ty>>::Output),
+                });
+                (quote!((#(#parts,)*)), true)
+            }
+            (_, Op::Activation { .. } | Op::Dropout { .. }) => (prev.clone(), prev_generic),
         };
-        out.push(ty.clone());
+        ins.push(ty.clone());
         prev = ty;
+        prev_generic = generic;
     }
-    out
+    Types {
+        ins,
+        shape_bounds,
+        generic_input,
+        earlier,
+    }
 }
 
 /// Generates everything for a model that passed the checks.
@@ -98,72 +161,124 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
     let ModelDef {
         attrs, vis, name, ..
     } = def;
-    let in_ty = shape_ty(&plan.input);
-    let outs = output_types(def, plan);
-    let ins: Vec<TokenStream> = std::iter::once(in_ty.clone())
-        .chain(outs.iter().cloned())
-        .collect();
-    let out_ty = outs.last().expect("at least one layer").clone();
+    let Types {
+        ins,
+        shape_bounds,
+        generic_input,
+        earlier,
+    } = types(def, plan);
+    let in_ty = &ins[0];
+    let outs = &ins[1..];
+    let out_ty = outs.last().expect("at least one layer");
     let model_name = snake_case(&name.to_string());
     let struct_name = name.to_string();
     let n_layers = plan.layers.len();
+    let last = n_layers - 1;
+
+    // The custom layers: generic parameters, the user's types, and their helper traits.
+    let customs: Vec<(&PlannedLayer, &syn::Path, &syn::Expr)> = plan
+        .layers
+        .iter()
+        .filter_map(|l| match &l.op {
+            Op::Custom { ty, expr, .. } => Some((l, *ty, *expr)),
+            _ => None,
+        })
+        .collect();
+    let params: Vec<Ident> = customs
+        .iter()
+        .map(|(l, ..)| layer_param(l.decl.number))
+        .collect();
+    let concrete: Vec<&syn::Path> = customs.iter().map(|(_, ty, _)| *ty).collect();
+    let make_bounds = customs.iter().map(|(l, ..)| {
+        let param = layer_param(l.decl.number);
+        let make = helper_ident(name, "Make", l.decl.number);
+        quote!(#param: #make)
+    });
+    let all_bounds: Vec<TokenStream> = shape_bounds.iter().cloned().chain(make_bounds).collect();
+    let generic = !customs.is_empty();
+    let struct_ident = if generic {
+        format_ident!("__Shaped{}", name)
+    } else {
+        name.clone()
+    };
+    let self_ty = quote!(#struct_ident<#(#params),*>);
+    let impl_params = quote!(#(#params),*);
+    let where_all = if all_bounds.is_empty() {
+        quote!()
+    } else {
+        quote!(where #(#all_bounds),*)
+    };
+
+    let helpers = customs.iter().map(|(l, ty, expr)| {
+        let i = l.decl.number - 1;
+        custom_helpers(
+            def,
+            l,
+            ty,
+            expr,
+            generic_input[i].then_some(&earlier[i]),
+            &ins[i],
+        )
+    });
+    let checks = plan.layers.iter().enumerate().filter_map(|(i, l)| {
+        let check = layer_check(l, &ins[i], generic_input[i])?;
+        Some(const_check(
+            def,
+            l,
+            check,
+            &params,
+            &concrete,
+            &shape_bounds,
+        ))
+    });
 
     let fields: Vec<Ident> = plan
         .layers
         .iter()
         .map(|l| Ident::new(&l.name, layer_span(l)))
         .collect();
-    let field_tys = plan.layers.iter().map(|l| stage_type(def, l));
+    let field_tys = plan.layers.iter().map(stage_type);
     let inits = plan
         .layers
         .iter()
-        .zip(&ins)
         .enumerate()
-        .map(|(i, (l, in_t))| stage_init(def, l, i, in_t));
-    let traits = plan
-        .layers
-        .iter()
-        .zip(&ins)
-        .filter_map(|(l, in_t)| diagnostic_trait(def, l, in_t));
-    let checks = plan
-        .layers
-        .iter()
-        .zip(&ins)
-        .filter_map(|(l, in_t)| const_check(def, l, in_t));
+        .map(|(i, l)| stage_init(def, l, i, &ins[i]));
     let names: Vec<&String> = plan.layers.iter().map(|l| &l.name).collect();
     let indices = 0..n_layers;
-    let last = n_layers - 1;
+    let predict = predict_method(vis, plan);
 
-    let predict = match (plan.dtype, sample_array(&plan.input), plan.output()) {
-        (DType::F32, Some(x), ShapeState::Known(out)) => sample_array(out).map(|y| {
-            let doc_in = fmt_dims(&plan.input);
-            let doc_out = fmt_dims(out);
+    let (struct_attrs, alias) = if generic {
+        let docs: Vec<&syn::Attribute> =
+            attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+        let others: Vec<&syn::Attribute> =
+            attrs.iter().filter(|a| !a.path().is_ident("doc")).collect();
+        (
+            quote!(#[doc(hidden)] #(#others)*),
             quote! {
-                /// Predicts one output per sample, in batches of 32 (Keras's default).
-                ///
-                #[doc = concat!("Input: one ", #doc_in, " sample per element; output: one ", #doc_out, " prediction per sample.")]
-                #vis fn predict(&mut self, x: &[#x]) -> ::shaped::Result<::std::vec::Vec<#y>> {
-                    ::shaped::model::predict_samples(self, x, ::shaped::model::DEFAULT_BATCH_SIZE)
-                }
-            }
-        }),
-        _ => None,
+                #(#docs)*
+                #vis type #name = #struct_ident<#(#concrete),*>;
+            },
+        )
+    } else {
+        (quote!(#(#attrs)*), quote!())
     };
 
     quote! {
-        #(#attrs)*
-        #vis struct #name {
+        #struct_attrs
+        #vis struct #struct_ident<#impl_params> {
             #(#fields: #field_tys,)*
             __shaped_workspace: ::shaped::model::Workspace,
         }
 
-        #(#traits)*
+        #alias
 
-        impl #name {
+        #(#helpers)*
+
+        impl<#impl_params> #self_ty #where_all {
             /// Creates the model with Keras's default initialisers (glorot-uniform kernels, zero
             /// biases), drawn from `seed`: the same seed gives the same weights.
             #vis fn new(seed: u64) -> Self {
-                #name {
+                #struct_ident {
                     #(#fields: #inits,)*
                     __shaped_workspace: ::shaped::model::Workspace::new(#n_layers),
                 }
@@ -175,7 +290,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
         const _: () = {
             #(#checks)*
 
-            impl ::shaped::model::Model for #name {
+            impl<#impl_params> ::shaped::model::Model for #self_ty #where_all {
                 type In = #in_ty;
                 type Out = #out_ty;
                 const NAME: &'static str = #model_name;
@@ -204,17 +319,17 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                     }),*]
                 }
 
-                fn visit_params(&self, visit: &mut dyn FnMut(::shaped::layers::Param<'_>)) {
+                fn visit_weights(&self, visit: &mut dyn FnMut(::shaped::layers::Param<'_>)) {
                     #(::shaped::model::visit_prefixed(&self.#fields, #names, visit);)*
                 }
 
-                fn visit_params_mut(&mut self, visit: &mut dyn FnMut(::shaped::layers::ParamMut<'_>)) {
+                fn visit_weights_mut(&mut self, visit: &mut dyn FnMut(::shaped::layers::ParamMut<'_>)) {
                     #(::shaped::model::visit_prefixed_mut(&mut self.#fields, #names, visit);)*
                 }
             }
 
             /// A model is a layer: it takes exactly its `input:` shape, checked at compile time.
-            impl<__ShapedIn: ::shaped::shape::Shape> ::shaped::layers::Layer<__ShapedIn> for #name {
+            impl<#(#params,)* __ShapedIn: ::shaped::shape::Shape> ::shaped::layers::Layer<__ShapedIn> for #self_ty #where_all {
                 type Out = #out_ty;
                 const CHECK: ::shaped::shape::Check = ::shaped::shape::Check::exact(
                     <__ShapedIn as ::shaped::shape::Shape>::DIMS,
@@ -243,28 +358,62 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                 }
 
                 fn visit_params(&self, visit: &mut dyn FnMut(::shaped::layers::Param<'_>)) {
-                    ::shaped::model::Model::visit_params(self, visit)
+                    ::shaped::model::Model::visit_weights(self, visit)
                 }
 
                 fn visit_params_mut(&mut self, visit: &mut dyn FnMut(::shaped::layers::ParamMut<'_>)) {
-                    ::shaped::model::Model::visit_params_mut(self, visit)
+                    ::shaped::model::Model::visit_weights_mut(self, visit)
                 }
             }
         };
     }
 }
 
+/// `predict` on plain arrays, for models whose input is fully static (rank 1 to 3). When the
+/// macro knows the output too, the return type is its array (`Vec<[f32; 10]>`); after a custom
+/// layer it cannot see through, the caller names the array and a wrong size is an `Err`.
+fn predict_method(vis: &syn::Visibility, plan: &Plan) -> Option<TokenStream> {
+    if plan.dtype != DType::F32 {
+        return None;
+    }
+    let x = sample_array(&plan.input)?;
+    let doc_in = fmt_dims(&plan.input);
+    let known_out = match plan.output() {
+        ShapeState::Known(out) => sample_array(out).map(|y| (y, fmt_dims(out))),
+        _ => None,
+    };
+    Some(match known_out {
+        Some((y, doc_out)) => quote! {
+            /// Predicts one output per sample, in batches of 32 (Keras's default).
+            ///
+            #[doc = concat!("Input: one ", #doc_in, " sample per element; output: one ", #doc_out, " prediction per sample.")]
+            #vis fn predict(&mut self, x: &[#x]) -> ::shaped::Result<::std::vec::Vec<#y>> {
+                ::shaped::model::predict_samples(self, x, ::shaped::model::DEFAULT_BATCH_SIZE)
+            }
+        },
+        None => quote! {
+            /// Predicts one output per sample, in batches of 32 (Keras's default).
+            ///
+            #[doc = concat!("Input: one ", #doc_in, " sample per element. The output array type `Y` must hold the")]
+            /// model's output size; a different size is an `Err` naming both.
+            #vis fn predict<__ShapedY: ::shaped::tensor::Sample>(&mut self, x: &[#x]) -> ::shaped::Result<::std::vec::Vec<__ShapedY>> {
+                ::shaped::model::predict_samples(self, x, ::shaped::model::DEFAULT_BATCH_SIZE)
+            }
+        },
+    })
+}
+
 /// The field type holding a layer.
-fn stage_type(def: &ModelDef, layer: &PlannedLayer) -> TokenStream {
+fn stage_type(layer: &PlannedLayer) -> TokenStream {
     match &layer.op {
         Op::Dense { .. } => quote!(::shaped::layers::Dense),
         Op::Activation { .. } => quote!(::shaped::layers::Activation),
         Op::Dropout { .. } => quote!(::shaped::layers::Dropout),
         Op::Flatten => quote!(::shaped::layers::Flatten),
         Op::Reshape { .. } => quote!(::shaped::layers::Reshape),
-        Op::Custom { ty, .. } => {
-            let tr = layer_trait(&def.name, layer.decl.number);
-            quote_spanned!(layer_span(layer)=> <#ty as #tr>::Stage)
+        Op::Custom { .. } => {
+            let param = layer_param(layer.decl.number);
+            quote!(::shaped::model::Opaque<#param>)
         }
     }
 }
@@ -316,112 +465,175 @@ fn stage_init(
         }
         Op::Flatten => quote!(::shaped::layers::Flatten),
         Op::Reshape { target } => {
-            let parts = target.iter().map(|d| match d {
-                Some(n) => quote!(::core::option::Option::Some(#n)),
-                None => quote!(::core::option::Option::None),
-            });
-            quote!(::shaped::layers::Reshape::new(&[#(#parts),*]))
+            let dims = option_dims(target);
+            quote!(::shaped::layers::Reshape::new(#dims))
         }
-        Op::Custom { expr, ty, .. } => {
-            let tr = layer_trait(&def.name, layer.decl.number);
-            let span = layer_span(layer);
-            quote_spanned!(span=> <#ty as #tr>::stage(#expr))
+        Op::Custom { .. } => {
+            let param = layer_param(layer.decl.number);
+            let make = helper_ident(&def.name, "Make", layer.decl.number);
+            quote!(::shaped::model::Opaque::new::<#in_ty>(<#param as #make>::__shaped_make(seed)))
         }
     }
 }
 
-/// For a custom layer: a trait whose `on_unimplemented` message says, in plain words, that the
-/// layer has no `Layer` impl for the shape it is given (instead of typenum's `UInt<…>` chains).
-fn diagnostic_trait(
+/// For a custom layer: the trait that states, in plain words, that the layer has no `Layer`
+/// impl for the shape it is given (instead of typenum's `UInt<…>` chains), and the trait that
+/// builds the layer from the user's expression.
+fn custom_helpers(
     def: &ModelDef,
     layer: &PlannedLayer,
+    ty: &syn::Path,
+    expr: &syn::Expr,
+    earlier: Option<&(Vec<Ident>, Vec<TokenStream>)>,
     in_ty: &TokenStream,
-) -> Option<TokenStream> {
-    let Op::Custom { .. } = &layer.op else {
-        return None;
-    };
-    let tr = layer_trait(&def.name, layer.decl.number);
+) -> TokenStream {
+    let number = layer.decl.number;
+    let tr = helper_ident(&def.name, "Layer", number);
+    let make = helper_ident(&def.name, "Make", number);
     let vis = &def.vis;
-    let shown = match &layer.input {
-        ShapeState::Known(dims) => fmt_dims(dims),
-        _ => "the shape the layer before it outputs".to_string(),
+    let display = &layer.display;
+    let (what, shown, example, hint) = match &layer.input {
+        ShapeState::Known(dims) => {
+            let shown = fmt_dims(dims);
+            let parts: Vec<String> = dims
+                .iter()
+                .map(|d| match d {
+                    Some(n) if *n <= 1024 => format!("shaped::typenum::U{n}"),
+                    Some(n) => format!("shaped::dim!({n})"),
+                    None => "shaped::shape::Dyn".to_string(),
+                })
+                .collect();
+            let tuple = if parts.len() == 1 {
+                format!("({},)", parts[0])
+            } else {
+                format!("({})", parts.join(", "))
+            };
+            (
+                format!("input {shown}"),
+                shown.clone(),
+                format!("`Layer<{tuple}>` (the shape {shown})"),
+                String::new(),
+            )
+        }
+        _ => {
+            let before = number - 1;
+            (
+                format!("the output of layer #{before}"),
+                format!("the output of layer #{before}"),
+                "`Layer<S>` with `S` that shape".to_string(),
+                format!("; declaring layer #{before}'s output with `-> [..]` shows the shape here"),
+            )
+        }
     };
-    let ty_name = &layer.display;
     let message = format!(
-        "layer #{} `{}` of model `{}` cannot take input {}: `{}` does not implement `Layer` for that shape",
-        layer.decl.number, ty_name, def.name, shown, ty_name
+        "layer #{number} `{display}` of model `{}` cannot take {what}: `{display}` does not implement `Layer` for that shape",
+        def.name
     );
-    let label = format!("`{ty_name}` has no `Layer` impl for input {shown}");
+    let label = format!("`{display}` has no `Layer` impl for {shown}");
     let note = format!(
-        "implement `shaped::Layer<S>` for `{ty_name}` with `S` the input shape (for [64]: `(shaped::typenum::U64,)`), or generically for every `S: Shape`"
+        "implement {example} for `{display}`, or `Layer<S>` generically for every `S: Shape`{hint}"
     );
-    Some(quote! {
+    // When the input depends on earlier custom layers, the trait is generic over their types
+    // (not over the shape), so rustc names it as `__ShapedNetLayer2<Identity>`, never as a
+    // typenum chain.
+    let (decl, blanket) = match earlier {
+        Some((params, bounds)) => (
+            quote!(#vis trait #tr<#(#params),*>: ::shaped::layers::Layer<#in_ty> where #(#bounds),* {}),
+            quote!(impl<__ShapedT, #(#params),*> #tr<#(#params),*> for __ShapedT where #(#bounds,)* __ShapedT: ::shaped::layers::Layer<#in_ty> {}),
+        ),
+        None => (
+            quote!(#vis trait #tr: ::shaped::layers::Layer<#in_ty> {}),
+            quote!(impl<__ShapedT: ::shaped::layers::Layer<#in_ty>> #tr for __ShapedT {}),
+        ),
+    };
+    quote! {
         #[doc(hidden)]
         #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-        #vis trait #tr {
-            type Out: ::shaped::shape::Shape;
-            const CHECK: ::shaped::shape::Check;
-            type Stage: ::shaped::model::Stage;
-            fn stage(self) -> Self::Stage where Self: Sized;
+        #decl
+
+        #[diagnostic::do_not_recommend]
+        #blanket
+
+        #[doc(hidden)]
+        #vis trait #make {
+            fn __shaped_make(seed: u64) -> Self;
         }
 
-        impl<__ShapedL: ::shaped::layers::Layer<#in_ty>> #tr for __ShapedL {
-            type Out = <__ShapedL as ::shaped::layers::Layer<#in_ty>>::Out;
-            const CHECK: ::shaped::shape::Check = <__ShapedL as ::shaped::layers::Layer<#in_ty>>::CHECK;
-            type Stage = ::shaped::model::Opaque<__ShapedL, #in_ty>;
-            fn stage(self) -> Self::Stage {
-                ::shaped::model::Opaque::new(self)
+        impl #make for #ty {
+            #[allow(unused_variables)]
+            fn __shaped_make(seed: u64) -> Self {
+                #expr
             }
         }
-    })
+    }
 }
 
-/// A `const _` item that evaluates a layer's shape rule at compile time, for every layer the
-/// macro could not check itself: custom layers and nested models, and built-ins after them.
-fn const_check(def: &ModelDef, layer: &PlannedLayer, in_ty: &TokenStream) -> Option<TokenStream> {
+/// The shape rule a layer needs evaluated at compile time: a custom layer's `CHECK` (and its
+/// declared output), or a built-in's rule when its input comes from a custom layer.
+fn layer_check(
+    layer: &PlannedLayer,
+    in_ty: &TokenStream,
+    generic_input: bool,
+) -> Option<TokenStream> {
     let dims = quote!(<#in_ty as ::shaped::shape::Shape>::DIMS);
-    let opaque_input = !matches!(layer.input, ShapeState::Known(_));
-    let check = match &layer.op {
-        Op::Custom { ty, declared, .. } => {
-            let tr = layer_trait(&def.name, layer.decl.number);
-            let base = quote_spanned!(layer_span(layer)=> <#ty as #tr>::CHECK);
+    Some(match &layer.op {
+        Op::Custom { declared, .. } => {
+            let param = layer_param(layer.decl.number);
+            let layer_ty = quote!(<#param as ::shaped::layers::Layer<#in_ty>>);
             match declared {
                 Some(d) => {
-                    let declared_dims = d.iter().map(|d| match d {
-                        Some(n) => quote!(::core::option::Option::Some(#n)),
-                        None => quote!(::core::option::Option::None),
-                    });
-                    quote_spanned!(layer_span(layer)=> #base.and(::shaped::shape::Check::declared(
-                        <<#ty as #tr>::Out as ::shaped::shape::Shape>::DIMS, &[#(#declared_dims),*])))
+                    let d = option_dims(d);
+                    quote!(#layer_ty::CHECK.and(::shaped::shape::Check::declared(<#layer_ty::Out as ::shaped::shape::Shape>::DIMS, #d)))
                 }
-                None => base,
+                None => quote!(#layer_ty::CHECK),
             }
         }
-        _ if !opaque_input => return None,
+        _ if !generic_input => return None,
         Op::Dense { .. } => quote!(::shaped::shape::Check::known_last(#dims)),
         Op::Flatten => quote!(::shaped::shape::Check::all_static(#dims, "flatten it")),
         Op::Reshape { target } => {
             let known: usize = target.iter().flatten().product();
-            let parts = target.iter().map(|d| match d {
-                Some(n) => quote!(::core::option::Option::Some(#n)),
-                None => quote!(::core::option::Option::None),
-            });
+            let t = option_dims(target);
             if target.contains(&None) {
-                quote!(::shaped::shape::Check::numel_multiple(#dims, #known, &[#(#parts),*]))
+                quote!(::shaped::shape::Check::numel_multiple(#dims, #known, #t))
             } else {
-                quote!(::shaped::shape::Check::numel(#dims, #known, &[#(#parts),*]))
+                quote!(::shaped::shape::Check::numel(#dims, #known, #t))
             }
         }
         Op::Activation { .. } | Op::Dropout { .. } => return None,
-    };
+    })
+}
+
+/// A `const _` item that evaluates a layer's rule at compile time for the user's layer types.
+/// The rule is a generic const fn over the custom layers' types, called with the user's types
+/// (spanned at their lines), so a missing `Layer` impl is one error with the layer's message,
+/// and a failed check is one error on the layer's line.
+fn const_check(
+    def: &ModelDef,
+    layer: &PlannedLayer,
+    check: TokenStream,
+    params: &[Ident],
+    concrete: &[&syn::Path],
+    bounds: &[TokenStream],
+) -> TokenStream {
     let model = def.name.to_string();
     let number = layer.decl.number;
     let display = &layer.display;
-    Some(quote_spanned! {layer_span(layer)=>
+    let where_clause = if bounds.is_empty() {
+        quote!()
+    } else {
+        quote!(where #(#bounds),*)
+    };
+    let span = layer_span(layer);
+    let panic = quote_spanned!(span=> ::core::panic!("{}", message.as_str()));
+    quote! {
         const _: () = {
-            if let ::core::option::Option::Some(message) = #check.in_model(#model, #number, #display) {
-                ::core::panic!("{}", message.as_str())
+            const fn __shaped_check<#(#params),*>() -> ::core::option::Option<::shaped::shape::Message> #where_clause {
+                #check.in_model(#model, #number, #display)
+            }
+            if let ::core::option::Option::Some(message) = __shaped_check::<#(#concrete),*>() {
+                #panic
             }
         };
-    })
+    }
 }

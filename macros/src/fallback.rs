@@ -48,9 +48,9 @@ pub fn expand(def: &ModelDef, errors: syn::Error) -> TokenStream {
                 ::std::vec::Vec::new()
             }
 
-            fn visit_params(&self, _visit: &mut dyn FnMut(::shaped::layers::Param<'_>)) {}
+            fn visit_weights(&self, _visit: &mut dyn FnMut(::shaped::layers::Param<'_>)) {}
 
-            fn visit_params_mut(&mut self, _visit: &mut dyn FnMut(::shaped::layers::ParamMut<'_>)) {}
+            fn visit_weights_mut(&mut self, _visit: &mut dyn FnMut(::shaped::layers::ParamMut<'_>)) {}
         }
     }
 }

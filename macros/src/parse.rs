@@ -2,6 +2,7 @@
 //! already point at the exact token); every shape and argument rule waits for the check stage.
 
 use crate::ast::{Arg, DType, DimLit, InputDecl, LayerBody, LayerDecl, ModelDef};
+use crate::kw;
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
@@ -65,7 +66,19 @@ fn parse_entry(input: ParseStream, model: &mut ModelDef) -> Result<()> {
         }
         name = Some(label);
     }
-    let expr: Expr = input.parse()?;
+    // The expression ends at the entry's `,` or at `->`; collect its tokens first, since the
+    // expression parser would read `x -> [..]` as a subtraction.
+    let mut tokens = proc_macro2::TokenStream::new();
+    while !input.is_empty() && !input.peek(Token![,]) && !input.peek(Token![->]) {
+        tokens.extend(std::iter::once(input.parse::<proc_macro2::TokenTree>()?));
+    }
+    if tokens.is_empty() {
+        return Err(Error::new(
+            input.span(),
+            "expected a layer, like `Dense(64)`",
+        ));
+    }
+    let expr: Expr = syn::parse2(tokens)?;
     let declared_out = if input.peek(Token![->]) {
         let arrow = input.parse::<Token![->]>()?;
         let (dims, span) = parse_dims(input, false)?;
@@ -164,11 +177,14 @@ fn parse_dim(input: ParseStream, allow_infer: bool) -> Result<DimLit> {
 fn classify(expr: Expr) -> Result<LayerBody> {
     match expr {
         Expr::Call(call) => {
-            if let Some(ident) = single_ident(&call.func) {
+            if let Some(ident) = single_ident(&call.func).filter(|i| names_builtin(&i.to_string()))
+            {
                 let args = call.args.into_iter().map(to_arg).collect();
                 return Ok(LayerBody::Builtin { ident, args });
             }
             let ty = match &*call.func {
+                // A tuple struct of the user's: `Scale(2.0)`.
+                Expr::Path(p) if single_ident(&call.func).is_some() => p.path.clone(),
                 Expr::Path(p) if p.path.segments.len() >= 2 => parent_path(&p.path),
                 _ => return Err(untyped(&call.func)),
             };
@@ -183,13 +199,20 @@ fn classify(expr: Expr) -> Result<LayerBody> {
                 && p.path.segments[0].arguments.is_none() =>
         {
             let ident = p.path.segments[0].ident.clone();
-            if ident.to_string().starts_with(char::is_uppercase) {
+            if !ident.to_string().starts_with(char::is_uppercase) {
+                Err(untyped(&Expr::Path(p)))
+            } else if names_builtin(&ident.to_string()) {
                 Ok(LayerBody::Builtin {
                     ident,
                     args: Vec::new(),
                 })
             } else {
-                Err(untyped(&Expr::Path(p)))
+                // A unit struct of the user's, like `FirstHalf`.
+                let ty = p.path.clone();
+                Ok(LayerBody::Custom {
+                    expr: Expr::Path(p),
+                    ty,
+                })
             }
         }
         Expr::Struct(s) => {
@@ -215,6 +238,17 @@ fn untyped(expr: &Expr) -> Error {
         expr.span(),
         "expected a layer: a built-in like `Dense(64)`, or a custom layer written as `Type::new(..)`, `Type { .. }` or `Type::CONST`, so that its type can be read from it",
     )
+}
+
+/// Whether a bare capitalised name means a built-in layer (or a misspelling of one) rather
+/// than a user's unit struct.
+fn names_builtin(name: &str) -> bool {
+    let known = kw::LAYERS
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(kw::KERAS_SPELLINGS.iter().map(|(k, _)| *k))
+        .chain(kw::PLANNED.iter().copied());
+    known.clone().any(|k| k == name) || crate::suggest::nearest(name, known).is_some()
 }
 
 /// `Dense` in `Dense(..)`: a capitalised single-segment path.

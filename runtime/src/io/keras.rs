@@ -14,7 +14,7 @@ pub fn load_npz<M: Model>(model: &mut M, path: &Path) -> Result<()> {
     let npz = Npz::open(path)?;
     let mut arrays = Vec::new();
     let mut first_error = None;
-    model.visit_params(&mut |p| {
+    model.visit_weights(&mut |p| {
         if first_error.is_some() {
             return;
         }
@@ -38,7 +38,7 @@ pub fn load_npz<M: Model>(model: &mut M, path: &Path) -> Result<()> {
         return Err(e);
     }
     let mut next = arrays.into_iter();
-    model.visit_params_mut(&mut |p| {
+    model.visit_weights_mut(&mut |p| {
         if let Some(values) = next.next() {
             p.data.copy_from_slice(&values);
         }

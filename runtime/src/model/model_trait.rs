@@ -38,10 +38,10 @@ pub trait Model {
     fn layers(&self) -> Vec<LayerInfo>;
 
     /// Calls `visit` for every weight with its full Keras-style path (`dense_1/kernel`).
-    fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>));
+    fn visit_weights(&self, visit: &mut dyn FnMut(Param<'_>));
 
-    /// Calls `visit` for every weight, writable, in the same order as `visit_params`.
-    fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>));
+    /// Calls `visit` for every weight, writable, in the same order as `visit_weights`.
+    fn visit_weights_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>));
 
     /// The model's output for a batch given as flat row-major data plus its full shape, batch
     /// axis first (`[32, 64]`).
@@ -83,7 +83,7 @@ pub trait Model {
     }
 
     /// The model's output for a typed batch.
-    fn forward(&mut self, x: &Tensor<Self::In>) -> Result<Tensor<Self::Out>> {
+    fn predict_tensor(&mut self, x: &Tensor<Self::In>) -> Result<Tensor<Self::Out>> {
         let (y, out_dims) = self.run(x.data(), x.dims(), x.batch(), Mode::Inference)?;
         Tensor::from_vec(y.to_vec(), x.batch(), out_dims)
     }
@@ -91,7 +91,7 @@ pub trait Model {
     /// The number of weights.
     fn param_count(&self) -> usize {
         let mut n = 0;
-        self.visit_params(&mut |p| n += p.data.len());
+        self.visit_weights(&mut |p| n += p.data.len());
         n
     }
 

@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use crate::layers::{Layer, Mode, Param, ParamMut};
 use crate::shape::{Dims, Shape};
 use crate::tensor::{TensorMut, TensorRef};
-use std::marker::PhantomData;
 
 /// One step of a model's straight-line forward code.
 ///
@@ -49,37 +48,84 @@ pub trait Stage {
     }
 }
 
-/// A custom layer or nested model `L` taking input shape `In`, adapted to [`Stage`].
-pub struct Opaque<L, In> {
+/// A custom layer or nested model `L`, adapted to [`Stage`] for the input shape it was built for.
+///
+/// The input shape is fixed by [`Opaque::new`] and kept in the function pointers, not in the
+/// type, so a model's fields never name a `Layer<In>` bound that could fail: the macro checks
+/// that bound once, with a readable message.
+pub struct Opaque<L> {
     /// The wrapped layer.
     pub layer: L,
-    input: PhantomData<fn(In)>,
+    ops: OpaqueOps<L>,
 }
 
-impl<L, In> Opaque<L, In> {
-    /// Wraps `layer`.
-    pub fn new(layer: L) -> Self {
+/// `Layer::forward` of `L` for one input shape, on flat buffers.
+type ForwardFn<L> = fn(&mut L, &[f32], Dims, usize, &mut [f32], Mode) -> Result<()>;
+/// `Layer::visit_params` of `L` for one input shape.
+type VisitFn<L> = fn(&L, &mut dyn FnMut(Param<'_>));
+/// `Layer::visit_params_mut` of `L` for one input shape.
+type VisitMutFn<L> = fn(&mut L, &mut dyn FnMut(ParamMut<'_>));
+
+/// The `Layer<In>` methods of `L` for one `In`, as plain function pointers.
+struct OpaqueOps<L> {
+    output_dims: fn(&L, Dims) -> Result<Dims>,
+    forward: ForwardFn<L>,
+    kind: fn(&L) -> String,
+    visit_params: VisitFn<L>,
+    visit_params_mut: VisitMutFn<L>,
+}
+
+impl<L> Opaque<L> {
+    /// Wraps `layer` as a stage taking input shape `In`.
+    pub fn new<In: Shape>(layer: L) -> Self
+    where
+        L: Layer<In>,
+    {
         Opaque {
             layer,
-            input: PhantomData,
+            ops: OpaqueOps {
+                output_dims: output_dims_of::<L, In>,
+                forward: forward_of::<L, In>,
+                kind: |l| l.kind(),
+                visit_params: |l, v| l.visit_params(v),
+                visit_params_mut: |l, v| l.visit_params_mut(v),
+            },
         }
     }
 }
 
-impl<L: Layer<In>, In: Shape> Stage for Opaque<L, In> {
+fn output_dims_of<L: Layer<In>, In: Shape>(layer: &L, input: Dims) -> Result<Dims> {
+    let out = layer.output_dims(input)?;
+    if !out.fits(L::Out::DIMS) {
+        return Err(Error::shape(
+            format!(
+                "output of layer `{}` (from its `output_dims`)",
+                layer.kind()
+            ),
+            Dims::keras_pattern(L::Out::DIMS),
+            out.with_batch_none(),
+        ));
+    }
+    Ok(out)
+}
+
+fn forward_of<L: Layer<In>, In: Shape>(
+    layer: &mut L,
+    x: &[f32],
+    in_dims: Dims,
+    batch: usize,
+    y: &mut [f32],
+    mode: Mode,
+) -> Result<()> {
+    let out_dims = output_dims_of::<L, In>(layer, in_dims)?;
+    let input = TensorRef::<In>::new(x, batch, in_dims)?;
+    let output = TensorMut::<L::Out>::new(y, batch, out_dims)?;
+    layer.forward(input, output, mode)
+}
+
+impl<L> Stage for Opaque<L> {
     fn output_dims(&self, input: Dims) -> Result<Dims> {
-        let out = self.layer.output_dims(input)?;
-        if !out.fits(L::Out::DIMS) {
-            return Err(Error::shape(
-                format!(
-                    "output of layer `{}` (from its `output_dims`)",
-                    self.layer.kind()
-                ),
-                Dims::keras_pattern(L::Out::DIMS),
-                format!("{out}"),
-            ));
-        }
-        Ok(out)
+        (self.ops.output_dims)(&self.layer, input)
     }
 
     fn forward(
@@ -90,22 +136,19 @@ impl<L: Layer<In>, In: Shape> Stage for Opaque<L, In> {
         y: &mut [f32],
         mode: Mode,
     ) -> Result<()> {
-        let out_dims = self.output_dims(in_dims)?;
-        let input = TensorRef::<In>::new(x, batch, in_dims)?;
-        let output = TensorMut::<L::Out>::new(y, batch, out_dims)?;
-        self.layer.forward(input, output, mode)
+        (self.ops.forward)(&mut self.layer, x, in_dims, batch, y, mode)
     }
 
     fn kind(&self) -> String {
-        self.layer.kind()
+        (self.ops.kind)(&self.layer)
     }
 
     fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>)) {
-        self.layer.visit_params(visit)
+        (self.ops.visit_params)(&self.layer, visit)
     }
 
     fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
-        self.layer.visit_params_mut(visit)
+        (self.ops.visit_params_mut)(&mut self.layer, visit)
     }
 }
 

@@ -1,0 +1,22 @@
+use shaped::prelude::*;
+
+/// Doubles every value; the shape is unchanged.
+struct Double;
+
+impl<S: Shape> Layer<S> for Double {
+    type Out = S;
+    fn forward(&mut self, x: TensorRef<'_, S>, mut y: TensorMut<'_, S>, _: Mode) -> shaped::Result<()> {
+        y.data_mut().iter_mut().zip(x.data()).for_each(|(o, i)| *o = 2.0 * i);
+        Ok(())
+    }
+}
+
+shaped::model! {
+    struct Net {
+        input: [64],
+        Double {} -> [32],
+        Dense(10),
+    }
+}
+
+fn main() {}

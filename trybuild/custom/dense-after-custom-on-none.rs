@@ -1,0 +1,24 @@
+use shaped::prelude::*;
+
+/// Multiplies by a constant; works for every shape.
+struct Scale(f32);
+
+impl<S: Shape> Layer<S> for Scale {
+    type Out = S;
+    fn forward(&mut self, x: TensorRef<'_, S>, mut y: TensorMut<'_, S>, _: Mode) -> shaped::Result<()> {
+        y.data_mut().iter_mut().zip(x.data()).for_each(|(o, i)| *o = self.0 * i);
+        Ok(())
+    }
+}
+
+// The macro cannot see through `Scale`, so `Dense`'s rule is checked at compile time by a
+// const check instead, still on `Dense`'s line.
+shaped::model! {
+    struct Net {
+        input: [None, None],
+        Scale(2.0),
+        Dense(10),
+    }
+}
+
+fn main() {}

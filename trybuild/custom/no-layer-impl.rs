@@ -1,0 +1,26 @@
+use shaped::prelude::*;
+
+/// Only implemented for 128 input features.
+struct Projection;
+
+impl Layer<(shaped::dim!(128),)> for Projection {
+    type Out = (shaped::dim!(32),);
+    fn forward(&mut self, _: TensorRef<'_, (shaped::dim!(128),)>, _: TensorMut<'_, Self::Out>, _: Mode) -> shaped::Result<()> {
+        Ok(())
+    }
+}
+
+impl Projection {
+    fn new() -> Self {
+        Projection
+    }
+}
+
+shaped::model! {
+    struct Net {
+        input: [64],
+        Projection::new(),
+    }
+}
+
+fn main() {}
