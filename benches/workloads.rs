@@ -1,1 +1,197 @@
-fn main() {}
+//! The benchmark workloads of `BENCHMARKS.md`, one JSON line each.
+//!
+//! ```text
+//! cargo bench --bench workloads -- all     # every workload
+//! cargo bench --bench workloads -- W1      # only W1 (names are case-insensitive, several allowed)
+//! ```
+//!
+//! Arguments starting with `--` (cargo passes `--bench`) are ignored; no name at all means
+//! `all`. To add a workload, write `fn wN_…()` that prints its line with [`print_line`] and add
+//! it to [`WORKLOADS`]; [`time_per_call`] and [`SplitMix64`] are shared.
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use shaped_runtime::kernels::gemm;
+
+/// One workload: the name it is selected by on the command line, and the function that runs
+/// it and prints its JSON line.
+struct Workload {
+    name: &'static str,
+    run: fn(),
+}
+
+/// Every workload, in the order `all` runs them.
+const WORKLOADS: &[Workload] = &[
+    Workload {
+        name: "W1",
+        run: w1_sgemm,
+    },
+    // W2 … W5 go here, e.g. `Workload { name: "W3", run: w3_mlp_infer },`.
+];
+
+fn main() -> ExitCode {
+    let names: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with("--"))
+        .collect();
+    let run_all = names.is_empty() || names.iter().any(|n| n.eq_ignore_ascii_case("all"));
+    if !run_all {
+        let unknown: Vec<&String> = names
+            .iter()
+            .filter(|n| !WORKLOADS.iter().any(|w| w.name.eq_ignore_ascii_case(n)))
+            .collect();
+        if !unknown.is_empty() {
+            let known: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
+            eprintln!("unknown workload {unknown:?}; expected `all` or one of {known:?}");
+            return ExitCode::from(2);
+        }
+    }
+    for workload in WORKLOADS {
+        if run_all || names.iter().any(|n| n.eq_ignore_ascii_case(workload.name)) {
+            (workload.run)();
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers
+
+/// Median, minimum and maximum over the timed samples, in seconds per call.
+#[derive(Clone, Copy, Debug)]
+struct Stats {
+    median: f64,
+    min: f64,
+    max: f64,
+    n: usize,
+}
+
+impl Stats {
+    /// `{"median": .., "min": .., "max": .., "n": ..}` after mapping each value through `f`
+    /// (e.g. seconds → µs). Note that a decreasing `f` swaps min and max.
+    #[allow(dead_code)]
+    fn json(&self, f: impl Fn(f64) -> f64) -> String {
+        format!(
+            "{{\"median\":{},\"min\":{},\"max\":{},\"n\":{}}}",
+            round(f(self.median)),
+            round(f(self.min)),
+            round(f(self.max)),
+            self.n
+        )
+    }
+}
+
+/// Rounds to three significant decimals for the JSON output.
+fn round(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Times `f`: `warmup` untimed calls, then `samples` samples, each repeating the call until at
+/// least `min_sample` has passed; a sample's value is its elapsed time / its call count.
+fn time_per_call(
+    warmup: usize,
+    samples: usize,
+    min_sample: Duration,
+    mut f: impl FnMut(),
+) -> Stats {
+    for _ in 0..warmup {
+        f();
+    }
+    let mut per_call: Vec<f64> = (0..samples)
+        .map(|_| {
+            let start = Instant::now();
+            let mut calls = 0u64;
+            loop {
+                f();
+                calls += 1;
+                let elapsed = start.elapsed();
+                if elapsed >= min_sample {
+                    break elapsed.as_secs_f64() / calls as f64;
+                }
+            }
+        })
+        .collect();
+    per_call.sort_by(f64::total_cmp);
+    Stats {
+        median: per_call[per_call.len() / 2],
+        min: per_call[0],
+        max: per_call[per_call.len() - 1],
+        n: per_call.len(),
+    }
+}
+
+/// Prints one JSON line: `{"workload":"<workload>",<fields>}`.
+fn print_line(workload: &str, fields: &str) {
+    println!("{{\"workload\":\"{workload}\",{fields}}}");
+}
+
+/// SplitMix64 exactly as BENCHMARKS.md specifies (wrapping u64 arithmetic).
+struct SplitMix64 {
+    state: u64,
+}
+
+impl SplitMix64 {
+    fn new(seed: u64) -> Self {
+        SplitMix64 { state: seed }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[0, 1)`, from the top 24 bits.
+    fn next_f32(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    /// `len` values uniform in `[0, 1)`.
+    fn vec_f32(&mut self, len: usize) -> Vec<f32> {
+        (0..len).map(|_| self.next_f32()).collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads
+
+/// W1: `C = A·B`, square `n × n`, row-major, α = 1, β = 0, through `gemm::sgemm`;
+/// GFLOP/s = 2n³ / t; 3 warm-up calls, median of 9 samples of at least 30 ms each.
+fn w1_sgemm() {
+    let mut rng = SplitMix64::new(1);
+    let mut results = Vec::new();
+    for n in [64usize, 128, 256, 512, 1024] {
+        let a = rng.vec_f32(n * n);
+        let b = rng.vec_f32(n * n);
+        let mut c = vec![0.0f32; n * n];
+        let s = n as isize;
+        let stats = time_per_call(3, 9, Duration::from_millis(30), || {
+            gemm::sgemm(
+                n,
+                n,
+                n,
+                1.0,
+                black_box(&a),
+                s,
+                1,
+                black_box(&b),
+                s,
+                1,
+                0.0,
+                black_box(&mut c),
+                s,
+                1,
+            );
+        });
+        let gflops = 2.0 * (n as f64).powi(3) / stats.median / 1e9;
+        results.push(format!("\"{n}\":{:.1}", gflops));
+    }
+    print_line(
+        "W1_sgemm",
+        &format!("\"impl\":\"project\",\"project\":{{{}}}", results.join(",")),
+    );
+}

@@ -3,36 +3,31 @@
 //! This file is the only caller of [`matrixmultiply`] in the project. Arguments use its
 //! vocabulary: `A` is `m × k`, `B` is `k × n`, `C` is `m × n`; `rs*`/`cs*` are the row and
 //! column strides of each operand in elements, so element `(i, j)` of `A` is
-//! `a[i * rsa + j * csa]`. Row-major contiguous storage of an `r × c` matrix is `(rs, cs) = (c, 1)`,
-//! column-major is `(1, r)`.
+//! `a[i * rsa + j * csa]`. Row-major contiguous storage of an `r × c` matrix is
+//! `(rs, cs) = (c, 1)`, column-major is `(1, r)`.
 //!
 //! Two implementations sit behind [`sgemm`]:
 //!
-//! - **packed**: `matrixmultiply::sgemm`, a BLIS-style driver that copies panels of `A` and `B`
-//!   into aligned buffers and runs an AVX-512 / FMA micro-kernel on them. Fastest once `m` is
-//!   large enough for the packing of `B` to pay off.
-//! - **small-m** ([`Kernel::SmallM`]): streams the rows of `B` once per block of up to four rows
-//!   of `A`, keeping a block of `C` in registers: `C[i, j..j+w] += A[i, p] · B[p, j..j+w]` over
-//!   `p`. Nothing is packed, so the cost is one pass over `B` per four rows of `A`. Needs
-//!   `csb == 1` (contiguous rows of `B`). It is what a Dense layer's forward pass hits at batch 1.
+//! - **packed** ([`Kernel::Packed`]): `matrixmultiply::sgemm`, a BLIS-style driver that copies
+//!   panels of `A` and `B` into aligned buffers on every call and runs an AVX-512 / FMA
+//!   micro-kernel on them. Cache-blocked, so it stays fast on large matrices.
+//! - **small-m** ([`Kernel::SmallM`]): no packing. For each block of up to four rows of `A` and
+//!   each panel of columns, a block of `C` lives in registers while the rows of `B` stream past:
+//!   `C[i, j..j+w] += A[i, p] · B[p, j..j+w]` over `p`, then one store. `B` is read once per four
+//!   rows of `A`. Needs contiguous rows of `B` (`csb == 1`). This is what a Dense layer's forward
+//!   pass hits at batch 1, where packing `B` would cost far more than the arithmetic.
 //!
-//! [`sgemm`] picks small-m when `m <= SMALL_M_MAX` and `csb == 1`, the packed path otherwise.
-//! The small-m loops are plain Rust compiled three times, for AVX-512, for AVX2 + FMA and
-//! without extra features, and chosen at run time by [`Isa::detect`].
+//! [`choose_kernel`] decides between them (see there for the measured rule). The small-m kernel
+//! exists in three builds, chosen at run time by [`Isa::detect`]: AVX-512 and AVX2 + FMA
+//! (explicit intrinsics in `#[target_feature]` functions) and a portable one in safe Rust.
 //!
 //! The contiguous conveniences [`matmul`], [`matmul_at_b`] and [`matmul_a_bt`] are what the
-//! layers call: forward `y = x · K`, weight gradient `dK = xᵀ · dy`, input gradient `dx = dy · Kᵀ`.
+//! layers call: forward `y = x · K`, weight gradient `dK = xᵀ · dy`, input gradient
+//! `dx = dy · Kᵀ`.
 //!
 //! Shape or length mistakes here are programming errors inside shaped, never user data (the
-//! layers check user shapes and return [`crate::Error`]), so they panic with a message naming the
-//! operand and both values.
-
-/// Largest `m` for which [`sgemm`] uses the small-m kernel instead of packing.
-///
-/// Measured on an AVX-512 Zen core for the Dense shapes of the benchmark MLP (`k × n` of
-/// `784 × 256`, `256 × 128`, `128 × 10`): up to this many rows, streaming `B` once per four rows
-/// beats packing it.
-pub const SMALL_M_MAX: usize = 4;
+//! layers check user shapes and return [`crate::Error`]), so they panic with a message naming
+//! the operand and both values.
 
 /// Instruction set used by the small-m kernel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,17 +78,50 @@ impl Isa {
 ///
 /// Everything outside tests and benches wants [`Kernel::Auto`]; the other variants exist so
 /// that each path can be checked against [`crate::kernels::reference::gemm_reference`] on any
-/// shape.
+/// shape, and timed against the other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
-    /// Small-m kernel with [`Isa::detect`] when `m <= SMALL_M_MAX` and `csb == 1`, packed
-    /// otherwise.
+    /// Whatever [`choose_kernel`] returns for the shape.
     Auto,
     /// `matrixmultiply::sgemm`.
     Packed,
-    /// The small-m kernel with the given instruction set, for any `m`. Needs `csb == 1` and an
-    /// available [`Isa`].
+    /// The small-m kernel with the given instruction set, for any `m`. Needs `csb == 1` (or
+    /// `n == 1`) and an available [`Isa`].
     SmallM(Isa),
+}
+
+/// The implementation [`Kernel::Auto`] resolves to for an `m × k` by `k × n` product whose `B`
+/// has column stride `csb`.
+///
+/// Packing `B` costs `O(k·n)` per call whatever `m` is, while the small-m kernel pays one pass
+/// over `B` per four rows of `A`; matrixmultiply's 16-wide micro-tiles also waste work when `n`
+/// is narrow. Rule (needs `csb == 1` or `n == 1`; otherwise packed):
+///
+/// - AVX-512: small-m when `m <= 32`, or `n <= 32`, or `B` has at most 64 Ki elements
+///   (256 KiB, resident in L2), packed otherwise;
+/// - AVX2 + FMA: small-m when `m <= 8` or `n <= 16`;
+/// - portable: small-m when `m <= 2`.
+///
+/// The AVX-512 thresholds were measured on a 2-core AMD EPYC (Zen 4, KVM) against
+/// matrixmultiply's AVX-512 kernel on the MLP shapes `784×256`, `256×128`, `128×10` and on
+/// squares 64…1024 with `m` from 1 to 1024: at those bounds small-m was at least as fast,
+/// and up to 8× faster at `m = 1`. The AVX2 and portable thresholds are conservative guesses
+/// (small-m with AVX2 beat the AVX-512 packed path up to `m = 8` on that machine).
+pub fn choose_kernel(m: usize, k: usize, n: usize, csb: isize) -> Kernel {
+    if csb != 1 && n != 1 {
+        return Kernel::Packed;
+    }
+    let isa = Isa::detect();
+    let small = match isa {
+        Isa::Avx512 => m <= 32 || n <= 32 || k.saturating_mul(n) <= 64 * 1024,
+        Isa::Avx2Fma => m <= 8 || n <= 16,
+        Isa::Portable => m <= 2,
+    };
+    if small {
+        Kernel::SmallM(isa)
+    } else {
+        Kernel::Packed
+    }
 }
 
 /// `C ← α A B + β C` for strided f32 matrices, choosing the implementation (see [`Kernel::Auto`]).
@@ -181,8 +209,7 @@ pub fn sgemm_with(
     }
 
     let kernel = match kernel {
-        Kernel::Auto if m <= SMALL_M_MAX && (csb_u == 1 || n == 1) => Kernel::SmallM(Isa::detect()),
-        Kernel::Auto => Kernel::Packed,
+        Kernel::Auto => choose_kernel(m, k, n, csb),
         other => other,
     };
     match kernel {
@@ -207,7 +234,10 @@ pub fn sgemm_with(
                 rsc: rsc_u,
                 csc: csc_u,
             };
-            small_m(isa, &g, a, b, c);
+            // SAFETY: `isa` is available (asserted above) and `g` holds the dimensions and
+            // strides that `check_operand` validated against `a`, `b` and `c`, with csb == 1 or
+            // n == 1 (asserted above).
+            unsafe { small_m(isa, &g, a, b, c) };
         }
         Kernel::Packed | Kernel::Auto => {
             // SAFETY: `check_operand` proved that for every i < m, p < k, j < n the offsets
@@ -364,6 +394,9 @@ fn check_operand(
 /// and padded variants of either pass).
 #[track_caller]
 fn check_no_alias(m: usize, n: usize, rsc: usize, csc: usize) {
+    if m == 0 || n == 0 {
+        return;
+    }
     let mut dims = [(rsc, m), (csc, n)];
     dims.sort_unstable();
     let [(s0, e0), (s1, e1)] = dims;
@@ -382,8 +415,11 @@ fn check_no_alias(m: usize, n: usize, rsc: usize, csc: usize) {
 // ---------------------------------------------------------------------------------------------
 // Small-m kernel
 
-/// Checked dimensions and non-negative strides for the small-m kernel (`csb` is 1 or `n` is 1,
-/// so `B[p, j]` is `b[p * rsb + j]` for every column used).
+/// Dimensions and non-negative strides for the small-m kernel; `csb` is 1 or `n` is 1, so
+/// `B[p, j]` is `b[p * rsb + j]` for every column used.
+///
+/// Valid for slices `a`, `b`, `c` when every `i*rsa + p*csa`, `p*rsb + j` and `i*rsc + j*csc`
+/// (`i < m`, `p < k`, `j < n`) is in bounds of its slice, as `check_operand` establishes.
 struct Geom {
     m: usize,
     k: usize,
@@ -401,18 +437,23 @@ struct Geom {
 /// to this many rows of `A`.
 const ROW_BLOCKS: [usize; 3] = [4, 2, 1];
 
-fn small_m(isa: Isa, g: &Geom, a: &[f32], b: &[f32], c: &mut [f32]) {
+/// Runs the small-m kernel built for `isa`.
+///
+/// # Safety
+///
+/// `isa.is_available()`, and `g` is valid for `a`, `b` and `c` (see [`Geom`]).
+unsafe fn small_m(isa: Isa, g: &Geom, a: &[f32], b: &[f32], c: &mut [f32]) {
     match isa {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => {
-            // SAFETY: `sgemm_with` asserted `isa.is_available()`, i.e. this CPU has avx512f,
-            // avx2 and fma, the features `small_m_avx512` is compiled for.
+            // SAFETY: the caller guarantees `isa.is_available()`, i.e. this CPU has avx512f,
+            // avx2 and fma, the features `small_m_avx512` is compiled for, and a valid `g`.
             unsafe { x86::small_m_avx512(g, a, b, c) }
         }
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2Fma => {
-            // SAFETY: `sgemm_with` asserted `isa.is_available()`, i.e. this CPU has avx2 and
-            // fma, the features `small_m_avx2` is compiled for.
+            // SAFETY: the caller guarantees `isa.is_available()`, i.e. this CPU has avx2 and
+            // fma, the features `small_m_avx2` is compiled for, and a valid `g`.
             unsafe { x86::small_m_avx2(g, a, b, c) }
         }
         // Off x86-64 these are never available (`sgemm_with` asserts it), so this arm only
@@ -427,8 +468,8 @@ fn small_m(isa: Isa, g: &Geom, a: &[f32], b: &[f32], c: &mut [f32]) {
 mod portable {
     use super::{Geom, ROW_BLOCKS};
 
-    /// Panel width in columns: 8 f32 accumulators per row, two SSE or NEON registers.
-    const W: usize = 8;
+    /// f32 accumulators per row block: eight SSE or NEON registers.
+    const MAX_ACC: usize = 32;
 
     pub(super) fn small_m(g: &Geom, a: &[f32], b: &[f32], c: &mut [f32]) {
         let mut i = 0;
@@ -444,18 +485,50 @@ mod portable {
         }
     }
 
-    /// Rows `i0 .. i0 + R` of `C`, in panels of `W` columns (the last one may be narrower).
+    /// Rows `i0 .. i0 + R` of `C`, in panels of 32, 16, 8 or (last) fewer columns.
     fn row_block<const R: usize>(g: &Geom, a: &[f32], b: &[f32], c: &mut [f32], i0: usize) {
-        let mut j0 = 0;
-        while j0 < g.n {
-            let w = (g.n - j0).min(W);
-            let mut acc = [[0.0f32; W]; R];
-            let mut a_off = [0usize; R];
-            for (r, off) in a_off.iter_mut().enumerate() {
-                *off = (i0 + r) * g.rsa;
-            }
-            let mut b_off = j0;
-            for _ in 0..g.k {
+        let mut j = 0;
+        while j < g.n {
+            let w = (g.n - j).min(MAX_ACC / R);
+            j += match w {
+                32.. => block::<R, 32>(g, a, b, c, i0, j, 32),
+                16.. => block::<R, 16>(g, a, b, c, i0, j, 16),
+                8.. => block::<R, 8>(g, a, b, c, i0, j, 8),
+                w => block::<R, 8>(g, a, b, c, i0, j, w),
+            };
+        }
+    }
+
+    /// `C[i0..i0+R, j0..j0+w] ← α A[i0..i0+R, :] · B[:, j0..j0+w] + β C[..]`, `w <= W`, with
+    /// `R × W` accumulators; returns `w`. The inner loop has a constant trip count when
+    /// `w == W`, so it vectorises.
+    #[inline(always)]
+    fn block<const R: usize, const W: usize>(
+        g: &Geom,
+        a: &[f32],
+        b: &[f32],
+        c: &mut [f32],
+        i0: usize,
+        j0: usize,
+        w: usize,
+    ) -> usize {
+        let mut acc = [[0.0f32; W]; R];
+        let mut a_off = [0usize; R];
+        for (r, off) in a_off.iter_mut().enumerate() {
+            *off = (i0 + r) * g.rsa;
+        }
+        let mut b_off = j0;
+        for _ in 0..g.k {
+            if w == W {
+                let b_row: &[f32; W] = split_array(&b[b_off..]);
+                for r in 0..R {
+                    let x = a[a_off[r]];
+                    for j in 0..W {
+                        acc[r][j] += x * b_row[j];
+                    }
+                    a_off[r] += g.csa;
+                }
+            } else {
                 let b_row = &b[b_off..b_off + w];
                 for r in 0..R {
                     let x = a[a_off[r]];
@@ -464,27 +537,40 @@ mod portable {
                     }
                     a_off[r] += g.csa;
                 }
-                b_off += g.rsb;
             }
-            for (r, acc_row) in acc.iter().enumerate() {
-                let row = (i0 + r) * g.rsc;
-                for (j, &s) in acc_row[..w].iter().enumerate() {
-                    let c = &mut c[row + (j0 + j) * g.csc];
-                    *c = if g.beta == 0.0 {
-                        g.alpha * s
-                    } else {
-                        g.alpha * s + g.beta * *c
-                    };
-                }
+            b_off += g.rsb;
+        }
+        for (r, acc_row) in acc.iter().enumerate() {
+            let row = (i0 + r) * g.rsc;
+            for (j, &s) in acc_row[..w].iter().enumerate() {
+                let c = &mut c[row + (j0 + j) * g.csc];
+                *c = if g.beta == 0.0 {
+                    g.alpha * s
+                } else {
+                    g.alpha * s + g.beta * *c
+                };
             }
-            j0 += w;
+        }
+        w
+    }
+
+    /// The first `W` elements of `s` as an array reference.
+    ///
+    /// # Panics
+    ///
+    /// If `s` is shorter than `W`; `block` only asks for columns inside `B`.
+    #[inline(always)]
+    fn split_array<const W: usize>(s: &[f32]) -> &[f32; W] {
+        match s.first_chunk::<W>() {
+            Some(chunk) => chunk,
+            None => panic!("sgemm: internal error, a panel of b runs past its end"),
         }
     }
 }
 
 /// The small-m kernel with explicit AVX-512 and AVX2 + FMA intrinsics.
 ///
-/// Written against the [`Simd`] trait so that one body serves both register widths. A block of
+/// Written against the `Simd` trait so that one body serves both register widths. A block of
 /// `R` rows × `NV` vectors of `C` stays in registers for the whole pass over `k`; the last
 /// panel narrower than one vector uses masked loads and stores, so no element outside `B` or
 /// `C` is touched.
@@ -622,29 +708,36 @@ mod x86 {
         }
     }
 
-    /// Lanes `0 .. len` all ones, the rest zero, `len < 8`. Safety: requires avx.
+    /// Lanes `0 .. len` all ones, the rest zero, `len < 8`. Safety: requires avx2.
     #[inline(always)]
     unsafe fn mask8(len: usize) -> __m256i {
-        // SAFETY: the caller guarantees avx (which these integer set/compare forms need with
-        // avx2, also guaranteed by the callers).
+        // SAFETY: the caller guarantees avx2, which the 256-bit integer compare needs.
         unsafe {
             let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
             _mm256_cmpgt_epi32(_mm256_set1_epi32(len as i32), lane)
         }
     }
 
-    /// Small-m kernel with 512-bit registers. Safety: requires avx512f, avx2 and fma.
+    /// Small-m kernel with 512-bit registers.
+    ///
+    /// # Safety
+    ///
+    /// The CPU has avx512f, avx2 and fma, and `g` is valid for `a`, `b`, `c` (see [`Geom`]).
     #[target_feature(enable = "avx512f,avx2,fma")]
-    pub(super) fn small_m_avx512(g: &Geom, a: &[f32], b: &[f32], c: &mut [f32]) {
-        // SAFETY: the target features are enabled on this function, and `sgemm_with` checked
+    pub(super) unsafe fn small_m_avx512(g: &Geom, a: &[f32], b: &[f32], c: &mut [f32]) {
+        // SAFETY: the target features are enabled on this function, and the caller guarantees
         // that every element of A, B and C lies in `a`, `b` and `c` and that `B` has unit
-        // column stride (or one column), which is all `body` needs.
+        // column stride (or one column), which is all `body` needs. `c` is a unique borrow.
         unsafe { body::<Avx512>(g, a.as_ptr(), b.as_ptr(), c.as_mut_ptr()) }
     }
 
-    /// Small-m kernel with 256-bit registers. Safety: requires avx2 and fma.
+    /// Small-m kernel with 256-bit registers.
+    ///
+    /// # Safety
+    ///
+    /// The CPU has avx2 and fma, and `g` is valid for `a`, `b`, `c` (see [`Geom`]).
     #[target_feature(enable = "avx2,fma")]
-    pub(super) fn small_m_avx2(g: &Geom, a: &[f32], b: &[f32], c: &mut [f32]) {
+    pub(super) unsafe fn small_m_avx2(g: &Geom, a: &[f32], b: &[f32], c: &mut [f32]) {
         // SAFETY: as in `small_m_avx512`, with the features `Avx2` needs.
         unsafe { body::<Avx2>(g, a.as_ptr(), b.as_ptr(), c.as_mut_ptr()) }
     }
@@ -719,7 +812,7 @@ mod x86 {
         j0: usize,
         tail: usize,
     ) -> usize {
-        // SAFETY (whole body): every pointer formed below is `x.add(off)` with `off` one of
+        // SAFETY: (whole body) every pointer formed below is `x.add(off)` with `off` one of
         // the offsets the contract puts in bounds: A offsets use rows i0 + r < m and p < k,
         // B offsets p < k and columns j0 .. j0 + w <= n (contiguous because csb == 1 or
         // w == n == 1), C offsets rows < m and columns < n. Partial loads and stores touch only

@@ -3,7 +3,8 @@
 //! - [`gemm`]: matrix multiplication `C ← α A B + β C` and the contiguous conveniences the
 //!   layers call ([`matmul`], [`matmul_at_b`], [`matmul_a_bt`]). The only caller of
 //!   `matrixmultiply` in the project.
-//! - [`reference`]: a naive triple-loop gemm that tests check the fast paths against.
+//! - [`reference`](mod@reference): a naive triple-loop gemm that tests check the fast paths
+//!   against.
 //!
 //! Arguments follow matrixmultiply's vocabulary: `A` is `m × k`, `B` is `k × n`, `C` is `m × n`,
 //! and `rs*`/`cs*` are row and column strides in elements.
