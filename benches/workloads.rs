@@ -13,6 +13,7 @@ use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use shaped::prelude::*;
 use shaped_runtime::kernels::gemm;
 
 /// One workload: the name it is selected by on the command line, and the function that runs
@@ -28,7 +29,11 @@ const WORKLOADS: &[Workload] = &[
         name: "W1",
         run: w1_sgemm,
     },
-    // W2 … W5 go here, e.g. `Workload { name: "W3", run: w3_mlp_infer },`.
+    Workload {
+        name: "W3",
+        run: w3_mlp_infer,
+    },
+    // W2, W4 and W5 go here.
 ];
 
 fn main() -> ExitCode {
@@ -71,7 +76,6 @@ struct Stats {
 impl Stats {
     /// `{"median": .., "min": .., "max": .., "n": ..}` after mapping each value through `f`
     /// (e.g. seconds → µs). Note that a decreasing `f` swaps min and max.
-    #[allow(dead_code)]
     fn json(&self, f: impl Fn(f64) -> f64) -> String {
         format!(
             "{{\"median\":{},\"min\":{},\"max\":{},\"n\":{}}}",
@@ -193,5 +197,42 @@ fn w1_sgemm() {
     print_line(
         "W1_sgemm",
         &format!("\"impl\":\"project\",\"project\":{{{}}}", results.join(",")),
+    );
+}
+
+shaped::model! {
+    /// The MLP of W2 and W3: 784 → 256 relu → 128 relu → 10 softmax.
+    struct Mlp {
+        input: [784],
+        Dense(256, activation = relu),
+        Dense(128, activation = relu),
+        Dense(10, activation = softmax),
+    }
+}
+
+/// W3: inference of the W2 MLP (softmax included) on one batch of 1 and of 256, µs per call;
+/// 3 warm-up calls, 7 samples of at least 50 ms each, median. Each call runs the whole forward
+/// pass into the model's output buffer.
+fn w3_mlp_infer() {
+    let mut rng = SplitMix64::new(3);
+    let mut model = Mlp::new(42);
+    let mut fields = Vec::new();
+    for batch in [1usize, 256] {
+        let x = rng.vec_f32(batch * 784);
+        let dims = Dims::from_array([784]);
+        let stats = time_per_call(3, 7, Duration::from_millis(50), || {
+            let (y, _) = model
+                .run(black_box(&x), dims, batch, Mode::Inference)
+                .expect("the bench input fits the model");
+            black_box(y);
+        });
+        fields.push(format!(
+            "\"batch_{batch}\":{{\"project\":{}}}",
+            stats.json(|s| s * 1e6)
+        ));
+    }
+    print_line(
+        "W3_mlp_infer",
+        &format!("\"framework\":\"project\",{}", fields.join(",")),
     );
 }
