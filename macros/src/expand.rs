@@ -220,15 +220,33 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
             &ins[i],
         )
     });
+    let dims_fns = dims_fns(
+        def,
+        plan,
+        &ins,
+        &generic_input,
+        &earlier,
+        &params,
+        &concrete,
+        &shape_bounds,
+    );
     let checks = plan.layers.iter().enumerate().filter_map(|(i, l)| {
-        let check = layer_check(l, &ins[i], generic_input[i])?;
+        let check = layer_check(l, i, &ins[i], generic_input[i])?;
+        // A custom layer's rule needs only the custom layers up to it and their bounds; giving
+        // each check just that prefix keeps the trait solving linear in the model's length.
+        // Built-in rules read their input's dims from the const `__shaped_dims_*` chain.
+        let (before, bounds_before) = &earlier[i];
+        let (n_params, n_bounds) = match &l.op {
+            Op::Custom { .. } => (before.len() + 1, bounds_before.len() + 1),
+            _ => (0, 0),
+        };
         Some(const_check(
             def,
             l,
             check,
-            &params,
-            &concrete,
-            &shape_bounds,
+            &params[..n_params],
+            &concrete[..n_params],
+            &shape_bounds[..n_bounds],
         ))
     });
 
@@ -288,6 +306,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
         }
 
         const _: () = {
+            #(#dims_fns)*
             #(#checks)*
 
             impl<#impl_params> ::shaped::model::Model for #self_ty #where_all {
@@ -568,14 +587,71 @@ fn custom_helpers(
     }
 }
 
+/// `const fn __shaped_dims_{i}()`: the dims flowing into layer `i` (and out of the model for
+/// `i = n`), for every boundary after a custom layer. A custom layer's output dims come from its
+/// `Layer::Out` through a generic const fn called with the user's types; each built-in after it
+/// transforms the dims in const code, so no check has to re-solve the type chain.
+#[allow(clippy::too_many_arguments)]
+fn dims_fns(
+    def: &ModelDef,
+    plan: &Plan,
+    ins: &[TokenStream],
+    generic_input: &[bool],
+    earlier: &[(Vec<Ident>, Vec<TokenStream>)],
+    params: &[Ident],
+    concrete: &[&syn::Path],
+    bounds: &[TokenStream],
+) -> Vec<TokenStream> {
+    let _ = def;
+    let mut out = Vec::new();
+    for (i, layer) in plan.layers.iter().enumerate() {
+        // The boundary after layer i is input i + 1; emit it only when a later check reads it.
+        let next_generic = generic_input.get(i + 1).copied().unwrap_or(false);
+        if !next_generic {
+            continue;
+        }
+        let this = format_ident!("__shaped_dims_{}", i + 1);
+        let prev = format_ident!("__shaped_dims_{}", i);
+        let body = match (&layer.output, &layer.op) {
+            (ShapeState::Known(dims), _) => {
+                let d = option_dims(dims);
+                quote!(::shaped::shape::ConstDims::new(#d))
+            }
+            (_, Op::Custom { .. }) => {
+                let n = earlier[i].0.len() + 1;
+                let nb = earlier[i].1.len() + 1;
+                let (ps, cs, bs) = (&params[..n], &concrete[..n], &bounds[..nb]);
+                let out_ty = &ins[i + 1];
+                quote! {{
+                    const fn __shaped_out<#(#ps),*>() -> ::shaped::shape::ConstDims where #(#bs),* {
+                        ::shaped::shape::ConstDims::new(<#out_ty as ::shaped::shape::Shape>::DIMS)
+                    }
+                    __shaped_out::<#(#cs),*>()
+                }}
+            }
+            (_, Op::Dense { units, .. }) => quote!(#prev().with_last(#units)),
+            (_, Op::Flatten) => quote!(#prev().flattened()),
+            (_, Op::Reshape { target }) => {
+                let t = option_dims(target);
+                quote!(#prev().reshaped(#t))
+            }
+            (_, Op::Activation { .. } | Op::Dropout { .. }) => quote!(#prev()),
+        };
+        out.push(quote!(const fn #this() -> ::shaped::shape::ConstDims { #body }));
+    }
+    out
+}
+
 /// The shape rule a layer needs evaluated at compile time: a custom layer's `CHECK` (and its
 /// declared output), or a built-in's rule when its input comes from a custom layer.
 fn layer_check(
     layer: &PlannedLayer,
+    index: usize,
     in_ty: &TokenStream,
     generic_input: bool,
 ) -> Option<TokenStream> {
-    let dims = quote!(<#in_ty as ::shaped::shape::Shape>::DIMS);
+    let input_fn = format_ident!("__shaped_dims_{}", index);
+    let dims = quote!(#input_fn().as_slice());
     Some(match &layer.op {
         Op::Custom { declared, .. } => {
             let param = layer_param(layer.decl.number);
