@@ -25,28 +25,17 @@ struct Workload {
 
 /// Every workload, in the order `all` runs them.
 const WORKLOADS: &[Workload] = &[
-    Workload {
-        name: "W1",
-        run: w1_sgemm,
-    },
-    Workload {
-        name: "W3",
-        run: w3_mlp_infer,
-    },
+    Workload { name: "W1", run: w1_sgemm },
+    Workload { name: "W3", run: w3_mlp_infer },
     // W2, W4 and W5 go here.
 ];
 
 fn main() -> ExitCode {
-    let names: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|arg| !arg.starts_with("--"))
-        .collect();
+    let names: Vec<String> = std::env::args().skip(1).filter(|arg| !arg.starts_with("--")).collect();
     let run_all = names.is_empty() || names.iter().any(|n| n.eq_ignore_ascii_case("all"));
     if !run_all {
-        let unknown: Vec<&String> = names
-            .iter()
-            .filter(|n| !WORKLOADS.iter().any(|w| w.name.eq_ignore_ascii_case(n)))
-            .collect();
+        let unknown: Vec<&String> =
+            names.iter().filter(|n| !WORKLOADS.iter().any(|w| w.name.eq_ignore_ascii_case(n))).collect();
         if !unknown.is_empty() {
             let known: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
             eprintln!("unknown workload {unknown:?}; expected `all` or one of {known:?}");
@@ -94,12 +83,7 @@ fn round(x: f64) -> f64 {
 
 /// Times `f`: `warmup` untimed calls, then `samples` samples, each repeating the call until at
 /// least `min_sample` has passed; a sample's value is its elapsed time / its call count.
-fn time_per_call(
-    warmup: usize,
-    samples: usize,
-    min_sample: Duration,
-    mut f: impl FnMut(),
-) -> Stats {
+fn time_per_call(warmup: usize, samples: usize, min_sample: Duration, mut f: impl FnMut()) -> Stats {
     for _ in 0..warmup {
         f();
     }
@@ -174,30 +158,12 @@ fn w1_sgemm() {
         let mut c = vec![0.0f32; n * n];
         let s = n as isize;
         let stats = time_per_call(3, 9, Duration::from_millis(30), || {
-            gemm::sgemm(
-                n,
-                n,
-                n,
-                1.0,
-                black_box(&a),
-                s,
-                1,
-                black_box(&b),
-                s,
-                1,
-                0.0,
-                black_box(&mut c),
-                s,
-                1,
-            );
+            gemm::sgemm(n, n, n, 1.0, black_box(&a), s, 1, black_box(&b), s, 1, 0.0, black_box(&mut c), s, 1);
         });
         let gflops = 2.0 * (n as f64).powi(3) / stats.median / 1e9;
         results.push(format!("\"{n}\":{:.1}", gflops));
     }
-    print_line(
-        "W1_sgemm",
-        &format!("\"impl\":\"project\",\"project\":{{{}}}", results.join(",")),
-    );
+    print_line("W1_sgemm", &format!("\"impl\":\"project\",\"project\":{{{}}}", results.join(",")));
 }
 
 shaped::model! {
@@ -226,13 +192,7 @@ fn w3_mlp_infer() {
                 .expect("the bench input fits the model");
             black_box(y);
         });
-        fields.push(format!(
-            "\"batch_{batch}\":{{\"project\":{}}}",
-            stats.json(|s| s * 1e6)
-        ));
+        fields.push(format!("\"batch_{batch}\":{{\"project\":{}}}", stats.json(|s| s * 1e6)));
     }
-    print_line(
-        "W3_mlp_infer",
-        &format!("\"framework\":\"project\",{}", fields.join(",")),
-    );
+    print_line("W3_mlp_infer", &format!("\"framework\":\"project\",{}", fields.join(",")));
 }

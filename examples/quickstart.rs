@@ -25,16 +25,10 @@ fn main() -> shaped::Result<()> {
 
     let first = &data.images[..8];
     let probs: Vec<[f32; 10]> = model.predict(first)?;
-    println!(
-        "\nPredictions of the untrained model on the first {} images:",
-        first.len()
-    );
+    println!("\nPredictions of the untrained model on the first {} images:", first.len());
     for (p, label) in probs.iter().zip(&data.labels) {
         let (class, confidence) =
-            p.iter().enumerate().fold(
-                (0, f32::MIN),
-                |best, (c, &v)| if v > best.1 { (c, v) } else { best },
-            );
+            p.iter().enumerate().fold((0, f32::MIN), |best, (c, &v)| if v > best.1 { (c, v) } else { best });
         println!("  label {label}  predicted {class}  (p = {confidence:.3})");
     }
     Ok(())

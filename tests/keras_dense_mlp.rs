@@ -55,11 +55,7 @@ fn hidden_relu_matches_keras() -> shaped::Result<()> {
 fn typed_predict_agrees_with_the_flat_entry() -> shaped::Result<()> {
     let npz = Npz::open(fixture())?;
     let input = npz.get("input")?;
-    let rows: Vec<[f32; 5]> = input
-        .data
-        .chunks(5)
-        .map(|r| r.try_into().unwrap())
-        .collect();
+    let rows: Vec<[f32; 5]> = input.data.chunks(5).map(|r| r.try_into().unwrap()).collect();
     let mut model = Mlp::new(0);
     model.load_keras_npz(fixture())?;
     let probs = model.predict(&rows)?;
@@ -79,10 +75,7 @@ fn loading_names_the_weight_whose_shape_differs() {
     let mut model = Wider::new(0);
     let before = model.predict(&[[1.0; 6]]).unwrap();
     let err = model.load_keras_npz(fixture()).unwrap_err().to_string();
-    assert!(
-        err.contains("dense/kernel") && err.contains("[5, 4]") && err.contains("[6, 4]"),
-        "{err}"
-    );
+    assert!(err.contains("dense/kernel") && err.contains("[5, 4]") && err.contains("[6, 4]"), "{err}");
     // A failed load changes nothing.
     assert_eq!(model.predict(&[[1.0; 6]]).unwrap(), before);
 }

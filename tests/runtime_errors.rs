@@ -13,36 +13,21 @@ shaped::model! {
 #[test]
 fn wrong_feature_count_names_both_shapes() {
     let mut model = Digits::new(1);
-    let err = model
-        .predict_flat(&[0.0; 2 * 63], &[2, 63])
-        .unwrap_err()
-        .to_string();
-    assert_eq!(
-        err,
-        "input of model `digits` must have shape (None, 64), but has shape (2, 63)"
-    );
+    let err = model.predict_flat(&[0.0; 2 * 63], &[2, 63]).unwrap_err().to_string();
+    assert_eq!(err, "input of model `digits` must have shape (None, 64), but has shape (2, 63)");
 }
 
 #[test]
 fn wrong_rank_names_both_shapes() {
     let mut model = Digits::new(1);
-    let err = model
-        .predict_flat(&[0.0; 64], &[1, 8, 8])
-        .unwrap_err()
-        .to_string();
-    assert_eq!(
-        err,
-        "input of model `digits` must have shape (None, 64), but has shape (1, 8, 8)"
-    );
+    let err = model.predict_flat(&[0.0; 64], &[1, 8, 8]).unwrap_err().to_string();
+    assert_eq!(err, "input of model `digits` must have shape (None, 64), but has shape (1, 8, 8)");
 }
 
 #[test]
 fn data_length_must_match_the_shape() {
     let mut model = Digits::new(1);
-    let err = model
-        .predict_flat(&[0.0; 100], &[2, 64])
-        .unwrap_err()
-        .to_string();
+    let err = model.predict_flat(&[0.0; 100], &[2, 64]).unwrap_err().to_string();
     assert!(err.contains("100") && err.contains("128"), "{err}");
 }
 

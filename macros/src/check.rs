@@ -72,11 +72,7 @@ pub struct Plan<'a> {
 impl Plan<'_> {
     /// The model's output shape.
     pub fn output(&self) -> &ShapeState {
-        &self
-            .layers
-            .last()
-            .expect("a plan has at least one layer")
-            .output
+        &self.layers.last().expect("a plan has at least one layer").output
     }
 }
 
@@ -121,11 +117,7 @@ pub fn check(def: &ModelDef) -> syn::Result<Plan<'_>> {
         shape = output;
     }
     cx.check()?;
-    Ok(Plan {
-        input: input.expect("checked"),
-        dtype,
-        layers,
-    })
+    Ok(Plan { input: input.expect("checked"), dtype, layers })
 }
 
 /// A model needs an `input:` line with positive dims, rank 1 to 5 (Keras fails only at `fit`).
@@ -160,7 +152,10 @@ fn check_input(cx: &Ctxt, def: &ModelDef) -> (Option<Vec<Option<usize>>>, DType)
             DimLit::Static(n, _) => dims.push(Some(n)),
             DimLit::None(_) => dims.push(None),
             DimLit::Infer(span) => {
-                cx.error(span, "`-1` is only for `Reshape`; an input dimension is a positive integer or `None`");
+                cx.error(
+                    span,
+                    "`-1` is only for `Reshape`; an input dimension is a positive integer or `None`",
+                );
                 return (None, input.dtype);
             }
         }
@@ -171,7 +166,13 @@ fn check_input(cx: &Ctxt, def: &ModelDef) -> (Option<Vec<Option<usize>>>, DType)
 /// A model needs at least one layer.
 fn check_has_layers(cx: &Ctxt, def: &ModelDef) {
     if def.layers.is_empty() {
-        cx.error(def.name.span(), format!("model `{}` has no layers; add at least one after the `input:` line, like `Dense(10),`", def.name));
+        cx.error(
+            def.name.span(),
+            format!(
+                "model `{}` has no layers; add at least one after the `input:` line, like `Dense(10),`",
+                def.name
+            ),
+        );
     }
 }
 
@@ -183,7 +184,10 @@ fn check_names(cx: &Ctxt, def: &ModelDef) -> Vec<String> {
         let Some(name) = &decl.name else { continue };
         let text = name.to_string();
         if text.starts_with("__shaped") {
-            cx.error(name.span(), "layer names starting with `__shaped` are reserved for the macro; choose another name");
+            cx.error(
+                name.span(),
+                "layer names starting with `__shaped` are reserved for the macro; choose another name",
+            );
         }
         match explicit.get(&text) {
             Some(first) => cx.error(
@@ -204,11 +208,7 @@ fn check_names(cx: &Ctxt, def: &ModelDef) -> Vec<String> {
                 let base = snake_case(&kind_name(decl));
                 loop {
                     let n = counters.entry(base.clone()).or_insert(0);
-                    let candidate = if *n == 0 {
-                        base.clone()
-                    } else {
-                        format!("{base}_{n}")
-                    };
+                    let candidate = if *n == 0 { base.clone() } else { format!("{base}_{n}") };
                     *n += 1;
                     if !explicit.contains_key(&candidate) {
                         break candidate;
@@ -235,11 +235,7 @@ fn check_dtype(cx: &Ctxt, decl: &LayerDecl, display: &str, dtype: DType, before:
 fn kind_name(decl: &LayerDecl) -> String {
     match &decl.body {
         LayerBody::Builtin { ident, .. } => ident.to_string(),
-        LayerBody::Custom { ty, .. } => ty
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default(),
+        LayerBody::Custom { ty, .. } => ty.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
     }
 }
 
@@ -257,12 +253,7 @@ fn display(decl: &LayerDecl) -> String {
 
 /// An expression as compact source text: `[4, 32]`, `0.2`.
 fn compact(e: &Expr) -> String {
-    quote::quote!(#e)
-        .to_string()
-        .replace(" ,", ",")
-        .replace("[ ", "[")
-        .replace(" ]", "]")
-        .replace("- ", "-")
+    quote::quote!(#e).to_string().replace(" ,", ",").replace("[ ", "[").replace(" ]", "]").replace("- ", "-")
 }
 
 /// `Dense` → `dense`, `SimpleRnn` → `simple_rnn`, `MySubModel` → `my_sub_model`.
@@ -283,10 +274,7 @@ pub fn snake_case(name: &str) -> String {
 
 /// `[64]`, `[None, 12]`.
 pub fn fmt_dims(dims: &[Option<usize>]) -> String {
-    let parts: Vec<String> = dims
-        .iter()
-        .map(|d| d.map_or("None".to_string(), |d| d.to_string()))
-        .collect();
+    let parts: Vec<String> = dims.iter().map(|d| d.map_or("None".to_string(), |d| d.to_string())).collect();
     format!("[{}]", parts.join(", "))
 }
 
@@ -295,10 +283,7 @@ pub fn fmt_dims(dims: &[Option<usize>]) -> String {
 fn check_layer_args<'a>(cx: &Ctxt, decl: &'a LayerDecl) -> Option<Op<'a>> {
     let (ident, args) = match &decl.body {
         LayerBody::Custom { expr, ty } => {
-            let declared = decl
-                .declared_out
-                .as_ref()
-                .and_then(|(dims, _)| check_declared(cx, dims));
+            let declared = decl.declared_out.as_ref().and_then(|(dims, _)| check_declared(cx, dims));
             if decl.declared_out.is_some() && declared.is_none() {
                 return None;
             }
@@ -334,21 +319,12 @@ fn check_layer_args<'a>(cx: &Ctxt, decl: &'a LayerDecl) -> Option<Op<'a>> {
                 Some(e) => bool_arg(cx, e, "use_bias")?,
                 None => true,
             };
-            Some(Op::Dense {
-                units,
-                activation,
-                use_bias,
-            })
+            Some(Op::Dense { units, activation, use_bias })
         }
         "Activation" => match get("activation") {
-            Some(e) => Some(Op::Activation {
-                activation: activation(cx, e)?,
-            }),
+            Some(e) => Some(Op::Activation { activation: activation(cx, e)? }),
             None => {
-                cx.error(
-                    ident.span(),
-                    "`Activation` needs the activation's name: `Activation(relu)`",
-                );
+                cx.error(ident.span(), "`Activation` needs the activation's name: `Activation(relu)`");
                 None
             }
         },
@@ -363,9 +339,7 @@ fn check_layer_args<'a>(cx: &Ctxt, decl: &'a LayerDecl) -> Option<Op<'a>> {
                 return None;
             }
             let seed = match get("seed") {
-                Some(e) => Some(
-                    positive_int(cx, e, "Dropout", "seed", "a random seed").map(|s| s as u64)?,
-                ),
+                Some(e) => Some(positive_int(cx, e, "Dropout", "seed", "a random seed").map(|s| s as u64)?),
                 None => None,
             };
             Some(Op::Dropout { rate, seed })
@@ -379,9 +353,7 @@ fn check_layer_args<'a>(cx: &Ctxt, decl: &'a LayerDecl) -> Option<Op<'a>> {
                 );
                 return None;
             };
-            Some(Op::Reshape {
-                target: reshape_target(cx, e)?,
-            })
+            Some(Op::Reshape { target: reshape_target(cx, e)? })
         }
         _ => unreachable!("every name in kw::LAYERS is matched above"),
     }
@@ -401,15 +373,15 @@ fn unknown_layer_message(name: &str) -> String {
         }
     }
     if kw::PLANNED.contains(&name) {
-        return format!("layer `{name}` is not available in this version of shaped yet; the built-in layers are {list}");
+        return format!(
+            "layer `{name}` is not available in this version of shaped yet; the built-in layers are {list}"
+        );
     }
     if name == "Input" || name == "InputLayer" {
-        return "the input shape is not a layer here: write it as the model's first line, `input: [64],`".into();
+        return "the input shape is not a layer here: write it as the model's first line, `input: [64],`"
+            .into();
     }
-    let candidates = built_in
-        .iter()
-        .copied()
-        .chain(kw::KERAS_SPELLINGS.iter().map(|(k, _)| *k));
+    let candidates = built_in.iter().copied().chain(kw::KERAS_SPELLINGS.iter().map(|(k, _)| *k));
     match nearest(name, candidates) {
         Some(near) => {
             let near = kw::KERAS_SPELLINGS.iter().find(|(k, _)| *k == near).map_or(near, |(_, ours)| ours);
@@ -420,11 +392,7 @@ fn unknown_layer_message(name: &str) -> String {
 }
 
 /// Matches positional and keyword arguments to the layer's parameters.
-fn bind_args<'a>(
-    cx: &Ctxt,
-    layer: &str,
-    args: &'a [Arg],
-) -> Option<HashMap<&'static str, &'a Expr>> {
+fn bind_args<'a>(cx: &Ctxt, layer: &str, args: &'a [Arg]) -> Option<HashMap<&'static str, &'a Expr>> {
     let params: Vec<&'static str> = kw::layer_args(layer).expect("known layer").to_vec();
     let mut bound: HashMap<&'static str, &Expr> = HashMap::new();
     let mut ok = true;
@@ -438,7 +406,15 @@ fn bind_args<'a>(
         match arg {
             Arg::Positional(e) => {
                 if position >= params.len() {
-                    cx.error(e.span(), format!("`{layer}` takes {} positional argument{}, but this is argument {}; {list}", params.len(), if params.len() == 1 { "" } else { "s" }, position + 1));
+                    cx.error(
+                        e.span(),
+                        format!(
+                            "`{layer}` takes {} positional argument{}, but this is argument {}; {list}",
+                            params.len(),
+                            if params.len() == 1 { "" } else { "s" },
+                            position + 1
+                        ),
+                    );
                     ok = false;
                 } else {
                     bound.insert(params[position], e);
@@ -459,10 +435,7 @@ fn bind_args<'a>(
                         let hint = nearest(&key_text, params.iter().copied())
                             .map(|n| format!("did you mean `{n}`? "))
                             .unwrap_or_default();
-                        cx.error(
-                            key.span(),
-                            format!("`{layer}` has no argument `{key_text}`; {hint}{list}"),
-                        );
+                        cx.error(key.span(), format!("`{layer}` has no argument `{key_text}`; {hint}{list}"));
                         ok = false;
                     }
                 }
@@ -474,9 +447,7 @@ fn bind_args<'a>(
 
 fn int_lit(e: &Expr) -> Option<&syn::LitInt> {
     match e {
-        Expr::Lit(ExprLit {
-            lit: Lit::Int(i), ..
-        }) => Some(i),
+        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => Some(i),
         Expr::Group(g) => int_lit(&g.expr),
         _ => None,
     }
@@ -486,10 +457,7 @@ fn int_lit(e: &Expr) -> Option<&syn::LitInt> {
 fn positive_int(cx: &Ctxt, e: &Expr, layer: &str, param: &str, meaning: &str) -> Option<usize> {
     match int_lit(e).map(|i| i.base10_parse::<usize>()) {
         Some(Ok(0)) => {
-            cx.error(
-                e.span(),
-                format!("`{layer}` needs `{param}` of at least 1, but got 0"),
-            );
+            cx.error(e.span(), format!("`{layer}` needs `{param}` of at least 1, but got 0"));
             None
         }
         Some(Ok(n)) => Some(n),
@@ -503,7 +471,13 @@ fn positive_int(cx: &Ctxt, e: &Expr, layer: &str, param: &str, meaning: &str) ->
             } else {
                 String::new()
             };
-            cx.error(e.span(), format!("`{layer}` needs `{param}` ({meaning}) as a positive integer, but got `{}`{example}", compact(e)));
+            cx.error(
+                e.span(),
+                format!(
+                    "`{layer}` needs `{param}` ({meaning}) as a positive integer, but got `{}`{example}",
+                    compact(e)
+                ),
+            );
             None
         }
     }
@@ -512,21 +486,14 @@ fn positive_int(cx: &Ctxt, e: &Expr, layer: &str, param: &str, meaning: &str) ->
 /// A float (or integer) literal.
 fn float_arg(cx: &Ctxt, e: &Expr, layer: &str, param: &str) -> Option<f64> {
     let value = match e {
-        Expr::Lit(ExprLit {
-            lit: Lit::Float(f), ..
-        }) => f.base10_parse::<f64>().ok(),
-        Expr::Lit(ExprLit {
-            lit: Lit::Int(i), ..
-        }) => i.base10_parse::<f64>().ok(),
+        Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) => f.base10_parse::<f64>().ok(),
+        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => i.base10_parse::<f64>().ok(),
         _ => None,
     };
     if value.is_none() {
         cx.error(
             e.span(),
-            format!(
-                "`{layer}` needs `{param}` as a number, like `{layer}(0.2)`, but got `{}`",
-                compact(e)
-            ),
+            format!("`{layer}` needs `{param}` as a number, like `{layer}(0.2)`, but got `{}`", compact(e)),
         );
     }
     value
@@ -534,10 +501,7 @@ fn float_arg(cx: &Ctxt, e: &Expr, layer: &str, param: &str) -> Option<f64> {
 
 /// `true` / `false` (Python's `True` / `False` get a hint).
 fn bool_arg(cx: &Ctxt, e: &Expr, param: &str) -> Option<bool> {
-    if let Expr::Lit(ExprLit {
-        lit: Lit::Bool(b), ..
-    }) = e
-    {
+    if let Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) = e {
         return Some(b.value);
     }
     let text = compact(e);
@@ -546,10 +510,7 @@ fn bool_arg(cx: &Ctxt, e: &Expr, param: &str) -> Option<bool> {
         "False" => "; write `false`",
         _ => "",
     };
-    cx.error(
-        e.span(),
-        format!("`{param}` must be `true` or `false`, but got `{text}`{hint}"),
-    );
+    cx.error(e.span(), format!("`{param}` must be `true` or `false`, but got `{text}`{hint}"));
     None
 }
 
@@ -557,18 +518,13 @@ fn bool_arg(cx: &Ctxt, e: &Expr, param: &str) -> Option<bool> {
 fn activation(cx: &Ctxt, e: &Expr) -> Option<&'static str> {
     let name = match e {
         Expr::Path(p) if p.path.get_ident().is_some() => p.path.get_ident().map(|i| i.to_string()),
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(s), ..
-        }) => Some(s.value()),
+        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
         _ => None,
     };
     let Some(name) = name else {
         cx.error(
             e.span(),
-            format!(
-                "expected an activation name like `relu` or `softmax`, but got `{}`",
-                compact(e)
-            ),
+            format!("expected an activation name like `relu` or `softmax`, but got `{}`", compact(e)),
         );
         return None;
     };
@@ -601,7 +557,13 @@ fn reshape_target(cx: &Ctxt, e: &Expr) -> Option<Vec<Option<usize>>> {
         }
     };
     if elems.is_empty() || elems.len() > 5 {
-        cx.error(e.span(), format!("`Reshape` needs a target shape of 1 to 5 dimensions (batch axis excluded), but got {}", elems.len()));
+        cx.error(
+            e.span(),
+            format!(
+                "`Reshape` needs a target shape of 1 to 5 dimensions (batch axis excluded), but got {}",
+                elems.len()
+            ),
+        );
         return None;
     }
     let mut target = Vec::new();
@@ -616,7 +578,13 @@ fn reshape_target(cx: &Ctxt, e: &Expr) -> Option<Vec<Option<usize>>> {
             _ => match int_lit(el).and_then(|i| i.base10_parse::<usize>().ok()) {
                 Some(n) if n > 0 => Some(n),
                 _ => {
-                    cx.error(el.span(), format!("a `Reshape` dimension must be a positive integer or `-1`, but got `{}`", compact(el)));
+                    cx.error(
+                        el.span(),
+                        format!(
+                            "a `Reshape` dimension must be a positive integer or `-1`, but got `{}`",
+                            compact(el)
+                        ),
+                    );
                     return None;
                 }
             },
@@ -642,7 +610,10 @@ fn check_declared(cx: &Ctxt, dims: &[DimLit]) -> Option<Vec<Option<usize>>> {
             DimLit::Static(n, _) => out.push(Some(n)),
             DimLit::None(_) => out.push(None),
             DimLit::Infer(span) => {
-                cx.error(span, "`-1` is only for `Reshape`; a declared output dimension is a positive integer or `None`");
+                cx.error(
+                    span,
+                    "`-1` is only for `Reshape`; a declared output dimension is a positive integer or `None`",
+                );
                 return None;
             }
         }
@@ -681,12 +652,8 @@ fn infer_output(
         ShapeState::Broken => return ShapeState::Broken,
         ShapeState::Opaque => {
             return match op {
-                Op::Custom {
-                    declared: Some(d), ..
-                } => ShapeState::Known(d.clone()),
-                Op::Reshape { target } if !target.contains(&None) => {
-                    ShapeState::Known(target.clone())
-                }
+                Op::Custom { declared: Some(d), .. } => ShapeState::Known(d.clone()),
+                Op::Reshape { target } if !target.contains(&None) => ShapeState::Known(target.clone()),
                 _ => ShapeState::Opaque,
             }
         }
@@ -718,11 +685,8 @@ fn infer_output(
             }
         },
         Op::Reshape { target } => {
-            let Some(total) = dims
-                .iter()
-                .copied()
-                .collect::<Option<Vec<usize>>>()
-                .map(|d| d.iter().product::<usize>())
+            let Some(total) =
+                dims.iter().copied().collect::<Option<Vec<usize>>>().map(|d| d.iter().product::<usize>())
             else {
                 cx.error(span, format!("`{display}` needs every dimension of its input known, but {previous}; give every axis a fixed size"));
                 return ShapeState::Broken;
@@ -735,12 +699,7 @@ fn infer_output(
                     ));
                     return ShapeState::Broken;
                 }
-                ShapeState::Known(
-                    target
-                        .iter()
-                        .map(|d| Some(d.unwrap_or(total / known)))
-                        .collect(),
-                )
+                ShapeState::Known(target.iter().map(|d| Some(d.unwrap_or(total / known))).collect())
             } else if known != total {
                 cx.error(span, format!(
                     "`{display}` needs an input with {known} elements, but {previous} ({total} elements); choose target dims whose product is {total}"

@@ -12,28 +12,17 @@ pub struct Ctxt {
 
 impl Ctxt {
     pub fn new() -> Self {
-        Ctxt {
-            errors: RefCell::new(Some(Vec::new())),
-        }
+        Ctxt { errors: RefCell::new(Some(Vec::new())) }
     }
 
     /// Records an error at `span`.
     pub fn error(&self, span: proc_macro2::Span, msg: impl Display) {
-        self.errors
-            .borrow_mut()
-            .as_mut()
-            .expect("Ctxt used after check")
-            .push(syn::Error::new(span, msg));
+        self.errors.borrow_mut().as_mut().expect("Ctxt used after check").push(syn::Error::new(span, msg));
     }
 
     /// Consumes the collector: `Ok` if no error was recorded, else all of them combined.
     pub fn check(self) -> syn::Result<()> {
-        let mut errors = self
-            .errors
-            .borrow_mut()
-            .take()
-            .expect("Ctxt checked twice")
-            .into_iter();
+        let mut errors = self.errors.borrow_mut().take().expect("Ctxt checked twice").into_iter();
         let Some(mut combined) = errors.next() else {
             return Ok(());
         };

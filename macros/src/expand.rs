@@ -116,10 +116,7 @@ fn types(def: &ModelDef, plan: &Plan) -> Types {
                 params_so_far.push(param.clone());
                 match &layer.output {
                     ShapeState::Known(dims) => (shape_ty(dims), false),
-                    _ => (
-                        quote!(<#param as ::shaped::layers::Layer<#prev>>::Out),
-                        true,
-                    ),
+                    _ => (quote!(<#param as ::shaped::layers::Layer<#prev>>::Out), true),
                 }
             }
             (ShapeState::Known(dims), _) => (shape_ty(dims), false),
@@ -135,7 +132,9 @@ fn types(def: &ModelDef, plan: &Plan) -> Types {
             (_, Op::Reshape { target }) => {
                 let known_ty = uint_tokens(target.iter().flatten().product());
                 shape_bounds.push(quote!(#prev: ::shaped::shape::Numel));
-                shape_bounds.push(quote!(<#prev as ::shaped::shape::Numel>::Output: ::shaped::shape::DimDiv<#known_ty>));
+                shape_bounds.push(
+                    quote!(<#prev as ::shaped::shape::Numel>::Output: ::shaped::shape::DimDiv<#known_ty>),
+                );
                 let parts = target.iter().map(|d| match d {
                     Some(n) => uint_tokens(*n),
                     None => quote!(<<#prev as ::shaped::shape::Numel>::Output as ::shaped::shape::DimDiv<#known_ty>>::Output),
@@ -148,25 +147,13 @@ fn types(def: &ModelDef, plan: &Plan) -> Types {
         prev = ty;
         prev_generic = generic;
     }
-    Types {
-        ins,
-        shape_bounds,
-        generic_input,
-        earlier,
-    }
+    Types { ins, shape_bounds, generic_input, earlier }
 }
 
 /// Generates everything for a model that passed the checks.
 pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
-    let ModelDef {
-        attrs, vis, name, ..
-    } = def;
-    let Types {
-        ins,
-        shape_bounds,
-        generic_input,
-        earlier,
-    } = types(def, plan);
+    let ModelDef { attrs, vis, name, .. } = def;
+    let Types { ins, shape_bounds, generic_input, earlier } = types(def, plan);
     let in_ty = &ins[0];
     let outs = &ins[1..];
     let out_ty = outs.last().expect("at least one layer");
@@ -184,10 +171,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
             _ => None,
         })
         .collect();
-    let params: Vec<Ident> = customs
-        .iter()
-        .map(|(l, ..)| layer_param(l.decl.number))
-        .collect();
+    let params: Vec<Ident> = customs.iter().map(|(l, ..)| layer_param(l.decl.number)).collect();
     let concrete: Vec<&syn::Path> = customs.iter().map(|(_, ty, _)| *ty).collect();
     let make_bounds = customs.iter().map(|(l, ..)| {
         let param = layer_param(l.decl.number);
@@ -196,40 +180,16 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
     });
     let all_bounds: Vec<TokenStream> = shape_bounds.iter().cloned().chain(make_bounds).collect();
     let generic = !customs.is_empty();
-    let struct_ident = if generic {
-        format_ident!("__Shaped{}", name)
-    } else {
-        name.clone()
-    };
+    let struct_ident = if generic { format_ident!("__Shaped{}", name) } else { name.clone() };
     let self_ty = quote!(#struct_ident<#(#params),*>);
     let impl_params = quote!(#(#params),*);
-    let where_all = if all_bounds.is_empty() {
-        quote!()
-    } else {
-        quote!(where #(#all_bounds),*)
-    };
+    let where_all = if all_bounds.is_empty() { quote!() } else { quote!(where #(#all_bounds),*) };
 
     let helpers = customs.iter().map(|(l, ty, expr)| {
         let i = l.decl.number - 1;
-        custom_helpers(
-            def,
-            l,
-            ty,
-            expr,
-            generic_input[i].then_some(&earlier[i]),
-            &ins[i],
-        )
+        custom_helpers(def, l, ty, expr, generic_input[i].then_some(&earlier[i]), &ins[i])
     });
-    let dims_fns = dims_fns(
-        def,
-        plan,
-        &ins,
-        &generic_input,
-        &earlier,
-        &params,
-        &concrete,
-        &shape_bounds,
-    );
+    let dims_fns = dims_fns(def, plan, &ins, &generic_input, &earlier, &params, &concrete, &shape_bounds);
     let checks = plan.layers.iter().enumerate().filter_map(|(i, l)| {
         let check = layer_check(l, i, &ins[i], generic_input[i])?;
         // A custom layer's rule needs only the custom layers up to it and their bounds; giving
@@ -250,26 +210,23 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
         ))
     });
 
-    let fields: Vec<Ident> = plan
-        .layers
-        .iter()
-        .map(|l| Ident::new(&l.name, layer_span(l)))
-        .collect();
+    let fields: Vec<Ident> = plan.layers.iter().map(|l| Ident::new(&l.name, layer_span(l))).collect();
     let field_tys = plan.layers.iter().map(stage_type);
-    let inits = plan
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(i, l)| stage_init(def, l, i, &ins[i]));
+    let inits = plan.layers.iter().enumerate().map(|(i, l)| stage_init(def, l, i, &ins[i]));
     let names: Vec<&String> = plan.layers.iter().map(|l| &l.name).collect();
     let indices = 0..n_layers;
     let predict = predict_method(vis, plan);
+    let last_field = &fields[last];
+    let backward_steps = (0..n_layers).rev().map(|i| {
+        let field = &fields[i];
+        let pre = if i == last { quote!(dy_is_preactivation) } else { quote!(false) };
+        let dx = if i == 0 { quote!(dx) } else { quote!(::core::option::Option::None) };
+        quote!(self.__shaped_workspace.backward(#i, &mut self.#field, x, batch, #pre, #dx)?;)
+    });
 
     let (struct_attrs, alias) = if generic {
-        let docs: Vec<&syn::Attribute> =
-            attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
-        let others: Vec<&syn::Attribute> =
-            attrs.iter().filter(|a| !a.path().is_ident("doc")).collect();
+        let docs: Vec<&syn::Attribute> = attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+        let others: Vec<&syn::Attribute> = attrs.iter().filter(|a| !a.path().is_ident("doc")).collect();
         (
             quote!(#[doc(hidden)] #(#others)*),
             quote! {
@@ -329,6 +286,21 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                     ::core::result::Result::Ok((self.__shaped_workspace.output(#last), d))
                 }
 
+                fn backward(&mut self, x: &[f32], batch: usize, dy_is_preactivation: bool, dx: ::core::option::Option<&mut [f32]>)
+                    -> ::shaped::Result<()>
+                {
+                    #(#backward_steps)*
+                    ::core::result::Result::Ok(())
+                }
+
+                fn output_and_grad(&mut self) -> (&[f32], &mut [f32]) {
+                    self.__shaped_workspace.output_and_grad(#last)
+                }
+
+                fn output_activation(&self) -> ::core::option::Option<::shaped::layers::Activation> {
+                    ::shaped::model::Stage::output_activation(&self.#last_field)
+                }
+
                 fn layers(&self) -> ::std::vec::Vec<::shaped::model::LayerInfo> {
                     ::std::vec![#(::shaped::model::LayerInfo {
                         name: ::std::string::String::from(#names),
@@ -370,6 +342,18 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                     let (y, _) = ::shaped::model::Model::run(self, input.data(), input.dims(), input.batch(), mode)?;
                     output.data_mut().copy_from_slice(y);
                     ::core::result::Result::Ok(())
+                }
+
+                fn backward(
+                    &mut self,
+                    input: ::shaped::tensor::TensorRef<'_, __ShapedIn>,
+                    _output: ::shaped::tensor::TensorRef<'_, Self::Out>,
+                    grad_output: ::shaped::tensor::TensorRef<'_, Self::Out>,
+                    grad_input: ::core::option::Option<::shaped::tensor::TensorMut<'_, __ShapedIn>>,
+                ) -> ::shaped::Result<()> {
+                    let (_, dy) = ::shaped::model::Model::output_and_grad(self);
+                    dy.copy_from_slice(grad_output.data());
+                    ::shaped::model::Model::backward(self, input.data(), input.batch(), false, grad_input.map(|g| g.into_data()))
                 }
 
                 fn kind(&self) -> ::std::string::String {
@@ -438,26 +422,13 @@ fn stage_type(layer: &PlannedLayer) -> TokenStream {
 }
 
 /// The expression that builds a layer inside `new(seed)`.
-fn stage_init(
-    def: &ModelDef,
-    layer: &PlannedLayer,
-    index: usize,
-    in_ty: &TokenStream,
-) -> TokenStream {
+fn stage_init(def: &ModelDef, layer: &PlannedLayer, index: usize, in_ty: &TokenStream) -> TokenStream {
     match &layer.op {
-        Op::Dense {
-            units,
-            activation,
-            use_bias,
-        } => {
+        Op::Dense { units, activation, use_bias } => {
             let act = Ident::new(activation, Span::call_site());
             let in_features = match &layer.input {
                 ShapeState::Known(dims) => {
-                    let n = dims
-                        .last()
-                        .copied()
-                        .flatten()
-                        .expect("checked: known last dim");
+                    let n = dims.last().copied().flatten().expect("checked: known last dim");
                     quote!(#n)
                 }
                 _ => quote!(::shaped::shape::last_static(<#in_ty as ::shaped::shape::Shape>::DIMS)),
@@ -471,10 +442,7 @@ fn stage_init(
             let act = Ident::new(activation, Span::call_site());
             quote!(::shaped::layers::Activation::#act)
         }
-        Op::Dropout {
-            rate,
-            seed: explicit,
-        } => {
+        Op::Dropout { rate, seed: explicit } => {
             let rate = *rate as f32;
             let rng = match explicit {
                 Some(s) => quote!(::shaped::data::SplitMix64::new(#s)),
@@ -522,11 +490,8 @@ fn custom_helpers(
                     None => "shaped::shape::Dyn".to_string(),
                 })
                 .collect();
-            let tuple = if parts.len() == 1 {
-                format!("({},)", parts[0])
-            } else {
-                format!("({})", parts.join(", "))
-            };
+            let tuple =
+                if parts.len() == 1 { format!("({},)", parts[0]) } else { format!("({})", parts.join(", ")) };
             (
                 format!("input {shown}"),
                 shown.clone(),
@@ -549,9 +514,8 @@ fn custom_helpers(
         def.name
     );
     let label = format!("`{display}` has no `Layer` impl for {shown}");
-    let note = format!(
-        "implement {example} for `{display}`, or `Layer<S>` generically for every `S: Shape`{hint}"
-    );
+    let note =
+        format!("implement {example} for `{display}`, or `Layer<S>` generically for every `S: Shape`{hint}");
     // When the input depends on earlier custom layers, the trait is generic over their types
     // (not over the shape), so rustc names it as `__ShapedNetLayer2<Identity>`, never as a
     // typenum chain.
@@ -695,11 +659,7 @@ fn const_check(
     let model = def.name.to_string();
     let number = layer.decl.number;
     let display = &layer.display;
-    let where_clause = if bounds.is_empty() {
-        quote!()
-    } else {
-        quote!(where #(#bounds),*)
-    };
+    let where_clause = if bounds.is_empty() { quote!() } else { quote!(where #(#bounds),*) };
     let span = layer_span(layer);
     let panic = quote_spanned!(span=> ::core::panic!("{}", message.as_str()));
     quote! {

@@ -8,9 +8,7 @@ use quote::quote;
 
 /// The compile errors and a stub model that type-checks wherever the real one would.
 pub fn expand(def: &ModelDef, errors: syn::Error) -> TokenStream {
-    let ModelDef {
-        attrs, vis, name, ..
-    } = def;
+    let ModelDef { attrs, vis, name, .. } = def;
     let errors = errors.to_compile_error();
     let model_name = snake_case(&name.to_string());
     quote! {
@@ -42,6 +40,20 @@ pub fn expand(def: &ModelDef, errors: syn::Error) -> TokenStream {
                 -> ::shaped::Result<(&[f32], ::shaped::shape::Dims)>
             {
                 ::core::unreachable!("the model failed to compile")
+            }
+
+            fn backward(&mut self, _x: &[f32], _batch: usize, _pre: bool, _dx: ::core::option::Option<&mut [f32]>)
+                -> ::shaped::Result<()>
+            {
+                ::core::unreachable!("the model failed to compile")
+            }
+
+            fn output_and_grad(&mut self) -> (&[f32], &mut [f32]) {
+                ::core::unreachable!("the model failed to compile")
+            }
+
+            fn output_activation(&self) -> ::core::option::Option<::shaped::layers::Activation> {
+                ::core::option::Option::None
             }
 
             fn layers(&self) -> ::std::vec::Vec<::shaped::model::LayerInfo> {

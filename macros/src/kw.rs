@@ -12,10 +12,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
 
 /// The arguments of a built-in layer, `None` if `name` is not one.
 pub fn layer_args(name: &str) -> Option<&'static [&'static str]> {
-    LAYERS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, args)| *args)
+    LAYERS.iter().find(|(n, _)| *n == name).map(|(_, args)| *args)
 }
 
 /// Layers of Keras that shaped spells in Rust casing, or that are planned but not built yet.

@@ -6,9 +6,7 @@ use crate::kw;
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
-use syn::{
-    braced, bracketed, Attribute, Error, Expr, Ident, LitInt, Path, Result, Token, Visibility,
-};
+use syn::{braced, bracketed, Attribute, Error, Expr, Ident, LitInt, Path, Result, Token, Visibility};
 
 impl Parse for ModelDef {
     fn parse(input: ParseStream) -> Result<Self> {
@@ -18,13 +16,7 @@ impl Parse for ModelDef {
         let name: Ident = input.parse()?;
         let body;
         braced!(body in input);
-        let mut model = ModelDef {
-            attrs,
-            vis,
-            name,
-            input: None,
-            layers: Vec::new(),
-        };
+        let mut model = ModelDef { attrs, vis, name, input: None, layers: Vec::new() };
         while !body.is_empty() {
             parse_entry(&body, &mut model)?;
             if body.is_empty() {
@@ -48,10 +40,8 @@ fn parse_entry(input: ParseStream, model: &mut ModelDef) -> Result<()> {
         input.parse::<Token![:]>()?;
         if label == "input" {
             if let Some(first) = &model.input {
-                let mut err = Error::new(
-                    label.span(),
-                    "a model has one `input:` line, but this is a second one",
-                );
+                let mut err =
+                    Error::new(label.span(), "a model has one `input:` line, but this is a second one");
                 err.combine(Error::new(first.span, "the first `input:` line is here"));
                 return Err(err);
             }
@@ -73,10 +63,7 @@ fn parse_entry(input: ParseStream, model: &mut ModelDef) -> Result<()> {
         tokens.extend(std::iter::once(input.parse::<proc_macro2::TokenTree>()?));
     }
     if tokens.is_empty() {
-        return Err(Error::new(
-            input.span(),
-            "expected a layer, like `Dense(64)`",
-        ));
+        return Err(Error::new(input.span(), "expected a layer, like `Dense(64)`"));
     }
     let expr: Expr = syn::parse2(tokens)?;
     let declared_out = if input.peek(Token![->]) {
@@ -87,12 +74,7 @@ fn parse_entry(input: ParseStream, model: &mut ModelDef) -> Result<()> {
         None
     };
     let body = classify(expr)?;
-    model.layers.push(LayerDecl {
-        number: model.layers.len() + 1,
-        name,
-        body,
-        declared_out,
-    });
+    model.layers.push(LayerDecl { number: model.layers.len() + 1, name, body, declared_out });
     Ok(())
 }
 
@@ -120,11 +102,7 @@ fn parse_input(input: ParseStream, label: Span) -> Result<InputDecl> {
         ));
     }
     let (dims, span) = parse_dims(input, false)?;
-    Ok(InputDecl {
-        dtype,
-        dims,
-        span: label.join(span).unwrap_or(span),
-    })
+    Ok(InputDecl { dtype, dims, span: label.join(span).unwrap_or(span) })
 }
 
 /// `[d, ...]` where each `d` is an integer literal or `None` (and `-1` when `allow_infer`).
@@ -148,10 +126,7 @@ fn parse_dim(input: ParseStream, allow_infer: bool) -> Result<DimLit> {
         return if id == "None" {
             Ok(DimLit::None(id.span()))
         } else {
-            Err(Error::new(
-                id.span(),
-                format!("expected a dimension (an integer or `None`), found `{id}`"),
-            ))
+            Err(Error::new(id.span(), format!("expected a dimension (an integer or `None`), found `{id}`")))
         };
     }
     if input.peek(Token![-]) {
@@ -161,10 +136,7 @@ fn parse_dim(input: ParseStream, allow_infer: bool) -> Result<DimLit> {
         return if allow_infer && lit.base10_digits() == "1" {
             Ok(DimLit::Infer(span))
         } else {
-            Err(Error::new(
-                span,
-                "a dimension must be a positive integer or `None`",
-            ))
+            Err(Error::new(span, "a dimension must be a positive integer or `None`"))
         };
     }
     let lit: LitInt = input.parse()?;
@@ -177,8 +149,7 @@ fn parse_dim(input: ParseStream, allow_infer: bool) -> Result<DimLit> {
 fn classify(expr: Expr) -> Result<LayerBody> {
     match expr {
         Expr::Call(call) => {
-            if let Some(ident) = single_ident(&call.func).filter(|i| names_builtin(&i.to_string()))
-            {
+            if let Some(ident) = single_ident(&call.func).filter(|i| names_builtin(&i.to_string())) {
                 let args = call.args.into_iter().map(to_arg).collect();
                 return Ok(LayerBody::Builtin { ident, args });
             }
@@ -188,46 +159,29 @@ fn classify(expr: Expr) -> Result<LayerBody> {
                 Expr::Path(p) if p.path.segments.len() >= 2 => parent_path(&p.path),
                 _ => return Err(untyped(&call.func)),
             };
-            Ok(LayerBody::Custom {
-                expr: Expr::Call(call),
-                ty,
-            })
+            Ok(LayerBody::Custom { expr: Expr::Call(call), ty })
         }
         Expr::Path(p)
-            if p.qself.is_none()
-                && p.path.segments.len() == 1
-                && p.path.segments[0].arguments.is_none() =>
+            if p.qself.is_none() && p.path.segments.len() == 1 && p.path.segments[0].arguments.is_none() =>
         {
             let ident = p.path.segments[0].ident.clone();
             if !ident.to_string().starts_with(char::is_uppercase) {
                 Err(untyped(&Expr::Path(p)))
             } else if names_builtin(&ident.to_string()) {
-                Ok(LayerBody::Builtin {
-                    ident,
-                    args: Vec::new(),
-                })
+                Ok(LayerBody::Builtin { ident, args: Vec::new() })
             } else {
                 // A unit struct of the user's, like `FirstHalf`.
                 let ty = p.path.clone();
-                Ok(LayerBody::Custom {
-                    expr: Expr::Path(p),
-                    ty,
-                })
+                Ok(LayerBody::Custom { expr: Expr::Path(p), ty })
             }
         }
         Expr::Struct(s) => {
             let ty = s.path.clone();
-            Ok(LayerBody::Custom {
-                expr: Expr::Struct(s),
-                ty,
-            })
+            Ok(LayerBody::Custom { expr: Expr::Struct(s), ty })
         }
         Expr::Path(p) if p.path.segments.len() >= 2 => {
             let ty = parent_path(&p.path);
-            Ok(LayerBody::Custom {
-                expr: Expr::Path(p),
-                ty,
-            })
+            Ok(LayerBody::Custom { expr: Expr::Path(p), ty })
         }
         other => Err(untyped(&other)),
     }
@@ -259,10 +213,7 @@ fn single_ident(func: &Expr) -> Option<proc_macro2::Ident> {
                 && p.path.leading_colon.is_none()
                 && p.path.segments.len() == 1
                 && p.path.segments[0].arguments.is_none()
-                && p.path.segments[0]
-                    .ident
-                    .to_string()
-                    .starts_with(char::is_uppercase) =>
+                && p.path.segments[0].ident.to_string().starts_with(char::is_uppercase) =>
         {
             Some(p.path.segments[0].ident.clone())
         }
@@ -284,10 +235,9 @@ fn parent_path(path: &Path) -> Path {
 fn to_arg(expr: Expr) -> Arg {
     match expr {
         Expr::Assign(assign) => match *assign.left {
-            Expr::Path(ref p) if p.path.get_ident().is_some() => Arg::Keyword(
-                p.path.get_ident().cloned().expect("checked above"),
-                *assign.right,
-            ),
+            Expr::Path(ref p) if p.path.get_ident().is_some() => {
+                Arg::Keyword(p.path.get_ident().cloned().expect("checked above"), *assign.right)
+            }
             _ => Arg::Positional(Expr::Assign(assign)),
         },
         other => Arg::Positional(other),

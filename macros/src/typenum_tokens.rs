@@ -12,11 +12,8 @@ pub fn uint_tokens(n: usize) -> TokenStream {
     }
     let mut ty = quote!(::shaped::typenum::UTerm);
     for bit in (0..usize::BITS - n.leading_zeros()).rev() {
-        let b = if (n >> bit) & 1 == 1 {
-            quote!(::shaped::typenum::B1)
-        } else {
-            quote!(::shaped::typenum::B0)
-        };
+        let b =
+            if (n >> bit) & 1 == 1 { quote!(::shaped::typenum::B1) } else { quote!(::shaped::typenum::B0) };
         ty = quote!(::shaped::typenum::UInt<#ty, #b>);
     }
     ty
@@ -33,9 +30,6 @@ mod tests {
             s,
             "::shaped::typenum::UInt<::shaped::typenum::UInt<::shaped::typenum::UInt<::shaped::typenum::UTerm,::shaped::typenum::B1>,::shaped::typenum::B1>,::shaped::typenum::B0>"
         );
-        assert_eq!(
-            uint_tokens(0).to_string().replace(' ', ""),
-            "::shaped::typenum::UTerm"
-        );
+        assert_eq!(uint_tokens(0).to_string().replace(' ', ""), "::shaped::typenum::UTerm");
     }
 }

@@ -63,11 +63,7 @@ pub enum Error {
 
 impl Error {
     /// Shorthand for [`Error::ShapeMismatch`].
-    pub fn shape(
-        context: impl Into<String>,
-        expected: impl fmt::Display,
-        found: impl fmt::Display,
-    ) -> Self {
+    pub fn shape(context: impl Into<String>, expected: impl fmt::Display, found: impl fmt::Display) -> Self {
         Error::ShapeMismatch {
             context: context.into(),
             expected: expected.to_string(),
@@ -77,43 +73,23 @@ impl Error {
 
     /// Shorthand for [`Error::Io`].
     pub fn io(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.as_ref().display().to_string(),
-            source,
-        }
+        Error::Io { path: path.as_ref().display().to_string(), source }
     }
 
     /// Shorthand for [`Error::Format`].
     pub fn format(path: impl AsRef<std::path::Path>, detail: impl Into<String>) -> Self {
-        Error::Format {
-            path: path.as_ref().display().to_string(),
-            detail: detail.into(),
-        }
+        Error::Format { path: path.as_ref().display().to_string(), detail: detail.into() }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::ShapeMismatch {
-                context,
-                expected,
-                found,
-            } => {
-                write!(
-                    f,
-                    "{context} must have shape {expected}, but has shape {found}"
-                )
+            Error::ShapeMismatch { context, expected, found } => {
+                write!(f, "{context} must have shape {expected}, but has shape {found}")
             }
-            Error::LengthMismatch {
-                context,
-                left,
-                right,
-            } => {
-                write!(
-                    f,
-                    "{context} must have the same length, but have {left} and {right}"
-                )
+            Error::LengthMismatch { context, left, right } => {
+                write!(f, "{context} must have the same length, but have {left} and {right}")
             }
             Error::Weights { name, detail } => write!(f, "weights `{name}`: {detail}"),
             Error::Format { path, detail } => write!(f, "cannot read {path}: {detail}"),

@@ -16,3 +16,4 @@ pub mod shape;
 pub mod tensor;
 #[doc(no_inline)]
 pub use typenum;
+pub mod train;

@@ -11,11 +11,7 @@ pub const DEFAULT_TOLERANCE: f32 = 1e-5;
 /// except that a NaN expected value accepts a NaN actual value.
 pub fn first_difference(actual: &[f32], expected: &[f32], tol: f32) -> Option<String> {
     if actual.len() != expected.len() {
-        return Some(format!(
-            "lengths differ: actual has {}, expected has {}",
-            actual.len(),
-            expected.len()
-        ));
+        return Some(format!("lengths differ: actual has {}, expected has {}", actual.len(), expected.len()));
     }
     for (i, (&a, &e)) in actual.iter().zip(expected).enumerate() {
         let both_nan = a.is_nan() && e.is_nan();
@@ -46,26 +42,16 @@ mod tests {
     fn reports_the_first_far_pair() {
         let msg = first_difference(&[1.0, 2.0, 3.5], &[1.0, 2.1, 3.0], 1e-3).unwrap();
         assert!(msg.contains("index 1"), "{msg}");
-        assert!(
-            msg.contains("actual 2,") && msg.contains("expected 2.1"),
-            "{msg}"
-        );
+        assert!(msg.contains("actual 2,") && msg.contains("expected 2.1"), "{msg}");
     }
 
     #[test]
     fn accepts_close_values_and_nan_pairs() {
-        assert!(first_difference(
-            &[1.0, f32::NAN, 1e6],
-            &[1.000001, f32::NAN, 1e6 + 1.0],
-            1e-5
-        )
-        .is_none());
+        assert!(first_difference(&[1.0, f32::NAN, 1e6], &[1.000001, f32::NAN, 1e6 + 1.0], 1e-5).is_none());
     }
 
     #[test]
     fn lengths_must_agree() {
-        assert!(first_difference(&[1.0], &[1.0, 2.0], 1e-5)
-            .unwrap()
-            .contains("lengths differ"));
+        assert!(first_difference(&[1.0], &[1.0, 2.0], 1e-5).unwrap().contains("lengths differ"));
     }
 }

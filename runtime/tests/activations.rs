@@ -95,25 +95,8 @@ fn relu_forward() {
 fn sigmoid_forward() {
     check_forward(
         Activation::Sigmoid,
-        &[
-            0.047425874,
-            0.26894143,
-            0.37754068,
-            0.5,
-            0.62245935,
-            0.7310586,
-            0.95257413,
-            1.0,
-            2.0611537e-9,
-        ],
-        &[
-            1.8048513e-35,
-            4.248354e-18,
-            0.00033535014,
-            0.006692851,
-            0.499975,
-            0.500025,
-        ],
+        &[0.047425874, 0.26894143, 0.37754068, 0.5, 0.62245935, 0.7310586, 0.95257413, 1.0, 2.0611537e-9],
+        &[1.8048513e-35, 4.248354e-18, 0.00033535014, 0.006692851, 0.499975, 0.500025],
     );
 }
 
@@ -121,17 +104,7 @@ fn sigmoid_forward() {
 fn tanh_forward() {
     check_forward(
         Activation::Tanh,
-        &[
-            -0.9950548,
-            -0.7615942,
-            -0.46211717,
-            0.0,
-            0.46211717,
-            0.7615942,
-            0.9950548,
-            1.0,
-            -1.0,
-        ],
+        &[-0.9950548, -0.7615942, -0.46211717, 0.0, 0.46211717, 0.7615942, 0.9950548, 1.0, -1.0],
         &[-1.0, -1.0, -0.99999976, -0.9999092, -0.0001, 0.0001],
     );
 }
@@ -140,25 +113,8 @@ fn tanh_forward() {
 fn gelu_forward_is_the_exact_erf_form() {
     check_forward(
         Activation::Gelu,
-        &[
-            -0.004049694,
-            -0.15865526,
-            -0.15426877,
-            0.0,
-            0.34573123,
-            0.8413448,
-            2.9959502,
-            20.0,
-            0.0,
-        ],
-        &[
-            0.0,
-            0.0,
-            -4.9767683e-15,
-            -1.4332578e-6,
-            -4.9996008e-5,
-            5.000399e-5,
-        ],
+        &[-0.004049694, -0.15865526, -0.15426877, 0.0, 0.34573123, 0.8413448, 2.9959502, 20.0, 0.0],
+        &[0.0, 0.0, -4.9767683e-15, -1.4332578e-6, -4.9996008e-5, 5.000399e-5],
     );
 }
 
@@ -166,17 +122,7 @@ fn gelu_forward_is_the_exact_erf_form() {
 fn elu_forward() {
     check_forward(
         Activation::Elu,
-        &[
-            -0.95021296,
-            -0.63212055,
-            -0.39346933,
-            0.0,
-            0.5,
-            1.0,
-            3.0,
-            20.0,
-            -1.0,
-        ],
+        &[-0.95021296, -0.63212055, -0.39346933, 0.0, 0.5, 1.0, 3.0, 20.0, -1.0],
         &[-1.0, -1.0, -0.99966455, -0.99326205, -9.9995e-5, 0.0001],
     );
 }
@@ -185,18 +131,8 @@ fn elu_forward() {
 fn selu_forward() {
     check_forward(
         Activation::Selu,
-        &[
-            -1.6705687, -1.1113307, -0.6917582, 0.0, 0.5253505, 1.050701, 3.152103, 21.014019,
-            -1.7580993,
-        ],
-        &[
-            -1.7580993,
-            -1.7580993,
-            -1.7575096,
-            -1.7462534,
-            -0.00017580113,
-            0.000105070096,
-        ],
+        &[-1.6705687, -1.1113307, -0.6917582, 0.0, 0.5253505, 1.050701, 3.152103, 21.014019, -1.7580993],
+        &[-1.7580993, -1.7580993, -1.7575096, -1.7462534, -0.00017580113, 0.000105070096],
     );
 }
 
@@ -204,25 +140,8 @@ fn selu_forward() {
 fn softplus_forward() {
     check_forward(
         Activation::Softplus,
-        &[
-            0.048587352,
-            0.3132617,
-            0.474077,
-            LN_2,
-            0.974077,
-            1.3132616,
-            3.0485873,
-            20.0,
-            2.0611537e-9,
-        ],
-        &[
-            1.8048513e-35,
-            4.248354e-18,
-            0.00033540637,
-            0.0067153485,
-            0.6930972,
-            0.6931972,
-        ],
+        &[0.048587352, 0.3132617, 0.474077, LN_2, 0.974077, 1.3132616, 3.0485873, 20.0, 2.0611537e-9],
+        &[1.8048513e-35, 4.248354e-18, 0.00033540637, 0.0067153485, 0.6930972, 0.6931972],
     );
 }
 
@@ -230,20 +149,8 @@ fn softplus_forward() {
 fn softsign_forward() {
     check_forward(
         Activation::Softsign,
-        &[
-            -0.75,
-            -0.5,
-            -0.33333334,
-            0.0,
-            0.33333334,
-            0.5,
-            0.75,
-            0.95238096,
-            -0.95238096,
-        ],
-        &[
-            -0.9876543, -0.9756098, -0.8888889, -0.8333333, -9.999e-5, 9.999e-5,
-        ],
+        &[-0.75, -0.5, -0.33333334, 0.0, 0.33333334, 0.5, 0.75, 0.95238096, -0.95238096],
+        &[-0.9876543, -0.9756098, -0.8888889, -0.8333333, -9.999e-5, 9.999e-5],
     );
 }
 
@@ -260,25 +167,8 @@ fn leaky_relu_forward_has_slope_0_2() {
 fn swish_forward() {
     check_forward(
         Activation::Swish,
-        &[
-            -0.14227761,
-            -0.26894143,
-            -0.18877034,
-            0.0,
-            0.31122968,
-            0.7310586,
-            2.8577223,
-            20.0,
-            -4.122307e-8,
-        ],
-        &[
-            -1.4438811e-33,
-            -1.6993417e-16,
-            -0.002682801,
-            -0.033464253,
-            -4.99975e-5,
-            5.0002498e-5,
-        ],
+        &[-0.14227761, -0.26894143, -0.18877034, 0.0, 0.31122968, 0.7310586, 2.8577223, 20.0, -4.122307e-8],
+        &[-1.4438811e-33, -1.6993417e-16, -0.002682801, -0.033464253, -4.99975e-5, 5.0002498e-5],
     );
 }
 
@@ -306,9 +196,7 @@ fn softmax_is_per_row_and_stable_for_large_inputs() {
     let mut y = [1000.0, 1001.0, 1002.0, -0.5, 2.0, 0.25];
     Activation::Softmax.forward_in_place(&mut y, 3);
     assert!(y.iter().all(|v| v.is_finite()), "{y:?}");
-    let expected = [
-        0.09003057, 0.24472848, 0.66524094, 0.06536164, 0.79626775, 0.13837059,
-    ];
+    let expected = [0.09003057, 0.24472848, 0.66524094, 0.06536164, 0.79626775, 0.13837059];
     assert_close(&y, &expected, TOL);
     assert_rel_close(&y, &expected, TOL);
     for row in y.chunks(3) {
@@ -322,9 +210,7 @@ fn softmax_is_per_row_and_stable_for_large_inputs() {
 
 #[test]
 fn softmax_rows_sum_to_one() {
-    let z: Vec<f32> = (0..5 * 7)
-        .map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.9)
-        .collect();
+    let z: Vec<f32> = (0..5 * 7).map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.9).collect();
     let mut y = z.clone();
     Activation::Softmax.forward_in_place(&mut y, 7);
     for (r, row) in y.chunks(7).enumerate() {
@@ -361,9 +247,7 @@ fn finite_difference_vjp(act: Activation, z: &[f32], dy: &[f32], row_len: usize)
             minus[j] -= H;
             act.forward_in_place(&mut plus, row_len);
             act.forward_in_place(&mut minus, row_len);
-            let dot: f64 = (0..z.len())
-                .map(|i| f64::from(dy[i]) * f64::from(plus[i] - minus[i]))
-                .sum();
+            let dot: f64 = (0..z.len()).map(|i| f64::from(dy[i]) * f64::from(plus[i] - minus[i])).sum();
             (dot / f64::from(2.0 * H)) as f32
         })
         .collect()
@@ -372,10 +256,7 @@ fn finite_difference_vjp(act: Activation, z: &[f32], dy: &[f32], row_len: usize)
 #[test]
 fn elementwise_backward_matches_finite_differences() {
     // dz = dy ⊙ f'(z); the central difference errs by h²·f'''/6 plus f32 rounding, ≲ 4e-5 here.
-    for &act in Activation::ALL
-        .iter()
-        .filter(|&&a| a != Activation::Softmax)
-    {
+    for &act in Activation::ALL.iter().filter(|&&a| a != Activation::Softmax) {
         let dz = backward(act, &ZS, &DY, ZS.len());
         let fd = finite_difference_vjp(act, &ZS, &DY, ZS.len());
         if let Some(msg) = shaped_runtime::testing::first_difference(&dz, &fd, 1e-4) {
@@ -402,26 +283,10 @@ fn backward_at_the_kinks_follows_jax() {
     // relu'(0) = 0, leaky_relu'(0) = 1, elu'(0) = 1, selu'(0) = λ·α (the z ≤ 0 branch).
     let z = [0.0, -2.0, 2.0];
     let dy = [1.0; 3];
-    assert_close(
-        &backward(Activation::Relu, &z, &dy, 3),
-        &[0.0, 0.0, 1.0],
-        0.0,
-    );
-    assert_close(
-        &backward(Activation::LeakyRelu, &z, &dy, 3),
-        &[1.0, 0.2, 1.0],
-        0.0,
-    );
-    assert_close(
-        &backward(Activation::Elu, &z, &dy, 3),
-        &[1.0, 0.13533528, 1.0],
-        TOL,
-    );
-    assert_close(
-        &backward(Activation::Selu, &z, &dy, 3),
-        &[1.7580993, 0.23793288, 1.050701],
-        TOL,
-    );
+    assert_close(&backward(Activation::Relu, &z, &dy, 3), &[0.0, 0.0, 1.0], 0.0);
+    assert_close(&backward(Activation::LeakyRelu, &z, &dy, 3), &[1.0, 0.2, 1.0], 0.0);
+    assert_close(&backward(Activation::Elu, &z, &dy, 3), &[1.0, 0.13533528, 1.0], TOL);
+    assert_close(&backward(Activation::Selu, &z, &dy, 3), &[1.7580993, 0.23793288, 1.050701], TOL);
 }
 
 #[test]
@@ -437,21 +302,13 @@ fn backward_without_z_when_not_needed() {
         act.backward(&[], &y, &DY, &mut dz, 5);
         assert_eq!(dz, with_z, "{act}");
     }
-    let needs: Vec<_> = Activation::ALL
-        .iter()
-        .filter(|a| a.backward_needs_input())
-        .collect();
-    assert_eq!(
-        needs,
-        [&Activation::Gelu, &Activation::Softsign, &Activation::Swish]
-    );
+    let needs: Vec<_> = Activation::ALL.iter().filter(|a| a.backward_needs_input()).collect();
+    assert_eq!(needs, [&Activation::Gelu, &Activation::Softsign, &Activation::Swish]);
 }
 
 #[test]
 fn extreme_inputs_stay_finite() {
-    let z = [
-        -3e38, -1e30, -1e4, -100.0, -30.0, 30.0, 100.0, 1e4, 1e30, 3e38,
-    ];
+    let z = [-3e38, -1e30, -1e4, -100.0, -30.0, 30.0, 100.0, 1e4, 1e30, 3e38];
     for &act in Activation::ALL {
         let y = forward(act, &z);
         assert!(y.iter().all(|v| v.is_finite()), "{act} forward: {y:?}");
@@ -492,17 +349,7 @@ fn names_round_trip() {
 #[test]
 fn silu_is_swish_and_unknown_names_are_rejected() {
     assert_eq!(Activation::from_name("silu"), Some(Activation::Swish));
-    for name in [
-        "",
-        "None",
-        "Relu",
-        "RELU",
-        "leaky-relu",
-        "LeakyReLU",
-        "hard_sigmoid",
-        "relu6",
-        " relu",
-    ] {
+    for name in ["", "None", "Relu", "RELU", "leaky-relu", "LeakyReLU", "hard_sigmoid", "relu6", " relu"] {
         assert_eq!(Activation::from_name(name), None, "{name:?}");
     }
     assert_eq!(Activation::default(), Activation::Linear);

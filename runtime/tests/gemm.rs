@@ -93,13 +93,8 @@ enum Layout {
     Strided,
 }
 
-const LAYOUTS: [Layout; 5] = [
-    Layout::RowMajor,
-    Layout::ColMajor,
-    Layout::PaddedRows,
-    Layout::PaddedCols,
-    Layout::Strided,
-];
+const LAYOUTS: [Layout; 5] =
+    [Layout::RowMajor, Layout::ColMajor, Layout::PaddedRows, Layout::PaddedCols, Layout::Strided];
 
 impl Layout {
     /// `(rs, cs, slice length)` for a `rows × cols` matrix.
@@ -111,11 +106,7 @@ impl Layout {
             Layout::PaddedCols => (1, rows + 2),
             Layout::Strided => (2 * cols + 1, 2),
         };
-        let len = if rows == 0 || cols == 0 {
-            0
-        } else {
-            (rows - 1) * rs + (cols - 1) * cs + 1
-        };
+        let len = if rows == 0 || cols == 0 { 0 } else { (rows - 1) * rs + (cols - 1) * cs + 1 };
         (rs as isize, cs as isize, len)
     }
 }
@@ -145,13 +136,7 @@ impl Mat {
                 data[i * rs as usize + j * cs as usize] = f(i, j);
             }
         }
-        Mat {
-            rows,
-            cols,
-            rs,
-            cs,
-            data,
-        }
+        Mat { rows, cols, rs, cs, data }
     }
 
     fn random(rows: usize, cols: usize, layout: Layout, rng: &mut Rng) -> Mat {
@@ -159,13 +144,7 @@ impl Mat {
     }
 
     fn identity(n: usize, layout: Layout) -> Mat {
-        Mat::new(
-            n,
-            n,
-            layout,
-            f32::NAN,
-            |i, j| if i == j { 1.0 } else { 0.0 },
-        )
+        Mat::new(n, n, layout, f32::NAN, |i, j| if i == j { 1.0 } else { 0.0 })
     }
 
     fn get(&self, i: usize, j: usize) -> f32 {
@@ -209,22 +188,7 @@ fn run(kernel: Kernel, alpha: f32, a: &Mat, b: &Mat, beta: f32, c: &mut Mat) {
 /// `C ← α A B + β C` with the reference.
 fn run_reference(alpha: f32, a: &Mat, b: &Mat, beta: f32, c: &mut Mat) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
-    gemm_reference(
-        m,
-        k,
-        n,
-        alpha,
-        &a.data,
-        a.rs,
-        a.cs,
-        &b.data,
-        b.rs,
-        b.cs,
-        beta,
-        &mut c.data,
-        c.rs,
-        c.cs,
-    );
+    gemm_reference(m, k, n, alpha, &a.data, a.rs, a.cs, &b.data, b.rs, b.cs, beta, &mut c.data, c.rs, c.cs);
 }
 
 /// Checks `kernel` against the reference for one shape and layout triple, including that the
@@ -245,17 +209,8 @@ fn check_against_reference(
         return;
     }
     let sentinel = -7777.0;
-    let mut c = Mat::new(m, n, lc, sentinel, |_, _| {
-        if beta == 0.0 {
-            f32::NAN
-        } else {
-            rng.small_int()
-        }
-    });
-    let mut expected = Mat {
-        data: c.data.clone(),
-        ..c
-    };
+    let mut c = Mat::new(m, n, lc, sentinel, |_, _| if beta == 0.0 { f32::NAN } else { rng.small_int() });
+    let mut expected = Mat { data: c.data.clone(), ..c };
     run(kernel, alpha, &a, &b, beta, &mut c);
     run_reference(alpha, &a, &b, beta, &mut expected);
     if let Some(msg) = shaped_runtime::testing::first_difference(&c.data, &expected.data, EXACT) {
@@ -286,10 +241,7 @@ fn ensure_isa_tested() {
         "portable" => Isa::Portable,
         other => panic!("SHAPED_ENSURE_ISA must be avx512, avx2 or portable, got {other:?}"),
     };
-    assert!(
-        isa.is_available(),
-        "SHAPED_ENSURE_ISA={name}, but this cpu cannot run the {isa:?} kernel"
-    );
+    assert!(isa.is_available(), "SHAPED_ENSURE_ISA={name}, but this cpu cannot run the {isa:?} kernel");
 }
 
 /// `A · I == A` for an `m × n` matrix `A`, with `C` row- and column-major.
@@ -299,11 +251,7 @@ fn mul_with_id(kernel: Kernel, m: usize, n: usize, rng: &mut Rng) {
         let id = Mat::identity(n, Layout::RowMajor);
         let mut c = Mat::new(m, n, lc, 0.0, |_, _| f32::NAN);
         run(kernel, 1.0, &a, &id, 0.0, &mut c);
-        assert_eq!(
-            c.to_row_major(),
-            a.to_row_major(),
-            "{kernel:?}: A·I != A, m={m} n={n} c {lc:?}"
-        );
+        assert_eq!(c.to_row_major(), a.to_row_major(), "{kernel:?}: A·I != A, m={m} n={n} c {lc:?}");
     }
 }
 
@@ -314,11 +262,7 @@ fn mul_id_with(kernel: Kernel, k: usize, n: usize, rng: &mut Rng) {
         let b = Mat::random(k, n, Layout::RowMajor, rng);
         let mut c = Mat::new(k, n, lc, 0.0, |_, _| f32::NAN);
         run(kernel, 1.0, &id, &b, 0.0, &mut c);
-        assert_eq!(
-            c.to_row_major(),
-            b.to_row_major(),
-            "{kernel:?}: I·B != B, k={k} n={n} c {lc:?}"
-        );
+        assert_eq!(c.to_row_major(), b.to_row_major(), "{kernel:?}: I·B != B, k={k} n={n} c {lc:?}");
     }
 }
 
@@ -430,20 +374,13 @@ fn scale_two_ways(kernel: Kernel, m: usize, k: usize, n: usize, rng: &mut Rng) {
     let b = Mat::random(k, n, Layout::RowMajor, rng);
     let c0 = Mat::random(m, n, Layout::RowMajor, rng);
 
-    let mut direct = Mat {
-        data: c0.data.clone(),
-        ..c0
-    };
+    let mut direct = Mat { data: c0.data.clone(), ..c0 };
     run(kernel, alpha, &a, &b, beta, &mut direct);
 
     let mut product = Mat::new(m, n, Layout::RowMajor, 0.0, |_, _| f32::NAN);
     run(kernel, 1.0, &a, &b, 0.0, &mut product);
-    let by_hand: Vec<f32> = product
-        .data
-        .iter()
-        .zip(&c0.data)
-        .map(|(&ab, &c)| alpha * ab + beta * c)
-        .collect();
+    let by_hand: Vec<f32> =
+        product.data.iter().zip(&c0.data).map(|(&ab, &c)| alpha * ab + beta * c).collect();
 
     if let Some(msg) = shaped_runtime::testing::first_difference(&direct.data, &by_hand, EXACT) {
         panic!("{kernel:?} m={m} k={k} n={n}: alpha/beta two ways: {msg}");
@@ -508,25 +445,8 @@ fn random_floats_against_reference() {
             let mut c = vec![f32::NAN; m * n];
             let mut expected = vec![0.0; m * n];
             let (k_, n_) = (k as isize, n as isize);
-            sgemm_with(
-                kernel, m, k, n, 1.0, &a, k_, 1, &b, n_, 1, 0.0, &mut c, n_, 1,
-            );
-            gemm_reference(
-                m,
-                k,
-                n,
-                1.0,
-                &a,
-                k_,
-                1,
-                &b,
-                n_,
-                1,
-                0.0,
-                &mut expected,
-                n_,
-                1,
-            );
+            sgemm_with(kernel, m, k, n, 1.0, &a, k_, 1, &b, n_, 1, 0.0, &mut c, n_, 1);
+            gemm_reference(m, k, n, 1.0, &a, k_, 1, &b, n_, 1, 0.0, &mut expected, n_, 1);
             assert_close(&c, &expected, 1e-4);
         }
     }
@@ -556,14 +476,7 @@ fn reference_rm(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32
 }
 
 fn contiguous_shapes() -> Vec<(usize, usize, usize)> {
-    let mut shapes = vec![
-        (0, 3, 4),
-        (3, 0, 4),
-        (1, 1, 1),
-        (1, 7, 5),
-        (2, 9, 33),
-        (5, 8, 3),
-    ];
+    let mut shapes = vec![(0, 3, 4), (3, 0, 4), (1, 1, 1), (1, 7, 5), (2, 9, 33), (5, 8, 3)];
     if !fast_test() {
         shapes.extend([(1, 784, 256), (4, 256, 128), (40, 128, 10), (128, 64, 100)]);
     }
@@ -577,11 +490,7 @@ fn matmul_against_reference() {
         let a = ints(m, k, &mut rng);
         let b = ints(k, n, &mut rng);
         for accumulate in [false, true] {
-            let start = if accumulate {
-                ints(m, n, &mut rng)
-            } else {
-                vec![f32::NAN; m * n]
-            };
+            let start = if accumulate { ints(m, n, &mut rng) } else { vec![f32::NAN; m * n] };
             let mut c = start.clone();
             let mut expected = start;
             matmul(m, k, n, &a, &b, &mut c, accumulate);
@@ -600,11 +509,7 @@ fn matmul_at_b_against_reference() {
         let b = ints(k, n, &mut rng);
         let at = transpose(&a, k, m);
         for accumulate in [false, true] {
-            let start = if accumulate {
-                ints(m, n, &mut rng)
-            } else {
-                vec![f32::NAN; m * n]
-            };
+            let start = if accumulate { ints(m, n, &mut rng) } else { vec![f32::NAN; m * n] };
             let mut c = start.clone();
             let mut expected = start;
             matmul_at_b(m, k, n, &a, &b, &mut c, accumulate);
@@ -623,11 +528,7 @@ fn matmul_a_bt_against_reference() {
         let b = ints(n, k, &mut rng);
         let bt = transpose(&b, n, k);
         for accumulate in [false, true] {
-            let start = if accumulate {
-                ints(m, n, &mut rng)
-            } else {
-                vec![f32::NAN; m * n]
-            };
+            let start = if accumulate { ints(m, n, &mut rng) } else { vec![f32::NAN; m * n] };
             let mut c = start.clone();
             let mut expected = start;
             matmul_a_bt(m, k, n, &a, &b, &mut c, accumulate);
@@ -656,9 +557,7 @@ fn dense_layer_identities() {
 
     for b in 0..batch {
         for u in 0..units {
-            let sum: f32 = (0..inp)
-                .map(|i| x[b * inp + i] * kernel[i * units + u])
-                .sum();
+            let sum: f32 = (0..inp).map(|i| x[b * inp + i] * kernel[i * units + u]).sum();
             assert_eq!(y[b * units + u], sum, "y[{b}, {u}]");
         }
     }
@@ -670,18 +569,14 @@ fn dense_layer_identities() {
     }
     for b in 0..batch {
         for i in 0..inp {
-            let sum: f32 = (0..units)
-                .map(|u| dy[b * units + u] * kernel[i * units + u])
-                .sum();
+            let sum: f32 = (0..units).map(|u| dy[b * units + u] * kernel[i * units + u]).sum();
             assert_eq!(dx[b * inp + i], sum, "dx[{b}, {i}]");
         }
     }
 }
 
 #[test]
-#[should_panic(
-    expected = "b holds 11 elements, but the 3 × 4 operand with strides (4, 1) reaches index 11"
-)]
+#[should_panic(expected = "b holds 11 elements, but the 3 × 4 operand with strides (4, 1) reaches index 11")]
 fn operand_past_the_end_panics() {
     let (a, b, mut c) = (vec![0.0; 6], vec![0.0; 11], vec![0.0; 8]);
     sgemm(2, 3, 4, 1.0, &a, 3, 1, &b, 4, 1, 0.0, &mut c, 4, 1);
@@ -705,23 +600,7 @@ fn aliasing_c_panics() {
 #[should_panic(expected = "the small-m kernel needs contiguous rows of b")]
 fn small_m_with_strided_b_panics() {
     let (a, b, mut c) = (vec![0.0; 6], vec![0.0; 24], vec![0.0; 8]);
-    sgemm_with(
-        Kernel::SmallM(Isa::Portable),
-        2,
-        3,
-        4,
-        1.0,
-        &a,
-        3,
-        1,
-        &b,
-        8,
-        2,
-        0.0,
-        &mut c,
-        4,
-        1,
-    );
+    sgemm_with(Kernel::SmallM(Isa::Portable), 2, 3, 4, 1.0, &a, 3, 1, &b, 8, 2, 0.0, &mut c, 4, 1);
 }
 
 #[test]

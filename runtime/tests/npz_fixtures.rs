@@ -7,9 +7,7 @@ use shaped_runtime::io::Npz;
 use shaped_runtime::testing::assert_close;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(name)
 }
 
 fn shape_of(npz: &Npz, name: &str) -> Vec<usize> {
@@ -50,38 +48,21 @@ fn dense_mlp_fixture_has_every_array_with_its_shape() {
 fn dense_mlp_fixture_values_match_numpy() {
     let npz = Npz::open(fixture("a_dense_mlp.npz")).unwrap();
     let input = npz.get("input").unwrap();
-    assert_close(
-        &input.data[..3],
-        &[0.179_375_2, -0.348_617_52, 0.108_558_8],
-        1e-7,
-    );
+    assert_close(&input.data[..3], &[0.179_375_2, -0.348_617_52, 0.108_558_8], 1e-7);
     assert_close(&input.data[19..], &[0.210_459_08], 1e-7);
     let kernel = npz.get("dense/kernel").unwrap();
-    assert_close(
-        &kernel.data[..3],
-        &[0.583_642_6, 0.161_735_24, -0.170_277_49],
-        1e-7,
-    );
+    assert_close(&kernel.data[..3], &[0.583_642_6, 0.161_735_24, -0.170_277_49], 1e-7);
     assert_close(&kernel.data[19..], &[-0.983_938_04], 1e-7);
     let bias = npz.get("dense_1/bias").unwrap();
     assert_close(&bias.data, &[-0.185_766, -0.527_826_1, 0.343_899_94], 1e-7);
     // Softmax outputs: every row sums to 1.
     let output = npz.get("output").unwrap();
-    assert_close(
-        &output.data[..3],
-        &[0.540_330_3, 0.013_725_146, 0.445_944_55],
-        1e-7,
-    );
+    assert_close(&output.data[..3], &[0.540_330_3, 0.013_725_146, 0.445_944_55], 1e-7);
     for row in output.data.chunks(3) {
         assert_close(&[row.iter().sum::<f32>()], &[1.0], 1e-6);
     }
     // The hidden layer is a ReLU output.
-    assert!(npz
-        .get("extra_hidden_relu")
-        .unwrap()
-        .data
-        .iter()
-        .all(|&x| x >= 0.0));
+    assert!(npz.get("extra_hidden_relu").unwrap().data.iter().all(|&x| x >= 0.0));
 }
 
 #[test]
@@ -105,16 +86,9 @@ fn lstm_fixture_reads_the_bool_mask_as_zeros_and_ones() {
     assert_eq!(shape_of(&npz, "extra_sequence_output"), [3, 6, 8]);
 
     let bias = npz.get("lstm/lstm_cell/bias").unwrap();
-    assert_close(
-        &bias.data[..3],
-        &[0.163_875_58, -0.074_160_68, 0.472_206_18],
-        1e-7,
-    );
+    assert_close(&bias.data[..3], &[0.163_875_58, -0.074_160_68, 0.472_206_18], 1e-7);
     // The final state equals the LSTM output.
-    assert_eq!(
-        npz.get("extra_state_h").unwrap().data,
-        npz.get("output").unwrap().data
-    );
+    assert_eq!(npz.get("extra_state_h").unwrap().data, npz.get("output").unwrap().data);
     // Padded input steps are zero: sample 2 has length 2, so its steps 2..6 are all 0.
     let input = npz.get("input").unwrap();
     assert!(input.data[2 * 24 + 2 * 4..3 * 24].iter().all(|&x| x == 0.0));
@@ -124,12 +98,6 @@ fn lstm_fixture_reads_the_bool_mask_as_zeros_and_ones() {
 fn a_missing_fixture_key_lists_the_available_ones() {
     let npz = Npz::open(fixture("a_dense_mlp.npz")).unwrap();
     let err = npz.get("dense_2/kernel").unwrap_err().to_string();
-    assert!(
-        err.contains("a_dense_mlp.npz") && err.contains("`dense_2/kernel`"),
-        "{err}"
-    );
-    assert!(
-        err.contains("`dense/kernel`") && err.contains("`extra_hidden_relu`"),
-        "{err}"
-    );
+    assert!(err.contains("a_dense_mlp.npz") && err.contains("`dense_2/kernel`"), "{err}");
+    assert!(err.contains("`dense/kernel`") && err.contains("`extra_hidden_relu`"), "{err}");
 }

@@ -9,6 +9,13 @@ impl<S: Shape> Layer<S> for Projection {
     fn forward(&mut self, _: TensorRef<'_, S>, _: TensorMut<'_, Self::Out>, _: Mode) -> shaped::Result<()> {
         Ok(())
     }
+    fn backward(&mut self, _x: TensorRef<'_, S>, _y: TensorRef<'_, Self::Out>, dy: TensorRef<'_, Self::Out>, dx: Option<TensorMut<'_, S>>) -> shaped::Result<()> {
+        let _ = dy;
+        if let Some(mut dx) = dx {
+            dx.data_mut().fill(0.0);
+        }
+        Ok(())
+    }
 }
 
 shaped::model! {

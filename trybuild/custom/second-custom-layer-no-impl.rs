@@ -9,6 +9,12 @@ impl<S: Shape> Layer<S> for Identity {
         y.data_mut().copy_from_slice(x.data());
         Ok(())
     }
+    fn backward(&mut self, _x: TensorRef<'_, S>, _y: TensorRef<'_, S>, dy: TensorRef<'_, S>, dx: Option<TensorMut<'_, S>>) -> shaped::Result<()> {
+        if let Some(mut dx) = dx {
+            dx.data_mut().copy_from_slice(dy.data());
+        }
+        Ok(())
+    }
 }
 
 /// Only implemented for 3 features.
@@ -18,6 +24,12 @@ impl Layer<(shaped::dim!(3),)> for Triple {
     type Out = (shaped::dim!(3),);
     fn forward(&mut self, x: TensorRef<'_, (shaped::dim!(3),)>, mut y: TensorMut<'_, Self::Out>, _: Mode) -> shaped::Result<()> {
         y.data_mut().copy_from_slice(x.data());
+        Ok(())
+    }
+    fn backward(&mut self, _x: TensorRef<'_, (shaped::dim!(3),)>, _y: TensorRef<'_, Self::Out>, dy: TensorRef<'_, Self::Out>, dx: Option<TensorMut<'_, (shaped::dim!(3),)>>) -> shaped::Result<()> {
+        if let Some(mut dx) = dx {
+            dx.data_mut().copy_from_slice(dy.data());
+        }
         Ok(())
     }
 }

@@ -11,6 +11,15 @@ impl Layer<(shaped::dim!(64),)> for FirstHalf {
         }
         Ok(())
     }
+    fn backward(&mut self, _x: TensorRef<'_, (shaped::dim!(64),)>, _y: TensorRef<'_, Self::Out>, dy: TensorRef<'_, Self::Out>, dx: Option<TensorMut<'_, (shaped::dim!(64),)>>) -> shaped::Result<()> {
+        if let Some(mut dx) = dx {
+            for (g, d) in dx.data_mut().chunks_mut(64).zip(dy.data().chunks(32)) {
+                g[..32].copy_from_slice(d);
+                g[32..].fill(0.0);
+            }
+        }
+        Ok(())
+    }
 }
 
 shaped::model! {

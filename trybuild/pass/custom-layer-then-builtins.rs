@@ -17,6 +17,12 @@ impl<S: Shape> Layer<S> for Scale {
         y.data_mut().iter_mut().zip(x.data()).for_each(|(o, i)| *o = self.factor * i);
         Ok(())
     }
+    fn backward(&mut self, _x: TensorRef<'_, S>, _y: TensorRef<'_, S>, dy: TensorRef<'_, S>, dx: Option<TensorMut<'_, S>>) -> shaped::Result<()> {
+        if let Some(mut dx) = dx {
+            dx.data_mut().iter_mut().zip(dy.data()).for_each(|(g, d)| *g = self.factor * d);
+        }
+        Ok(())
+    }
 }
 
 // After `Scale`, whose output the macro cannot see, the built-ins are checked by the type

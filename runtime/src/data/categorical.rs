@@ -19,10 +19,8 @@ pub fn to_categorical<const C: usize>(labels: &[u32]) -> Result<Vec<[f32; C]>> {
         .iter()
         .enumerate()
         .map(|(index, &label)| {
-            let class = usize::try_from(label)
-                .ok()
-                .filter(|&k| k < C)
-                .ok_or_else(|| Error::InvalidArgument {
+            let class =
+                usize::try_from(label).ok().filter(|&k| k < C).ok_or_else(|| Error::InvalidArgument {
                     name: "labels",
                     detail: format!(
                         "label {label} at index {index} is not below the number of classes C = {C}"
@@ -44,12 +42,7 @@ mod tests {
         let rows = to_categorical::<4>(&[0, 3, 1, 3]).unwrap();
         assert_eq!(
             rows,
-            [
-                [1.0, 0.0, 0.0, 0.0],
-                [0.0, 0.0, 0.0, 1.0],
-                [0.0, 1.0, 0.0, 0.0],
-                [0.0, 0.0, 0.0, 1.0]
-            ]
+            [[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]]
         );
         assert!(to_categorical::<10>(&[]).unwrap().is_empty());
     }
@@ -57,10 +50,7 @@ mod tests {
     #[test]
     fn an_out_of_range_label_names_it_and_the_class_count() {
         let err = to_categorical::<10>(&[1, 2, 10]).unwrap_err().to_string();
-        assert!(
-            err.contains("label 10 at index 2") && err.contains("C = 10"),
-            "{err}"
-        );
+        assert!(err.contains("label 10 at index 2") && err.contains("C = 10"), "{err}");
         assert!(to_categorical::<0>(&[0]).is_err());
     }
 }

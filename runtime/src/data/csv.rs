@@ -50,10 +50,7 @@ pub fn parse_csv_f32(reader: impl BufRead, source: &str) -> Result<Vec<Vec<f32>>
                 field.parse::<f32>().map_err(|_| {
                     Error::format(
                         source,
-                        format!(
-                            "line {line_no}, column {}: {field:?} is not a number",
-                            column + 1
-                        ),
+                        format!("line {line_no}, column {}: {field:?} is not a number", column + 1),
                     )
                 })
             })
@@ -103,10 +100,7 @@ mod tests {
     #[test]
     fn a_bad_field_names_line_column_and_text() {
         let err = parse("1,2\n\n3,x4\n").unwrap_err().to_string();
-        assert!(
-            err.contains("t.csv") && err.contains("line 3, column 2") && err.contains("\"x4\""),
-            "{err}"
-        );
+        assert!(err.contains("t.csv") && err.contains("line 3, column 2") && err.contains("\"x4\""), "{err}");
         let err = parse("1,,2\n").unwrap_err().to_string();
         assert!(err.contains("line 1, column 2: \"\""), "{err}");
     }
@@ -114,10 +108,7 @@ mod tests {
     #[test]
     fn ragged_rows_name_the_line_and_both_lengths() {
         let err = parse("\n1,2,3\n4,5,6\n7,8\n").unwrap_err().to_string();
-        assert!(
-            err.contains("line 4 has 2 fields, but line 2 (the first row) has 3"),
-            "{err}"
-        );
+        assert!(err.contains("line 4 has 2 fields, but line 2 (the first row) has 3"), "{err}");
     }
 
     #[test]

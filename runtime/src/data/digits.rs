@@ -32,10 +32,8 @@ pub struct Digits {
 pub fn load_digits(path: impl AsRef<Path>) -> Result<Digits> {
     let path = path.as_ref();
     let rows = read_csv_f32(path)?;
-    let mut digits = Digits {
-        images: Vec::with_capacity(rows.len()),
-        labels: Vec::with_capacity(rows.len()),
-    };
+    let mut digits =
+        Digits { images: Vec::with_capacity(rows.len()), labels: Vec::with_capacity(rows.len()) };
     for (index, row) in rows.iter().enumerate() {
         let row_no = index + 1;
         let (pixels, label) = match row.split_last() {
@@ -55,19 +53,13 @@ pub fn load_digits(path: impl AsRef<Path>) -> Result<Digits> {
             if !(0.0..=MAX_PIXEL).contains(&value) {
                 return Err(Error::format(
                     path,
-                    format!(
-                        "row {row_no}, pixel {}: {value} is outside 0..=16",
-                        column + 1
-                    ),
+                    format!("row {row_no}, pixel {}: {value} is outside 0..=16", column + 1),
                 ));
             }
             *dst = value / MAX_PIXEL;
         }
         if !(label.fract() == 0.0 && (0.0..=9.0).contains(&label)) {
-            return Err(Error::format(
-                path,
-                format!("row {row_no}: label {label} is not a digit 0 to 9"),
-            ));
+            return Err(Error::format(path, format!("row {row_no}: label {label} is not a digit 0 to 9")));
         }
         digits.images.push(image);
         digits.labels.push(label as u32);
@@ -92,11 +84,7 @@ impl Digits {
     /// `[0, 1]` (NaN counts as 0). The same seed always gives the same split, and every sample
     /// lands in exactly one of the two parts.
     pub fn split(&self, test_fraction: f32, seed: u64) -> (Digits, Digits) {
-        let fraction = if test_fraction.is_nan() {
-            0.0
-        } else {
-            f64::from(test_fraction).clamp(0.0, 1.0)
-        };
+        let fraction = if test_fraction.is_nan() { 0.0 } else { f64::from(test_fraction).clamp(0.0, 1.0) };
         let n = self.len().min(self.images.len());
         let n_test = ((n as f64 * fraction).round() as usize).min(n);
         let mut order: Vec<usize> = (0..n).collect();
@@ -107,10 +95,8 @@ impl Digits {
 
     /// The samples at `indices`, in that order.
     fn select(&self, indices: &[usize]) -> Digits {
-        let (images, labels) = indices
-            .iter()
-            .filter_map(|&i| Some((*self.images.get(i)?, *self.labels.get(i)?)))
-            .unzip();
+        let (images, labels) =
+            indices.iter().filter_map(|&i| Some((*self.images.get(i)?, *self.labels.get(i)?))).unzip();
         Digits { images, labels }
     }
 }
@@ -131,23 +117,14 @@ mod tests {
         assert_eq!(d.labels[0], 0);
         assert_eq!(d.labels[1], 1);
         assert!(d.images.iter().flatten().all(|&p| (0.0..=1.0).contains(&p)));
-        assert!(
-            d.images.iter().flatten().any(|&p| p == 1.0),
-            "16 maps to 1.0"
-        );
+        assert!(d.images.iter().flatten().any(|&p| p == 1.0), "16 maps to 1.0");
         // Row 0 starts 0,0,5,13,9,1: pixels divided by 16.
-        assert_eq!(
-            &d.images[0][..6],
-            [0.0, 0.0, 5.0 / 16.0, 13.0 / 16.0, 9.0 / 16.0, 1.0 / 16.0]
-        );
+        assert_eq!(&d.images[0][..6], [0.0, 0.0, 5.0 / 16.0, 13.0 / 16.0, 9.0 / 16.0, 1.0 / 16.0]);
         let mut counts = [0usize; 10];
         for &l in &d.labels {
             counts[l as usize] += 1;
         }
-        assert!(
-            counts.iter().all(|&c| (170..=190).contains(&c)),
-            "{counts:?}"
-        );
+        assert!(counts.iter().all(|&c| (170..=190).contains(&c)), "{counts:?}");
     }
 
     #[test]
@@ -183,21 +160,9 @@ mod tests {
         let dir = std::env::temp_dir();
         let cases = [
             ("short", "1,2,3\n", "row 1 has 3 fields"),
-            (
-                "pixel",
-                &format!("{}17,0\n", "0,".repeat(63)),
-                "row 1, pixel 64: 17 is outside 0..=16",
-            ),
-            (
-                "label",
-                &format!("{zeros}1\n{zeros}10\n", zeros = "0,".repeat(64)),
-                "row 2: label 10",
-            ),
-            (
-                "fraction",
-                &format!("{}1.5\n", "0,".repeat(64)),
-                "label 1.5",
-            ),
+            ("pixel", &format!("{}17,0\n", "0,".repeat(63)), "row 1, pixel 64: 17 is outside 0..=16"),
+            ("label", &format!("{zeros}1\n{zeros}10\n", zeros = "0,".repeat(64)), "row 2: label 10"),
+            ("fraction", &format!("{}1.5\n", "0,".repeat(64)), "label 1.5"),
         ];
         for (name, text, needle) in cases {
             let path = dir.join(format!("shaped-digits-{name}-{}.csv", std::process::id()));

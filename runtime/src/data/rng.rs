@@ -66,11 +66,7 @@ mod tests {
         let mut rng = SplitMix64::new(1_234_567);
         assert_eq!(
             [rng.next_u64(), rng.next_u64(), rng.next_u64()],
-            [
-                6_457_827_717_110_365_317,
-                3_203_168_211_198_807_973,
-                9_817_491_932_198_370_423
-            ]
+            [6_457_827_717_110_365_317, 3_203_168_211_198_807_973, 9_817_491_932_198_370_423]
         );
     }
 
@@ -106,11 +102,7 @@ mod tests {
         assert_ne!(a, (0..50).collect::<Vec<_>>(), "the order changed");
         let mut sorted = a.clone();
         sorted.sort_unstable();
-        assert_eq!(
-            sorted,
-            (0..50).collect::<Vec<_>>(),
-            "nothing lost or duplicated"
-        );
+        assert_eq!(sorted, (0..50).collect::<Vec<_>>(), "nothing lost or duplicated");
         let mut c: Vec<u32> = (0..50).collect();
         SplitMix64::new(43).shuffle(&mut c);
         assert_ne!(a, c, "another seed, another order");

@@ -86,11 +86,8 @@ pub fn write_npy_f32(shape: &[usize], data: &[f32]) -> Vec<u8> {
     let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape_text}, }}");
 
     // Preamble: magic (6) + version (2) + header length (2 for v1, 4 for v2).
-    let (version, len_bytes) = if header.len() + 1 + 10 + 64 <= usize::from(u16::MAX) {
-        (1u8, 2)
-    } else {
-        (2u8, 4)
-    };
+    let (version, len_bytes) =
+        if header.len() + 1 + 10 + 64 <= usize::from(u16::MAX) { (1u8, 2) } else { (2u8, 4) };
     let preamble = MAGIC.len() + 2 + len_bytes;
     let unpadded = preamble + header.len() + 1;
     let padding = (64 - unpadded % 64) % 64;
@@ -123,12 +120,7 @@ fn parse(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
     }
     let (major, minor) = match bytes.get(6..8) {
         Some(&[major, minor]) => (major, minor),
-        _ => {
-            return Err(format!(
-                "truncated: {} bytes, too short for the format version",
-                bytes.len()
-            ))
-        }
+        _ => return Err(format!("truncated: {} bytes, too short for the format version", bytes.len())),
     };
     let (header_len, header_start) = match major {
         1 => (u16_le(bytes, 8).map(usize::from), 10usize),
@@ -139,20 +131,11 @@ fn parse(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
             ))
         }
     };
-    let header_len = header_len.ok_or_else(|| {
-        format!(
-            "truncated: {} bytes, too short for the header length",
-            bytes.len()
-        )
-    })?;
-    let header_end = header_start
-        .checked_add(header_len)
-        .filter(|&end| end <= bytes.len())
-        .ok_or_else(|| {
-            format!(
-                "truncated: the header needs {header_len} bytes but the file has {}",
-                bytes.len()
-            )
+    let header_len = header_len
+        .ok_or_else(|| format!("truncated: {} bytes, too short for the header length", bytes.len()))?;
+    let header_end =
+        header_start.checked_add(header_len).filter(|&end| end <= bytes.len()).ok_or_else(|| {
+            format!("truncated: the header needs {header_len} bytes but the file has {}", bytes.len())
         })?;
     let header_bytes = &bytes[header_start..header_end];
     let header_text: String = if major == 3 {
@@ -163,8 +146,8 @@ fn parse(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
         // Versions 1.0 and 2.0 are latin-1, where every byte is the code point of the same value.
         header_bytes.iter().map(|&b| char::from(b)).collect()
     };
-    let header = parse_header(&header_text)
-        .map_err(|e| format!("bad header {:?}: {e}", header_text.trim_end()))?;
+    let header =
+        parse_header(&header_text).map_err(|e| format!("bad header {:?}: {e}", header_text.trim_end()))?;
     let dtype = parse_descr(&header.descr)?;
 
     let count = header
@@ -184,19 +167,9 @@ fn parse(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
             body.len()
         ));
     }
-    let data: Vec<f32> = body
-        .chunks_exact(dtype.size)
-        .map(|chunk| dtype.convert(chunk))
-        .collect();
-    let data = if header.fortran_order {
-        fortran_to_c(&header.shape, &data)?
-    } else {
-        data
-    };
-    Ok(NpyArray {
-        shape: header.shape,
-        data,
-    })
+    let data: Vec<f32> = body.chunks_exact(dtype.size).map(|chunk| dtype.convert(chunk)).collect();
+    let data = if header.fortran_order { fortran_to_c(&header.shape, &data)? } else { data };
+    Ok(NpyArray { shape: header.shape, data })
 }
 
 /// Reads a little-endian u16 at `at`, or `None` past the end.
@@ -229,10 +202,7 @@ enum Value {
 /// Parses the Python dict literal of a header, e.g.
 /// `{'descr': '<f4', 'fortran_order': False, 'shape': (4, 5), }`.
 fn parse_header(text: &str) -> std::result::Result<Header, String> {
-    let mut p = DictParser {
-        chars: text.chars().collect(),
-        pos: 0,
-    };
+    let mut p = DictParser { chars: text.chars().collect(), pos: 0 };
     let (mut descr, mut fortran_order, mut shape) = (None, None, None);
     p.expect('{')?;
     loop {
@@ -260,18 +230,12 @@ fn parse_header(text: &str) -> std::result::Result<Header, String> {
             if p.eat('}') {
                 break;
             }
-            return Err(format!(
-                "expected ',' or '}}' after the value of '{key}' at character {}",
-                p.pos
-            ));
+            return Err(format!("expected ',' or '}}' after the value of '{key}' at character {}", p.pos));
         }
     }
     p.skip_ws();
     if p.pos != p.chars.len() {
-        return Err(format!(
-            "unexpected text after the dict at character {}",
-            p.pos
-        ));
+        return Err(format!("unexpected text after the dict at character {}", p.pos));
     }
     Ok(Header {
         descr: descr.ok_or("missing key 'descr'")?,
@@ -320,12 +284,7 @@ impl DictParser {
         self.skip_ws();
         let quote = match self.chars.get(self.pos) {
             Some(&q @ ('\'' | '"')) => q,
-            _ => {
-                return Err(format!(
-                    "expected a quoted string at character {}",
-                    self.pos
-                ))
-            }
+            _ => return Err(format!("expected a quoted string at character {}", self.pos)),
         };
         let start = self.pos + 1;
         let len = self
@@ -352,10 +311,7 @@ impl DictParser {
                 match word.as_str() {
                     "True" => Ok(Value::Bool(true)),
                     "False" => Ok(Value::Bool(false)),
-                    "" => Err(format!(
-                        "unsupported value starting with '{c}' at character {}",
-                        self.pos
-                    )),
+                    "" => Err(format!("unsupported value starting with '{c}' at character {}", self.pos)),
                     _ => Err(format!("unsupported value '{word}'")),
                 }
             }
@@ -366,11 +322,7 @@ impl DictParser {
     /// A run of alphanumeric characters (or `_`).
     fn word(&mut self) -> String {
         let start = self.pos;
-        while self
-            .chars
-            .get(self.pos)
-            .is_some_and(|c| c.is_alphanumeric() || *c == '_')
-        {
+        while self.chars.get(self.pos).is_some_and(|c| c.is_alphanumeric() || *c == '_') {
             self.pos += 1;
         }
         self.chars[start..self.pos].iter().collect()
@@ -389,9 +341,7 @@ impl DictParser {
             }
             let word = self.word();
             let digits = word.strip_suffix('L').unwrap_or(&word);
-            let dim = digits
-                .parse::<usize>()
-                .map_err(|_| format!("'{word}' is not a valid dimension"))?;
+            let dim = digits.parse::<usize>().map_err(|_| format!("'{word}' is not a valid dimension"))?;
             dims.push(dim);
             if !self.eat(',') {
                 self.expect(')')?;
@@ -420,8 +370,7 @@ struct Dtype {
 
 /// Parses a `descr` such as `<f4` or `|b1`.
 fn parse_descr(descr: &str) -> std::result::Result<Dtype, String> {
-    const SUPPORTED: &str =
-        "'<f4', '<f8', '|b1', '|i1', '<i2', '<i4', '<i8', '|u1', '<u2', '<u4', '<u8' \
+    const SUPPORTED: &str = "'<f4', '<f8', '|b1', '|i1', '<i2', '<i4', '<i8', '|u1', '<u2', '<u4', '<u8' \
                              (and their '>' big-endian forms)";
     let unsupported = || format!("unsupported dtype '{descr}'; supported are {SUPPORTED}");
     let mut chars = descr.chars();
@@ -441,11 +390,7 @@ fn parse_descr(descr: &str) -> std::result::Result<Dtype, String> {
         Some('=') => cfg!(target_endian = "big"),
         _ => return Err(unsupported()),
     };
-    Ok(Dtype {
-        kind,
-        size,
-        big_endian,
-    })
+    Ok(Dtype { kind, size, big_endian })
 }
 
 impl Dtype {
@@ -492,9 +437,7 @@ fn fortran_to_c(shape: &[usize], data: &[f32]) -> std::result::Result<Vec<f32>, 
     let mut offset = 0usize;
     let mut out = Vec::with_capacity(data.len());
     for _ in 0..data.len() {
-        let x = data
-            .get(offset)
-            .ok_or_else(|| format!("fortran_order offset {offset} is out of range"))?;
+        let x = data.get(offset).ok_or_else(|| format!("fortran_order offset {offset} is out of range"))?;
         out.push(*x);
         // Advance the row-major index: the last axis varies fastest.
         for axis in (0..shape.len()).rev() {
@@ -556,26 +499,15 @@ mod tests {
         assert_eq!((10 + header_len) % 64, 0, "header is padded to 64 bytes");
         assert_eq!(bytes[10 + header_len - 1], b'\n');
         let text = std::str::from_utf8(&bytes[10..10 + header_len]).unwrap();
-        assert!(
-            text.starts_with("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"),
-            "{text}"
-        );
-        assert_eq!(
-            parse_ok(&bytes),
-            NpyArray {
-                shape: vec![2, 3],
-                data
-            }
-        );
+        assert!(text.starts_with("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"), "{text}");
+        assert_eq!(parse_ok(&bytes), NpyArray { shape: vec![2, 3], data });
     }
 
     #[test]
     fn writes_python_tuple_syntax_for_every_rank() {
-        for (shape, text) in [
-            (&[][..], "'shape': ()"),
-            (&[4][..], "'shape': (4,)"),
-            (&[1, 2, 3][..], "'shape': (1, 2, 3)"),
-        ] {
+        for (shape, text) in
+            [(&[][..], "'shape': ()"), (&[4][..], "'shape': (4,)"), (&[1, 2, 3][..], "'shape': (1, 2, 3)")]
+        {
             let n: usize = shape.iter().product();
             let bytes = write_npy_f32(shape, &vec![1.5; n]);
             assert!(String::from_utf8_lossy(&bytes).contains(text), "{shape:?}");
@@ -607,94 +539,40 @@ mod tests {
 
     #[test]
     fn converts_every_supported_dtype() {
-        let f8: Vec<u8> = [0.25f64, -3.0]
-            .iter()
-            .flat_map(|x| x.to_le_bytes())
-            .collect();
-        assert_eq!(
-            parse_ok(&npy(1, &header("<f8", false, "(2,)"), &f8)).data,
-            [0.25, -3.0]
-        );
-        assert_eq!(
-            parse_ok(&npy(1, &header("|b1", false, "(3,)"), &[1, 0, 1])).data,
-            [1.0, 0.0, 1.0]
-        );
-        let i4: Vec<u8> = [-7i32, 100_000]
-            .iter()
-            .flat_map(|x| x.to_le_bytes())
-            .collect();
-        assert_eq!(
-            parse_ok(&npy(1, &header("<i4", false, "(2,)"), &i4)).data,
-            [-7.0, 100_000.0]
-        );
-        let i8: Vec<u8> = [-2i64, 1 << 40]
-            .iter()
-            .flat_map(|x| x.to_le_bytes())
-            .collect();
-        assert_eq!(
-            parse_ok(&npy(1, &header("<i8", false, "(2,)"), &i8)).data,
-            [-2.0, (1u64 << 40) as f32]
-        );
-        assert_eq!(
-            parse_ok(&npy(1, &header("|u1", false, "(2,)"), &[0, 255])).data,
-            [0.0, 255.0]
-        );
-        let u4: Vec<u8> = [3u32, u32::MAX]
-            .iter()
-            .flat_map(|x| x.to_le_bytes())
-            .collect();
-        assert_eq!(
-            parse_ok(&npy(1, &header("<u4", false, "(2,)"), &u4)).data,
-            [3.0, u32::MAX as f32]
-        );
-        assert_eq!(
-            parse_ok(&npy(1, &header("|i1", false, "(2,)"), &[0xff, 5])).data,
-            [-1.0, 5.0]
-        );
+        let f8: Vec<u8> = [0.25f64, -3.0].iter().flat_map(|x| x.to_le_bytes()).collect();
+        assert_eq!(parse_ok(&npy(1, &header("<f8", false, "(2,)"), &f8)).data, [0.25, -3.0]);
+        assert_eq!(parse_ok(&npy(1, &header("|b1", false, "(3,)"), &[1, 0, 1])).data, [1.0, 0.0, 1.0]);
+        let i4: Vec<u8> = [-7i32, 100_000].iter().flat_map(|x| x.to_le_bytes()).collect();
+        assert_eq!(parse_ok(&npy(1, &header("<i4", false, "(2,)"), &i4)).data, [-7.0, 100_000.0]);
+        let i8: Vec<u8> = [-2i64, 1 << 40].iter().flat_map(|x| x.to_le_bytes()).collect();
+        assert_eq!(parse_ok(&npy(1, &header("<i8", false, "(2,)"), &i8)).data, [-2.0, (1u64 << 40) as f32]);
+        assert_eq!(parse_ok(&npy(1, &header("|u1", false, "(2,)"), &[0, 255])).data, [0.0, 255.0]);
+        let u4: Vec<u8> = [3u32, u32::MAX].iter().flat_map(|x| x.to_le_bytes()).collect();
+        assert_eq!(parse_ok(&npy(1, &header("<u4", false, "(2,)"), &u4)).data, [3.0, u32::MAX as f32]);
+        assert_eq!(parse_ok(&npy(1, &header("|i1", false, "(2,)"), &[0xff, 5])).data, [-1.0, 5.0]);
         let i2: Vec<u8> = [-300i16, 7].iter().flat_map(|x| x.to_le_bytes()).collect();
-        assert_eq!(
-            parse_ok(&npy(1, &header("<i2", false, "(2,)"), &i2)).data,
-            [-300.0, 7.0]
-        );
-        let be: Vec<u8> = [1.5f32, -2.0]
-            .iter()
-            .flat_map(|x| x.to_be_bytes())
-            .collect();
-        assert_eq!(
-            parse_ok(&npy(1, &header(">f4", false, "(2,)"), &be)).data,
-            [1.5, -2.0]
-        );
+        assert_eq!(parse_ok(&npy(1, &header("<i2", false, "(2,)"), &i2)).data, [-300.0, 7.0]);
+        let be: Vec<u8> = [1.5f32, -2.0].iter().flat_map(|x| x.to_be_bytes()).collect();
+        assert_eq!(parse_ok(&npy(1, &header(">f4", false, "(2,)"), &be)).data, [1.5, -2.0]);
         let be_i4: Vec<u8> = [-5i32].iter().flat_map(|x| x.to_be_bytes()).collect();
-        assert_eq!(
-            parse_ok(&npy(1, &header(">i4", false, "(1,)"), &be_i4)).data,
-            [-5.0]
-        );
+        assert_eq!(parse_ok(&npy(1, &header(">i4", false, "(1,)"), &be_i4)).data, [-5.0]);
     }
 
     #[test]
     fn rejects_unsupported_dtypes_naming_them() {
         for descr in ["<c8", "<f2", "<U3", "|f4", "f4", "<b2", ""] {
             let err = parse_err(&npy(1, &header(descr, false, "(1,)"), &[0; 8]));
-            assert!(
-                err.contains(&format!("unsupported dtype '{descr}'")),
-                "{err}"
-            );
+            assert!(err.contains(&format!("unsupported dtype '{descr}'")), "{err}");
         }
-        let err = parse_err(&npy(
-            1,
-            "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }",
-            &[0; 4],
-        ));
+        let err =
+            parse_err(&npy(1, "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", &[0; 4]));
         assert!(err.contains("structured"), "{err}");
     }
 
     #[test]
     fn transposes_fortran_order_into_c_order() {
         // The 2x3 matrix [[0, 1, 2], [3, 4, 5]] stored column by column.
-        let body: Vec<u8> = [0.0f32, 3.0, 1.0, 4.0, 2.0, 5.0]
-            .iter()
-            .flat_map(|x| x.to_le_bytes())
-            .collect();
+        let body: Vec<u8> = [0.0f32, 3.0, 1.0, 4.0, 2.0, 5.0].iter().flat_map(|x| x.to_le_bytes()).collect();
         let a = parse_ok(&npy(1, &header("<f4", true, "(2, 3)"), &body));
         assert_eq!(a.shape, [2, 3]);
         assert_eq!(a.data, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
@@ -711,18 +589,13 @@ mod tests {
         let body: Vec<u8> = f.iter().flat_map(|x| x.to_le_bytes()).collect();
         let a = parse_ok(&npy(1, &header("<f4", true, "(2, 3, 2)"), &body));
         let expected: Vec<f32> = (0..2)
-            .flat_map(|i| {
-                (0..3).flat_map(move |j| (0..2).map(move |k| (100 * i + 10 * j + k) as f32))
-            })
+            .flat_map(|i| (0..3).flat_map(move |j| (0..2).map(move |k| (100 * i + 10 * j + k) as f32)))
             .collect();
         assert_eq!(a.data, expected);
 
         // Rank 0 and 1 are the same in both orders.
         let body: Vec<u8> = [1.0f32, 2.0].iter().flat_map(|x| x.to_le_bytes()).collect();
-        assert_eq!(
-            parse_ok(&npy(1, &header("<f4", true, "(2,)"), &body)).data,
-            [1.0, 2.0]
-        );
+        assert_eq!(parse_ok(&npy(1, &header("<f4", true, "(2,)"), &body)).data, [1.0, 2.0]);
     }
 
     #[test]
@@ -743,59 +616,23 @@ mod tests {
     fn rejects_bad_headers_with_a_reason() {
         let body = 1.0f32.to_le_bytes();
         let cases = [
-            (
-                "{'descr': '<f4', 'shape': (1,)}",
-                "missing key 'fortran_order'",
-            ),
-            (
-                "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': True}",
-                "unexpected key 'x'",
-            ),
-            (
-                "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (1,)}",
-                "unsupported value 'Maybe'",
-            ),
-            (
-                "{'descr': '<f4', 'fortran_order': False, 'shape': (-1,)}",
-                "not a valid dimension",
-            ),
-            (
-                "{'descr': '<f4', 'fortran_order': False, 'shape': [1]}",
-                "list values",
-            ),
-            (
-                "{'descr': '<f4', 'fortran_order': False, 'shape': {1}}",
-                "unsupported value starting with '{'",
-            ),
-            (
-                "{'descr': '<f4' 'fortran_order': False, 'shape': (1,)}",
-                "expected ',' or '}'",
-            ),
+            ("{'descr': '<f4', 'shape': (1,)}", "missing key 'fortran_order'"),
+            ("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': True}", "unexpected key 'x'"),
+            ("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (1,)}", "unsupported value 'Maybe'"),
+            ("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,)}", "not a valid dimension"),
+            ("{'descr': '<f4', 'fortran_order': False, 'shape': [1]}", "list values"),
+            ("{'descr': '<f4', 'fortran_order': False, 'shape': {1}}", "unsupported value starting with '{'"),
+            ("{'descr': '<f4' 'fortran_order': False, 'shape': (1,)}", "expected ',' or '}'"),
             ("{'descr' '<f4'}", "expected ':'"),
-            (
-                "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (1,)}",
-                "appears twice",
-            ),
+            ("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (1,)}", "appears twice"),
             (
                 "{'descr': '<f4, 'fortran_order': False, 'shape': (1,)}",
                 "expected ',' or '}' after the value of 'descr'",
             ),
-            (
-                "{'descr': '<f4', 'fortran_order': False, 'shape': (1,)} x",
-                "unexpected text",
-            ),
-            (
-                "{'descr': '<f4', 'fortran_order': False, 'shape': (1,",
-                "found the end",
-            ),
-            (
-                "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2)}",
-                "needs 8 data bytes",
-            ),
-            (
-                "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999)}",
-                "too many",
-            ),
+            ("{'descr': '<f4', 'fortran_order': False, 'shape': (1,)} x", "unexpected text"),
+            ("{'descr': '<f4', 'fortran_order': False, 'shape': (1,", "found the end"),
+            ("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2)}", "needs 8 data bytes"),
+            ("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999)}", "too many"),
         ];
         for (h, needle) in cases {
             let err = parse_err(&npy(1, h, &body));
@@ -817,10 +654,7 @@ mod tests {
     fn every_truncation_and_corruption_is_an_error_not_a_panic() {
         let bytes = write_npy_f32(&[3, 2], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
         for len in 0..bytes.len() {
-            assert!(
-                NpyArray::from_bytes(&bytes[..len], "t").is_err(),
-                "prefix of {len} bytes"
-            );
+            assert!(NpyArray::from_bytes(&bytes[..len], "t").is_err(), "prefix of {len} bytes");
         }
         for i in 0..bytes.len() {
             for flip in [0x01u8, 0x80, 0xff] {
@@ -840,13 +674,7 @@ mod tests {
         std::fs::write(&path, write_npy_f32(&[1, 2], &[3.0, 4.0])).unwrap();
         let a = NpyArray::open(&path).unwrap();
         std::fs::remove_file(&path).unwrap();
-        assert_eq!(
-            a,
-            NpyArray {
-                shape: vec![1, 2],
-                data: vec![3.0, 4.0]
-            }
-        );
+        assert_eq!(a, NpyArray { shape: vec![1, 2], data: vec![3.0, 4.0] });
         let err = NpyArray::open(&path).unwrap_err();
         assert!(matches!(err, Error::Io { .. }), "{err}");
     }

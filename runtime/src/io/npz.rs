@@ -65,17 +65,11 @@ impl Npz {
                 continue;
             };
             if arrays.iter().any(|(n, _)| n == array_name) {
-                return Err(Error::format(
-                    name,
-                    format!("the archive holds the entry `{entry_name}` twice"),
-                ));
+                return Err(Error::format(name, format!("the archive holds the entry `{entry_name}` twice")));
             }
             arrays.push((array_name.to_string(), data));
         }
-        Ok(Npz {
-            path: name.to_string(),
-            arrays,
-        })
+        Ok(Npz { path: name.to_string(), arrays })
     }
 
     /// The array names in archive order, without the `.npy` suffix (e.g. `"dense/kernel"`).
@@ -109,29 +103,19 @@ impl Npz {
     pub fn get(&self, name: &str) -> Result<NpyArray> {
         let Some(bytes) = self.raw(name) else {
             let available: Vec<String> = self.names().map(|n| format!("`{n}`")).collect();
-            let available = if available.is_empty() {
-                "none".to_string()
-            } else {
-                available.join(", ")
-            };
+            let available = if available.is_empty() { "none".to_string() } else { available.join(", ") };
             return Err(Error::format(
                 &self.path,
                 format!("there is no array `{name}` in the archive; the arrays are: {available}"),
             ));
         };
-        NpyArray::from_bytes(
-            bytes,
-            &format!("{} (array `{}`)", self.path, strip_npy(name)),
-        )
+        NpyArray::from_bytes(bytes, &format!("{} (array `{}`)", self.path, strip_npy(name)))
     }
 
     /// The `.npy` bytes of `name`.
     fn raw(&self, name: &str) -> Option<&[u8]> {
         let name = strip_npy(name);
-        self.arrays
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| b.as_slice())
+        self.arrays.iter().find(|(n, _)| n == name).map(|(_, b)| b.as_slice())
     }
 }
 
@@ -152,15 +136,9 @@ type Detail<T> = std::result::Result<T, String>;
 
 /// Little-endian field readers that fail with a message instead of panicking.
 fn field<const N: usize>(bytes: &[u8], at: usize, what: &str) -> Detail<[u8; N]> {
-    at.checked_add(N)
-        .and_then(|end| bytes.get(at..end))
-        .and_then(|s| s.try_into().ok())
-        .ok_or_else(|| {
-            format!(
-                "truncated: {what} at offset {at} runs past the end of the file ({} bytes)",
-                bytes.len()
-            )
-        })
+    at.checked_add(N).and_then(|end| bytes.get(at..end)).and_then(|s| s.try_into().ok()).ok_or_else(|| {
+        format!("truncated: {what} at offset {at} runs past the end of the file ({} bytes)", bytes.len())
+    })
 }
 
 fn u16_at(bytes: &[u8], at: usize, what: &str) -> Detail<u16> {
@@ -177,14 +155,12 @@ fn u64_at(bytes: &[u8], at: usize, what: &str) -> Detail<u64> {
 
 /// `base + offset`, failing on overflow.
 fn add(base: usize, offset: usize, what: &str) -> Detail<usize> {
-    base.checked_add(offset)
-        .ok_or_else(|| format!("{what}: offset overflows"))
+    base.checked_add(offset).ok_or_else(|| format!("{what}: offset overflows"))
 }
 
 /// A 64-bit size or offset as `usize`.
 fn to_usize(value: u64, what: &str) -> Detail<usize> {
-    usize::try_from(value)
-        .map_err(|_| format!("{what} {value} does not fit in memory on this platform"))
+    usize::try_from(value).map_err(|_| format!("{what} {value} does not fit in memory on this platform"))
 }
 
 /// Where the central directory is and how many entries it has.
@@ -206,11 +182,7 @@ fn read_zip(bytes: &[u8]) -> Detail<Vec<(String, Vec<u8>)>> {
         ));
     }
     // Every central entry takes at least CENTRAL_LEN bytes: bound the allocation by that.
-    let mut out = Vec::with_capacity(
-        usize::try_from(dir.entries)
-            .unwrap_or(0)
-            .min(dir.size / CENTRAL_LEN),
-    );
+    let mut out = Vec::with_capacity(usize::try_from(dir.entries).unwrap_or(0).min(dir.size / CENTRAL_LEN));
     let mut at = dir.offset;
     for index in 0..dir.entries {
         let (name, data, next) = read_entry(bytes, at, index)?;
@@ -243,8 +215,7 @@ fn find_directory(bytes: &[u8]) -> Detail<Directory> {
         .rev()
         .find(|&p| {
             u32_at(bytes, p, "").ok() == Some(EOCD_SIG)
-                && u16_at(bytes, p + 20, "")
-                    .is_ok_and(|c| p + EOCD_LEN + usize::from(c) <= bytes.len())
+                && u16_at(bytes, p + 20, "").is_ok_and(|c| p + EOCD_LEN + usize::from(c) <= bytes.len())
         })
         .ok_or_else(not_zip)?;
 
@@ -255,14 +226,15 @@ fn find_directory(bytes: &[u8]) -> Detail<Directory> {
     let size = u32_at(bytes, eocd + 12, "directory size")?;
     let offset = u32_at(bytes, eocd + 16, "directory offset")?;
 
-    let locator = eocd
-        .checked_sub(ZIP64_LOCATOR_LEN)
-        .filter(|&p| u32_at(bytes, p, "").ok() == Some(ZIP64_LOCATOR_SIG));
+    let locator =
+        eocd.checked_sub(ZIP64_LOCATOR_LEN).filter(|&p| u32_at(bytes, p, "").ok() == Some(ZIP64_LOCATOR_SIG));
     if let Some(loc) = locator {
         return find_zip64_directory(bytes, loc);
     }
     if entries == u16::MAX || size == u32::MAX || offset == u32::MAX {
-        return Err("the end-of-central-directory record asks for zip64 values, but there is no zip64 locator".into());
+        return Err(
+            "the end-of-central-directory record asks for zip64 values, but there is no zip64 locator".into(),
+        );
     }
     if disk != 0 || dir_disk != 0 || entries_here != entries {
         return Err("split (multi-disk) ZIP archives are not supported".into());
@@ -277,18 +249,13 @@ fn find_directory(bytes: &[u8]) -> Detail<Directory> {
 /// Reads the zip64 end-of-central-directory record that the locator at `loc` points to.
 fn find_zip64_directory(bytes: &[u8], loc: usize) -> Detail<Directory> {
     let record_disk = u32_at(bytes, loc + 4, "zip64 locator")?;
-    let record = to_usize(
-        u64_at(bytes, loc + 8, "zip64 locator")?,
-        "zip64 record offset",
-    )?;
+    let record = to_usize(u64_at(bytes, loc + 8, "zip64 locator")?, "zip64 record offset")?;
     let disks = u32_at(bytes, loc + 16, "zip64 locator")?;
     if record_disk != 0 || disks > 1 {
         return Err("split (multi-disk) ZIP archives are not supported".into());
     }
     if u32_at(bytes, record, "zip64 end-of-central-directory record")? != ZIP64_EOCD_SIG {
-        return Err(format!(
-            "the zip64 locator points to offset {record}, where there is no zip64 record"
-        ));
+        return Err(format!("the zip64 locator points to offset {record}, where there is no zip64 record"));
     }
     let disk = u32_at(bytes, add(record, 16, "zip64 record")?, "zip64 record")?;
     let dir_disk = u32_at(bytes, add(record, 20, "zip64 record")?, "zip64 record")?;
@@ -330,9 +297,7 @@ fn read_entry(bytes: &[u8], at: usize, index: u64) -> Detail<(String, Vec<u8>, u
     let extra_start = add(name_start, name_len, &what)?;
     let extra_end = add(extra_start, extra_len, &what)?;
     let next = add(extra_end, comment_len, &what)?;
-    let name_bytes = bytes
-        .get(name_start..extra_start)
-        .ok_or_else(|| format!("truncated: {what}'s name"))?;
+    let name_bytes = bytes.get(name_start..extra_start).ok_or_else(|| format!("truncated: {what}'s name"))?;
     let name = String::from_utf8_lossy(name_bytes).into_owned();
     let extra = bytes
         .get(extra_start..extra_end)
@@ -357,9 +322,7 @@ fn read_entry(bytes: &[u8], at: usize, index: u64) -> Detail<(String, Vec<u8>, u
         return Err("split (multi-disk) ZIP archives are not supported".into());
     }
     if flags & 1 != 0 {
-        return Err(format!(
-            "entry `{name}` is encrypted, which is not supported"
-        ));
+        return Err(format!("entry `{name}` is encrypted, which is not supported"));
     }
 
     let local = to_usize(local, "local header offset")?;
@@ -371,11 +334,7 @@ fn read_entry(bytes: &[u8], at: usize, index: u64) -> Detail<(String, Vec<u8>, u
     }
     let local_name_len = usize::from(u16_at(bytes, add(local, 26, &what)?, &what)?);
     let local_extra_len = usize::from(u16_at(bytes, add(local, 28, &what)?, &what)?);
-    let data_start = add(
-        add(add(local, LOCAL_LEN, &what)?, local_name_len, &what)?,
-        local_extra_len,
-        &what,
-    )?;
+    let data_start = add(add(add(local, LOCAL_LEN, &what)?, local_name_len, &what)?, local_extra_len, &what)?;
     let data_end = add(data_start, compressed, &what)?;
     let raw = bytes.get(data_start..data_end).ok_or_else(|| {
         format!(
@@ -426,20 +385,14 @@ fn find_extra(mut extra: &[u8], id: u16) -> Option<&[u8]> {
 /// Inflates raw deflate data that must decompress to exactly `expected` bytes.
 fn inflate(raw: &[u8], expected: usize) -> Detail<Vec<u8>> {
     // Read at most one byte more than declared, so a lying header cannot exhaust memory.
-    let limit = u64::try_from(expected)
-        .unwrap_or(u64::MAX)
-        .saturating_add(1);
+    let limit = u64::try_from(expected).unwrap_or(u64::MAX).saturating_add(1);
     let mut out = Vec::with_capacity(expected.min(1 << 26));
     DeflateDecoder::new(raw)
         .take(limit)
         .read_to_end(&mut out)
         .map_err(|e| format!("the deflate data is corrupt: {e}"))?;
     if out.len() != expected {
-        let found = if out.len() > expected {
-            "more".to_string()
-        } else {
-            out.len().to_string()
-        };
+        let found = if out.len() > expected { "more".to_string() } else { out.len().to_string() };
         return Err(format!(
             "the archive records {expected} uncompressed bytes but the data inflates to {found}"
         ));
@@ -478,11 +431,7 @@ mod tests {
         let mut out = Vec::new();
         let mut central = Vec::new();
         for &(name, data, method) in entries {
-            let payload = if method == 8 {
-                deflate(data)
-            } else {
-                data.to_vec()
-            };
+            let payload = if method == 8 { deflate(data) } else { data.to_vec() };
             let offset = out.len() as u32;
             let (crc, csize, usize_) = (crc32(data), payload.len() as u32, data.len() as u32);
             out.extend_from_slice(&LOCAL_SIG.to_le_bytes());
@@ -559,10 +508,7 @@ mod tests {
     }
 
     fn sample() -> (Vec<u8>, Vec<u8>) {
-        (
-            write_npy_f32(&[2, 2], &[1.0, 2.0, 3.0, 4.0]),
-            write_npy_f32(&[3], &[0.5, 0.0, 0.0]),
-        )
+        (write_npy_f32(&[2, 2], &[1.0, 2.0, 3.0, 4.0]), write_npy_f32(&[3], &[0.5, 0.0, 0.0]))
     }
 
     fn open(bytes: Vec<u8>) -> Npz {
@@ -583,26 +529,13 @@ mod tests {
     fn reads_stored_and_deflated_entries() {
         let (a, b) = sample();
         for zip64 in [false, true] {
-            let npz = open(zip(
-                &[("dense/kernel.npy", &a, 0), ("dense/bias.npy", &b, 8)],
-                zip64,
-            ));
-            assert_eq!(
-                npz.names().collect::<Vec<_>>(),
-                ["dense/kernel", "dense/bias"]
-            );
+            let npz = open(zip(&[("dense/kernel.npy", &a, 0), ("dense/bias.npy", &b, 8)], zip64));
+            assert_eq!(npz.names().collect::<Vec<_>>(), ["dense/kernel", "dense/bias"]);
             assert_eq!(npz.len(), 2);
             assert!(!npz.is_empty());
-            assert!(
-                npz.contains("dense/bias")
-                    && npz.contains("dense/bias.npy")
-                    && !npz.contains("dense")
-            );
+            assert!(npz.contains("dense/bias") && npz.contains("dense/bias.npy") && !npz.contains("dense"));
             let k = npz.get("dense/kernel").unwrap();
-            assert_eq!(
-                (k.shape.as_slice(), k.data.as_slice()),
-                (&[2, 2][..], &[1.0, 2.0, 3.0, 4.0][..])
-            );
+            assert_eq!((k.shape.as_slice(), k.data.as_slice()), (&[2, 2][..], &[1.0, 2.0, 3.0, 4.0][..]));
             assert_eq!(npz.get("dense/bias.npy").unwrap().data, [0.5, 0.0, 0.0]);
         }
     }
@@ -612,26 +545,16 @@ mod tests {
         let (a, b) = sample();
         let npz = open(zip(&[("x.npy", &a, 0), ("y.npy", &b, 0)], false));
         let err = npz.get("dense/kernel").unwrap_err().to_string();
-        assert!(
-            err.contains("t.npz") && err.contains("`dense/kernel`") && err.contains("`x`, `y`"),
-            "{err}"
-        );
+        assert!(err.contains("t.npz") && err.contains("`dense/kernel`") && err.contains("`x`, `y`"), "{err}");
         let empty = open(zip(&[], false));
         assert!(empty.is_empty());
-        assert!(empty
-            .get("x")
-            .unwrap_err()
-            .to_string()
-            .contains("arrays are: none"));
+        assert!(empty.get("x").unwrap_err().to_string().contains("arrays are: none"));
     }
 
     #[test]
     fn skips_non_npy_entries_and_rejects_duplicates() {
         let (a, _) = sample();
-        let npz = open(zip(
-            &[("dir/", b"", 0), ("readme.txt", b"hi", 0), ("x.npy", &a, 0)],
-            false,
-        ));
+        let npz = open(zip(&[("dir/", b"", 0), ("readme.txt", b"hi", 0), ("x.npy", &a, 0)], false));
         assert_eq!(npz.names().collect::<Vec<_>>(), ["x"]);
         let err = open_err(zip(&[("x.npy", &a, 0), ("x.npy", &a, 8)], false));
         assert!(err.contains("`x.npy` twice"), "{err}");
@@ -653,10 +576,7 @@ mod tests {
             let dir = bytes.len() - EOCD_LEN - (CENTRAL_LEN + "x.npy".len());
             bytes[dir + 16] ^= 0x55;
             let err = open_err(bytes);
-            assert!(
-                err.contains("`x.npy` is corrupt") && err.contains("CRC-32"),
-                "{err}"
-            );
+            assert!(err.contains("`x.npy` is corrupt") && err.contains("CRC-32"), "{err}");
         }
         // Corrupt a stored payload byte: the data no longer matches the CRC.
         let mut bytes = zip(&[("x.npy", &a, 0)], false);
@@ -690,12 +610,7 @@ mod tests {
 
     #[test]
     fn rejects_non_zip_input() {
-        for bytes in [
-            Vec::new(),
-            b"PK".to_vec(),
-            vec![0; 100],
-            write_npy_f32(&[1], &[1.0]),
-        ] {
+        for bytes in [Vec::new(), b"PK".to_vec(), vec![0; 100], write_npy_f32(&[1], &[1.0])] {
             let err = open_err(bytes);
             assert!(err.contains("not a ZIP archive"), "{err}");
         }
@@ -717,10 +632,7 @@ mod tests {
         for zip64 in [false, true] {
             let bytes = zip(&[("a.npy", &a, 0), ("b.npy", &b, 8)], zip64);
             for len in 0..bytes.len() {
-                assert!(
-                    Npz::from_bytes(bytes[..len].to_vec(), "t").is_err(),
-                    "prefix of {len} bytes"
-                );
+                assert!(Npz::from_bytes(bytes[..len].to_vec(), "t").is_err(), "prefix of {len} bytes");
             }
             for i in 0..bytes.len() {
                 for flip in [0x01u8, 0x80, 0xff] {

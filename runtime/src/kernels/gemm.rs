@@ -47,10 +47,7 @@ impl Isa {
 
     /// The widest instruction set this CPU supports.
     pub fn detect() -> Isa {
-        Isa::ALL
-            .into_iter()
-            .find(|isa| isa.is_available())
-            .unwrap_or(Isa::Portable)
+        Isa::ALL.into_iter().find(|isa| isa.is_available()).unwrap_or(Isa::Portable)
     }
 
     /// Whether this CPU can run the variant; [`Isa::Portable`] always can.
@@ -64,8 +61,7 @@ impl Isa {
             }
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2Fma => {
-                std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma")
+                std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
             }
             #[cfg(not(target_arch = "x86_64"))]
             Isa::Avx512 | Isa::Avx2Fma => false,
@@ -155,23 +151,7 @@ pub fn sgemm(
     rsc: isize,
     csc: isize,
 ) {
-    sgemm_with(
-        Kernel::Auto,
-        m,
-        k,
-        n,
-        alpha,
-        a,
-        rsa,
-        csa,
-        b,
-        rsb,
-        csb,
-        beta,
-        c,
-        rsc,
-        csc,
-    );
+    sgemm_with(Kernel::Auto, m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
 }
 
 /// [`sgemm`] with an explicit choice of implementation: `C ← α A B + β C`.
@@ -218,22 +198,8 @@ pub fn sgemm_with(
                 csb_u == 1 || n == 1,
                 "sgemm: the small-m kernel needs contiguous rows of b (csb == 1), got csb = {csb}"
             );
-            assert!(
-                isa.is_available(),
-                "sgemm: this cpu cannot run the {isa:?} small-m kernel"
-            );
-            let g = Geom {
-                m,
-                k,
-                n,
-                alpha,
-                beta,
-                rsa: rsa_u,
-                csa: csa_u,
-                rsb: rsb_u,
-                rsc: rsc_u,
-                csc: csc_u,
-            };
+            assert!(isa.is_available(), "sgemm: this cpu cannot run the {isa:?} small-m kernel");
+            let g = Geom { m, k, n, alpha, beta, rsa: rsa_u, csa: csa_u, rsb: rsb_u, rsc: rsc_u, csc: csc_u };
             // SAFETY: `isa` is available (asserted above) and `g` holds the dimensions and
             // strides that `check_operand` validated against `a`, `b` and `c`, with csb == 1 or
             // n == 1 (asserted above).
@@ -294,15 +260,7 @@ pub fn matmul(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32],
 /// # Panics
 ///
 /// If `a.len() != k * m`, `b.len() != k * n` or `c.len() != m * n`.
-pub fn matmul_at_b(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: &[f32],
-    b: &[f32],
-    c: &mut [f32],
-    accumulate: bool,
-) {
+pub fn matmul_at_b(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], accumulate: bool) {
     check_len("matmul_at_b", "a", k, m, a.len());
     check_len("matmul_at_b", "b", k, n, b.len());
     check_len("matmul_at_b", "c", m, n, c.len());
@@ -319,15 +277,7 @@ pub fn matmul_at_b(
 /// # Panics
 ///
 /// If `a.len() != m * k`, `b.len() != n * k` or `c.len() != m * n`.
-pub fn matmul_a_bt(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: &[f32],
-    b: &[f32],
-    c: &mut [f32],
-    accumulate: bool,
-) {
+pub fn matmul_a_bt(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], accumulate: bool) {
     check_len("matmul_a_bt", "a", m, k, a.len());
     check_len("matmul_a_bt", "b", n, k, b.len());
     check_len("matmul_a_bt", "c", m, n, c.len());
@@ -358,18 +308,9 @@ fn check_len(func: &str, name: &str, rows: usize, cols: usize, len: usize) {
 /// Checks that the `rows × cols` operand `name` with strides `(rs, cs)` lies inside a slice of
 /// `len` elements and returns the strides as `usize`.
 #[track_caller]
-fn check_operand(
-    name: &str,
-    rows: usize,
-    cols: usize,
-    rs: isize,
-    cs: isize,
-    len: usize,
-) -> (usize, usize) {
+fn check_operand(name: &str, rows: usize, cols: usize, rs: isize, cs: isize, len: usize) -> (usize, usize) {
     let (Ok(rs_u), Ok(cs_u)) = (usize::try_from(rs), usize::try_from(cs)) else {
-        panic!(
-            "sgemm: strides of {name} must be non-negative, got (rs{name}, cs{name}) = ({rs}, {cs})"
-        );
+        panic!("sgemm: strides of {name} must be non-negative, got (rs{name}, cs{name}) = ({rs}, {cs})");
     };
     if rows == 0 || cols == 0 {
         return (rs_u, cs_u);
@@ -406,10 +347,7 @@ fn check_no_alias(m: usize, n: usize, rsc: usize, csc: usize) {
         (false, true) => s1 >= 1,
         (true, true) => s0 >= 1 && e0.checked_mul(s0).is_some_and(|span| s1 >= span),
     };
-    assert!(
-        ok,
-        "sgemm: strides (rsc, csc) = ({rsc}, {csc}) make elements of the {m} × {n} matrix c overlap"
-    );
+    assert!(ok, "sgemm: strides (rsc, csc) = ({rsc}, {csc}) make elements of the {m} × {n} matrix c overlap");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -544,11 +482,7 @@ mod portable {
             let row = (i0 + r) * g.rsc;
             for (j, &s) in acc_row[..w].iter().enumerate() {
                 let c = &mut c[row + (j0 + j) * g.csc];
-                *c = if g.beta == 0.0 {
-                    g.alpha * s
-                } else {
-                    g.alpha * s + g.beta * *c
-                };
+                *c = if g.beta == 0.0 { g.alpha * s } else { g.alpha * s + g.beta * *c };
             }
         }
         w
@@ -828,11 +762,7 @@ mod x86 {
                 let mut bv = [S::splat(0.0); NV];
                 for (v, bv) in bv.iter_mut().enumerate() {
                     let p = b.add(b_off + v * S::LANES);
-                    *bv = if tail == 0 {
-                        S::load(p)
-                    } else {
-                        S::load_partial(p, tail)
-                    };
+                    *bv = if tail == 0 { S::load(p) } else { S::load_partial(p, tail) };
                 }
                 for r in 0..R {
                     let x = S::splat(*a.add(a_off[r]));
@@ -869,11 +799,7 @@ mod x86 {
                         let len = if tail == 0 { S::LANES } else { tail };
                         for (l, &s) in lanes[..len].iter().enumerate() {
                             let p = c.add(row + (col + l) * g.csc);
-                            *p = if g.beta == 0.0 {
-                                g.alpha * s
-                            } else {
-                                g.alpha * s + g.beta * *p
-                            };
+                            *p = if g.beta == 0.0 { g.alpha * s } else { g.alpha * s + g.beta * *p };
                         }
                     }
                 }

@@ -42,25 +42,20 @@ pub fn gemm_reference(
     csc: isize,
 ) {
     let stride = |s: isize, name: &str| -> usize {
-        usize::try_from(s).unwrap_or_else(|_| {
-            panic!("gemm_reference: stride {name} must be non-negative, got {s}")
-        })
+        usize::try_from(s)
+            .unwrap_or_else(|_| panic!("gemm_reference: stride {name} must be non-negative, got {s}"))
     };
     let (rsa, csa) = (stride(rsa, "rsa"), stride(csa, "csa"));
     let (rsb, csb) = (stride(rsb, "rsb"), stride(csb, "csb"));
     let (rsc, csc) = (stride(rsc, "rsc"), stride(csc, "csc"));
     for i in 0..m {
         for j in 0..n {
-            let dot: f64 = (0..k)
-                .map(|p| f64::from(a[i * rsa + p * csa]) * f64::from(b[p * rsb + j * csb]))
-                .sum();
+            let dot: f64 =
+                (0..k).map(|p| f64::from(a[i * rsa + p * csa]) * f64::from(b[p * rsb + j * csb])).sum();
             let cij = &mut c[i * rsc + j * csc];
             let scaled = f64::from(alpha) * dot;
-            *cij = if beta == 0.0 {
-                scaled as f32
-            } else {
-                (scaled + f64::from(beta) * f64::from(*cij)) as f32
-            };
+            *cij =
+                if beta == 0.0 { scaled as f32 } else { (scaled + f64::from(beta) * f64::from(*cij)) as f32 };
         }
     }
 }

@@ -210,10 +210,7 @@ impl Activation {
     /// Whether [`Activation::backward`] reads the pre-activation `z` (true for `gelu`, `softsign` and
     /// `swish`) or only the output `y` (all others), so a layer can skip storing `z`.
     pub fn backward_needs_input(self) -> bool {
-        matches!(
-            self,
-            Activation::Gelu | Activation::Softsign | Activation::Swish
-        )
+        matches!(self, Activation::Gelu | Activation::Softsign | Activation::Swish)
     }
 }
 
@@ -293,16 +290,9 @@ fn softmax_backward(y: &[f32], dy: &[f32], dz: &mut [f32], row_len: usize) {
     if !check_rows(y.len(), row_len) {
         return;
     }
-    let rows = y
-        .chunks_exact(row_len)
-        .zip(dy.chunks_exact(row_len))
-        .zip(dz.chunks_exact_mut(row_len));
+    let rows = y.chunks_exact(row_len).zip(dy.chunks_exact(row_len)).zip(dz.chunks_exact_mut(row_len));
     for ((y, dy), dz) in rows {
-        let dot = y
-            .iter()
-            .zip(dy)
-            .map(|(&y, &dy)| f64::from(y) * f64::from(dy))
-            .sum::<f64>() as f32;
+        let dot = y.iter().zip(dy).map(|(&y, &dy)| f64::from(y) * f64::from(dy)).sum::<f64>() as f32;
         for ((dz, &y), &dy) in dz.iter_mut().zip(y).zip(dy) {
             *dz = y * (dy - dot);
         }
@@ -627,16 +617,8 @@ mod tests {
         assert_close(&[softsign_f(0.0), softsign_df(0.0)], &[0.0, 1.0], 1e-7);
         assert_close(&[swish_f(0.0), swish_df(0.0)], &[0.0, 0.5], 1e-7);
         // Kinks take the JAX convention: relu'(0) = 0, leaky_relu'(0) = 1, elu'(0) = selu'(0)/λ = 1.
-        assert_close(
-            &[relu_df(relu_f(0.0)), leaky_relu_df(leaky_relu_f(0.0))],
-            &[0.0, 1.0],
-            0.0,
-        );
-        assert_close(
-            &[elu_df(elu_f(0.0)), selu_df(selu_f(0.0))],
-            &[1.0, SELU_SCALE * SELU_ALPHA],
-            1e-7,
-        );
+        assert_close(&[relu_df(relu_f(0.0)), leaky_relu_df(leaky_relu_f(0.0))], &[0.0, 1.0], 0.0);
+        assert_close(&[elu_df(elu_f(0.0)), selu_df(selu_f(0.0))], &[1.0, SELU_SCALE * SELU_ALPHA], 1e-7);
     }
 
     #[test]

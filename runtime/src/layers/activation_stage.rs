@@ -12,17 +12,36 @@ impl Stage for Activation {
     }
 
     /// Softmax is taken over the last axis, like Keras's `Activation("softmax")`.
-    fn forward(
+    fn forward(&mut self, x: &[f32], in_dims: Dims, _batch: usize, y: &mut [f32], _mode: Mode) -> Result<()> {
+        y.copy_from_slice(x);
+        self.forward_in_place(y, in_dims.last().max(1));
+        Ok(())
+    }
+
+    /// `dx = f'(x) ⊙ dy` (the Jacobian-vector product for softmax), or `dx = dy` when `dy` is
+    /// already with respect to the pre-activation (a fused loss).
+    fn backward(
         &mut self,
         x: &[f32],
         in_dims: Dims,
         _batch: usize,
-        y: &mut [f32],
-        _mode: Mode,
+        y: &[f32],
+        dy: &[f32],
+        dx: Option<&mut [f32]>,
+        dy_is_preactivation: bool,
     ) -> Result<()> {
-        y.copy_from_slice(x);
-        self.forward_in_place(y, in_dims.last().max(1));
+        if let Some(dx) = dx {
+            if dy_is_preactivation {
+                dx.copy_from_slice(dy);
+            } else {
+                Activation::backward(*self, x, y, dy, dx, in_dims.last().max(1));
+            }
+        }
         Ok(())
+    }
+
+    fn output_activation(&self) -> Option<Activation> {
+        Some(*self)
     }
 
     fn kind(&self) -> String {

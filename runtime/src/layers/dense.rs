@@ -3,10 +3,13 @@
 //! Shape contract: input `[.., in]` → output `[.., units]`; every leading axis is kept, so a
 //! `[None, 12]` sequence becomes `[None, units]`. Weights in Keras layout: `kernel (in, units)`,
 //! `bias (units,)`. Defaults as Keras: glorot_uniform kernel, zero bias, linear activation.
+//!
+//! Backward, with `z = x @ K + b` and `dz = act'(z) ⊙ dy`: `dK = xᵀ · dz`, `db = Σ_rows dz`,
+//! `dx = dz · Kᵀ`: two gemms for the whole batch.
 
 use crate::data::rng::SplitMix64;
 use crate::error::{Error, Result};
-use crate::kernels::gemm::matmul;
+use crate::kernels::gemm::{matmul, matmul_a_bt, matmul_at_b};
 use crate::layers::activation::Activation;
 use crate::layers::init::glorot_uniform;
 use crate::layers::{Mode, Param, ParamMut};
@@ -24,6 +27,13 @@ pub struct Dense {
     bias_shape: [usize; 1],
     kernel: Vec<f32>,
     bias: Vec<f32>,
+    kernel_grad: Vec<f32>,
+    bias_grad: Vec<f32>,
+    /// Pre-activations of the last training forward, kept only for activations whose
+    /// derivative needs them (gelu, softsign, swish); grown, never shrunk.
+    z: Vec<f32>,
+    /// Scratch for `dz`; grown, never shrunk.
+    dz: Vec<f32>,
 }
 
 impl Dense {
@@ -44,12 +54,12 @@ impl Dense {
             use_bias,
             kernel_shape: [in_features, units],
             bias_shape: [units],
+            kernel_grad: vec![0.0; kernel.len()],
             kernel,
-            bias: if use_bias {
-                vec![0.0; units]
-            } else {
-                Vec::new()
-            },
+            bias: if use_bias { vec![0.0; units] } else { Vec::new() },
+            bias_grad: if use_bias { vec![0.0; units] } else { Vec::new() },
+            z: Vec::new(),
+            dz: Vec::new(),
         }
     }
 
@@ -103,17 +113,62 @@ impl Stage for Dense {
         Ok(input.with_last(self.units))
     }
 
-    fn forward(
+    fn forward(&mut self, x: &[f32], in_dims: Dims, batch: usize, y: &mut [f32], mode: Mode) -> Result<()> {
+        let rows = batch * (in_dims.numel() / self.in_features.max(1));
+        if mode == Mode::Training && self.activation.backward_needs_input() {
+            let (k, n) = (self.in_features, self.units);
+            if self.use_bias {
+                for row in y.chunks_exact_mut(n) {
+                    row.copy_from_slice(&self.bias);
+                }
+            }
+            matmul(rows, k, n, x, &self.kernel, y, self.use_bias);
+            grow(&mut self.z, y.len());
+            self.z[..y.len()].copy_from_slice(y);
+            self.activation.forward_in_place(y, n);
+        } else {
+            self.forward_rows(x, rows, y);
+        }
+        Ok(())
+    }
+
+    fn backward(
         &mut self,
         x: &[f32],
         in_dims: Dims,
         batch: usize,
-        y: &mut [f32],
-        _mode: Mode,
+        y: &[f32],
+        dy: &[f32],
+        dx: Option<&mut [f32]>,
+        dy_is_preactivation: bool,
     ) -> Result<()> {
-        let rows = batch * (in_dims.numel() / self.in_features.max(1));
-        self.forward_rows(x, rows, y);
+        let (k, n) = (self.in_features, self.units);
+        let rows = batch * (in_dims.numel() / k.max(1));
+        let dz: &[f32] = if dy_is_preactivation || self.activation == Activation::Linear {
+            dy
+        } else {
+            grow(&mut self.dz, dy.len());
+            let z = if self.activation.backward_needs_input() { &self.z[..dy.len()] } else { &[][..] };
+            self.activation.backward(z, y, dy, &mut self.dz[..dy.len()], n);
+            &self.dz[..dy.len()]
+        };
+        matmul_at_b(k, rows, n, x, dz, &mut self.kernel_grad, false);
+        if self.use_bias {
+            self.bias_grad.fill(0.0);
+            for row in dz.chunks_exact(n) {
+                for (g, d) in self.bias_grad.iter_mut().zip(row) {
+                    *g += d;
+                }
+            }
+        }
+        if let Some(dx) = dx {
+            matmul_a_bt(rows, n, k, dz, &self.kernel, dx, false);
+        }
         Ok(())
+    }
+
+    fn output_activation(&self) -> Option<Activation> {
+        Some(self.activation)
     }
 
     fn kind(&self) -> String {
@@ -125,13 +180,10 @@ impl Stage for Dense {
             name: "kernel",
             shape: &self.kernel_shape,
             data: &self.kernel,
+            grad: &self.kernel_grad,
         });
         if self.use_bias {
-            visit(Param {
-                name: "bias",
-                shape: &self.bias_shape,
-                data: &self.bias,
-            });
+            visit(Param { name: "bias", shape: &self.bias_shape, data: &self.bias, grad: &self.bias_grad });
         }
     }
 
@@ -140,14 +192,23 @@ impl Stage for Dense {
             name: "kernel",
             shape: &self.kernel_shape,
             data: &mut self.kernel,
+            grad: &mut self.kernel_grad,
         });
         if self.use_bias {
             visit(ParamMut {
                 name: "bias",
                 shape: &self.bias_shape,
                 data: &mut self.bias,
+                grad: &mut self.bias_grad,
             });
         }
+    }
+}
+
+/// Grows `buf` to at least `len` elements; never shrinks, so steady batches allocate nothing.
+pub(crate) fn grow(buf: &mut Vec<f32>, len: usize) {
+    if buf.len() < len {
+        buf.resize(len, 0.0);
     }
 }
 
@@ -183,14 +244,8 @@ mod tests {
         let d = fixed(Activation::Linear);
         let out = d.output_dims(Dims::new(&[7, 3]).unwrap()).unwrap();
         assert_eq!(out.as_slice(), &[7, 2]);
-        let err = d
-            .output_dims(Dims::new(&[4]).unwrap())
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            err,
-            "input of `Dense` must have shape (None, …, 3), but has shape (None, 4)"
-        );
+        let err = d.output_dims(Dims::new(&[4]).unwrap()).unwrap_err().to_string();
+        assert_eq!(err, "input of `Dense` must have shape (None, …, 3), but has shape (None, 4)");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! `Dropout(rate)`: inverted dropout. Training: `y = x · Bernoulli(1 − rate) / (1 − rate)`;
-//! inference: `y = x`. Shape unchanged.
+//! inference: `y = x`. Shape unchanged. Backward: `dx = dy ⊙ mask` with the forward's mask.
 
 use crate::data::rng::SplitMix64;
 use crate::error::Result;
@@ -12,12 +12,14 @@ use crate::shape::Dims;
 pub struct Dropout {
     rate: f32,
     rng: SplitMix64,
+    /// The last training forward's factors, `0` or `1 / (1 − rate)` per value; grown, never shrunk.
+    mask: Vec<f32>,
 }
 
 impl Dropout {
     /// A dropout layer with `0 ≤ rate < 1` (the macro checks the literal) drawing from `rng`.
     pub fn new(rate: f32, rng: SplitMix64) -> Self {
-        Dropout { rate, rng }
+        Dropout { rate, rng, mask: Vec::new() }
     }
 
     /// The drop probability.
@@ -31,25 +33,38 @@ impl Stage for Dropout {
         Ok(input)
     }
 
-    fn forward(
-        &mut self,
-        x: &[f32],
-        _in_dims: Dims,
-        _batch: usize,
-        y: &mut [f32],
-        mode: Mode,
-    ) -> Result<()> {
+    fn forward(&mut self, x: &[f32], _in_dims: Dims, _batch: usize, y: &mut [f32], mode: Mode) -> Result<()> {
         if mode == Mode::Inference || self.rate == 0.0 {
             y.copy_from_slice(x);
+            if mode == Mode::Training {
+                crate::layers::dense::grow(&mut self.mask, x.len());
+                self.mask[..x.len()].fill(1.0);
+            }
             return Ok(());
         }
         let scale = 1.0 / (1.0 - self.rate);
-        for (o, &i) in y.iter_mut().zip(x) {
-            *o = if self.rng.next_f32() < self.rate {
-                0.0
-            } else {
-                i * scale
-            };
+        crate::layers::dense::grow(&mut self.mask, x.len());
+        for ((o, &i), m) in y.iter_mut().zip(x).zip(&mut self.mask) {
+            *m = if self.rng.next_f32() < self.rate { 0.0 } else { scale };
+            *o = i * *m;
+        }
+        Ok(())
+    }
+
+    fn backward(
+        &mut self,
+        _x: &[f32],
+        _in_dims: Dims,
+        _batch: usize,
+        _y: &[f32],
+        dy: &[f32],
+        dx: Option<&mut [f32]>,
+        _dy_is_preactivation: bool,
+    ) -> Result<()> {
+        if let Some(dx) = dx {
+            for ((g, &d), &m) in dx.iter_mut().zip(dy).zip(&self.mask) {
+                *g = d * m;
+            }
         }
         Ok(())
     }

@@ -24,6 +24,8 @@ pub struct Param<'a> {
     pub shape: &'a [usize],
     /// Row-major values.
     pub data: &'a [f32],
+    /// The gradient of the loss with respect to `data` from the last backward pass, same layout.
+    pub grad: &'a [f32],
 }
 
 /// A named weight tensor, writable (see [`Param`]).
@@ -35,6 +37,8 @@ pub struct ParamMut<'a> {
     pub shape: &'a [usize],
     /// Row-major values.
     pub data: &'a mut [f32],
+    /// The gradient from the last backward pass; optimisers may clip it in place.
+    pub grad: &'a mut [f32],
 }
 
 /// A layer that maps a batch of `In`-shaped samples to a batch of `Out`-shaped samples.
@@ -56,6 +60,22 @@ pub struct ParamMut<'a> {
 ///     fn forward(&mut self, x: TensorRef<'_, S>, mut y: TensorMut<'_, S>, _mode: Mode) -> shaped_runtime::Result<()> {
 ///         for (o, i) in y.data_mut().iter_mut().zip(x.data()) {
 ///             *o = self.factor * i;
+///         }
+///         Ok(())
+///     }
+///
+///     /// `dx = factor · dy`; no weights.
+///     fn backward(
+///         &mut self,
+///         _x: TensorRef<'_, S>,
+///         _y: TensorRef<'_, S>,
+///         dy: TensorRef<'_, S>,
+///         dx: Option<TensorMut<'_, S>>,
+///     ) -> shaped_runtime::Result<()> {
+///         if let Some(mut dx) = dx {
+///             for (g, d) in dx.data_mut().iter_mut().zip(dy.data()) {
+///                 *g = self.factor * d;
+///             }
 ///         }
 ///         Ok(())
 ///     }
@@ -89,6 +109,21 @@ pub trait Layer<In: Shape> {
         input: TensorRef<'_, In>,
         output: TensorMut<'_, Self::Out>,
         mode: Mode,
+    ) -> Result<()>;
+
+    /// Gradients, after a `forward` in [`Mode::Training`] on the same `input`.
+    ///
+    /// Contract: `output` is what that forward wrote and `grad_output` the gradient of the loss
+    /// with respect to it. Overwrite (do not add to) the gradient of each of your weights, the
+    /// `grad` that [`Layer::visit_params_mut`] shows; and when `grad_input` is `Some`, write
+    /// the gradient with respect to `input` into it (every element). A layer without weights
+    /// only fills `grad_input`.
+    fn backward(
+        &mut self,
+        input: TensorRef<'_, In>,
+        output: TensorRef<'_, Self::Out>,
+        grad_output: TensorRef<'_, Self::Out>,
+        grad_input: Option<TensorMut<'_, In>>,
     ) -> Result<()>;
 
     /// The type shown in `summary()`, `Scale` for `my_crate::Scale`.

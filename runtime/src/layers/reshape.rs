@@ -2,6 +2,7 @@
 //!
 //! `Flatten`: `[d0, d1, ..]` → `[d0·d1·…]`. `Reshape([t0, t1, ..])`: → `[t0, t1, ..]`, with at
 //! most one `-1` axis inferred so that the element count is unchanged (Keras `Reshape`).
+//! Backward: the gradient keeps its values, `dx = dy`.
 
 use crate::error::{Error, Result};
 use crate::layers::Mode;
@@ -29,6 +30,22 @@ impl Stage for Flatten {
         Ok(())
     }
 
+    fn backward(
+        &mut self,
+        _x: &[f32],
+        _in_dims: Dims,
+        _batch: usize,
+        _y: &[f32],
+        dy: &[f32],
+        dx: Option<&mut [f32]>,
+        _dy_is_preactivation: bool,
+    ) -> Result<()> {
+        if let Some(dx) = dx {
+            dx.copy_from_slice(dy);
+        }
+        Ok(())
+    }
+
     fn kind(&self) -> String {
         "Flatten".into()
     }
@@ -47,10 +64,7 @@ impl Reshape {
     pub fn new(target: &[Option<usize>]) -> Self {
         let mut t = [Some(1); crate::shape::MAX_RANK];
         t[..target.len()].copy_from_slice(target);
-        Reshape {
-            target: t,
-            rank: target.len(),
-        }
+        Reshape { target: t, rank: target.len() }
     }
 }
 
@@ -59,34 +73,20 @@ impl Stage for Reshape {
         let target = &self.target[..self.rank];
         let known: usize = target.iter().flatten().product();
         let total = input.numel();
-        let fits = if target.contains(&None) {
-            known > 0 && total.is_multiple_of(known)
-        } else {
-            known == total
-        };
+        let fits =
+            if target.contains(&None) { known > 0 && total.is_multiple_of(known) } else { known == total };
         if !fits {
-            let shown: Vec<String> = target
-                .iter()
-                .map(|d| d.map_or("-1".to_string(), |d| d.to_string()))
-                .collect();
+            let shown: Vec<String> =
+                target.iter().map(|d| d.map_or("-1".to_string(), |d| d.to_string())).collect();
             return Err(Error::shape(
-                format!(
-                    "input of `Reshape([{}])` ({} elements per sample needed)",
-                    shown.join(", "),
-                    known
-                ),
+                format!("input of `Reshape([{}])` ({} elements per sample needed)", shown.join(", "), known),
                 format!("a shape with {known} elements"),
                 format!("{input} ({total} elements)"),
             ));
         }
-        let dims: Vec<usize> = target
-            .iter()
-            .map(|d| d.unwrap_or(total / known.max(1)))
-            .collect();
-        Dims::new(&dims).ok_or_else(|| Error::InvalidArgument {
-            name: "Reshape",
-            detail: "rank above 5".into(),
-        })
+        let dims: Vec<usize> = target.iter().map(|d| d.unwrap_or(total / known.max(1))).collect();
+        Dims::new(&dims)
+            .ok_or_else(|| Error::InvalidArgument { name: "Reshape", detail: "rank above 5".into() })
     }
 
     fn forward(
@@ -101,6 +101,22 @@ impl Stage for Reshape {
         Ok(())
     }
 
+    fn backward(
+        &mut self,
+        _x: &[f32],
+        _in_dims: Dims,
+        _batch: usize,
+        _y: &[f32],
+        dy: &[f32],
+        dx: Option<&mut [f32]>,
+        _dy_is_preactivation: bool,
+    ) -> Result<()> {
+        if let Some(dx) = dx {
+            dx.copy_from_slice(dy);
+        }
+        Ok(())
+    }
+
     fn kind(&self) -> String {
         "Reshape".into()
     }
@@ -112,28 +128,13 @@ mod tests {
 
     #[test]
     fn shapes() {
-        assert_eq!(
-            Flatten
-                .output_dims(Dims::new(&[3, 4, 2]).unwrap())
-                .unwrap()
-                .as_slice(),
-            &[24]
-        );
+        assert_eq!(Flatten.output_dims(Dims::new(&[3, 4, 2]).unwrap()).unwrap().as_slice(), &[24]);
         let r = Reshape::new(&[None, Some(4)]);
-        assert_eq!(
-            r.output_dims(Dims::new(&[12]).unwrap()).unwrap().as_slice(),
-            &[3, 4]
-        );
+        assert_eq!(r.output_dims(Dims::new(&[12]).unwrap()).unwrap().as_slice(), &[3, 4]);
         assert!(r.output_dims(Dims::new(&[10]).unwrap()).is_err());
         let r = Reshape::new(&[Some(4), Some(32)]);
-        let err = r
-            .output_dims(Dims::new(&[64]).unwrap())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("128") && err.contains("[64] (64 elements)"),
-            "{err}"
-        );
+        let err = r.output_dims(Dims::new(&[64]).unwrap()).unwrap_err().to_string();
+        assert!(err.contains("128") && err.contains("[64] (64 elements)"), "{err}");
     }
 
     #[test]

@@ -34,6 +34,25 @@ pub trait Model {
     /// returns the output buffer with its per-sample dims.
     fn run(&mut self, x: &[f32], dims: Dims, batch: usize, mode: Mode) -> Result<(&[f32], Dims)>;
 
+    /// Backward through every layer after a [`Model::run`] in [`Mode::Training`] on the same
+    /// `x`, with the gradient of the loss with respect to the output already written into
+    /// [`Model::output_and_grad`]'s buffer (or with respect to the last layer's pre-activation
+    /// when `dy_is_preactivation`). Writes every weight's gradient, and the gradient with
+    /// respect to `x` into `dx` when given.
+    fn backward(
+        &mut self,
+        x: &[f32],
+        batch: usize,
+        dy_is_preactivation: bool,
+        dx: Option<&mut [f32]>,
+    ) -> Result<()>;
+
+    /// The last run's output and the buffer for the gradient with respect to it.
+    fn output_and_grad(&mut self) -> (&[f32], &mut [f32]);
+
+    /// The activation the model's last layer ends with (a loss may fuse with it).
+    fn output_activation(&self) -> Option<crate::layers::Activation>;
+
     /// Name, type, output shape and weight count of each layer.
     fn layers(&self) -> Vec<LayerInfo>;
 
@@ -52,28 +71,14 @@ pub trait Model {
     fn predict_flat(&mut self, x: &[f32], shape: &[usize]) -> Result<Tensor<Self::Out>> {
         let context = || format!("input of model `{}`", Self::NAME);
         let (&batch, sample) = shape.split_first().ok_or_else(|| {
-            Error::shape(
-                context(),
-                Dims::keras_pattern(Self::In::DIMS),
-                "() (no batch axis)",
-            )
+            Error::shape(context(), Dims::keras_pattern(Self::In::DIMS), "() (no batch axis)")
         })?;
-        let dims = Dims::new(sample)
-            .filter(|d| d.fits(Self::In::DIMS))
-            .ok_or_else(|| {
-                Error::shape(
-                    context(),
-                    Dims::keras_pattern(Self::In::DIMS),
-                    format_shape(shape),
-                )
-            })?;
+        let dims = Dims::new(sample).filter(|d| d.fits(Self::In::DIMS)).ok_or_else(|| {
+            Error::shape(context(), Dims::keras_pattern(Self::In::DIMS), format_shape(shape))
+        })?;
         if x.len() != batch * dims.numel() {
             return Err(Error::LengthMismatch {
-                context: format!(
-                    "data and shape {} given to model `{}`",
-                    format_shape(shape),
-                    Self::NAME
-                ),
+                context: format!("data and shape {} given to model `{}`", format_shape(shape), Self::NAME),
                 left: x.len(),
                 right: batch * dims.numel(),
             });

@@ -18,14 +18,32 @@ pub trait Stage {
     fn output_dims(&self, input: Dims) -> Result<Dims>;
 
     /// `y = f(x)` for `batch` samples.
-    fn forward(
+    fn forward(&mut self, x: &[f32], in_dims: Dims, batch: usize, y: &mut [f32], mode: Mode) -> Result<()>;
+
+    /// Gradients for the batch of the last `forward` (run in [`Mode::Training`] on the same
+    /// `x`): overwrites the gradients of this layer's weights and, when `dx` is given, writes
+    /// the gradient with respect to the input (`x`'s length).
+    ///
+    /// `y` is that forward's output and `dy` the gradient with respect to it, or with respect
+    /// to the pre-activation when `dy_is_preactivation` (a loss fused with the layer's output
+    /// activation, see [`Stage::output_activation`]).
+    #[allow(clippy::too_many_arguments)]
+    fn backward(
         &mut self,
         x: &[f32],
         in_dims: Dims,
         batch: usize,
-        y: &mut [f32],
-        mode: Mode,
+        y: &[f32],
+        dy: &[f32],
+        dx: Option<&mut [f32]>,
+        dy_is_preactivation: bool,
     ) -> Result<()>;
+
+    /// The activation this layer ends with, which a loss may fuse with (softmax followed by
+    /// crossentropy); `None` for layers that do not end with one.
+    fn output_activation(&self) -> Option<crate::layers::Activation> {
+        None
+    }
 
     /// The type shown in `summary()`.
     fn kind(&self) -> String;
@@ -61,6 +79,8 @@ pub struct Opaque<L> {
 
 /// `Layer::forward` of `L` for one input shape, on flat buffers.
 type ForwardFn<L> = fn(&mut L, &[f32], Dims, usize, &mut [f32], Mode) -> Result<()>;
+/// `Layer::backward` of `L` for one input shape, on flat buffers.
+type BackwardFn<L> = fn(&mut L, &[f32], Dims, usize, &[f32], &[f32], Option<&mut [f32]>) -> Result<()>;
 /// `Layer::visit_params` of `L` for one input shape.
 type VisitFn<L> = fn(&L, &mut dyn FnMut(Param<'_>));
 /// `Layer::visit_params_mut` of `L` for one input shape.
@@ -70,6 +90,7 @@ type VisitMutFn<L> = fn(&mut L, &mut dyn FnMut(ParamMut<'_>));
 struct OpaqueOps<L> {
     output_dims: fn(&L, Dims) -> Result<Dims>,
     forward: ForwardFn<L>,
+    backward: BackwardFn<L>,
     kind: fn(&L) -> String,
     visit_params: VisitFn<L>,
     visit_params_mut: VisitMutFn<L>,
@@ -86,6 +107,7 @@ impl<L> Opaque<L> {
             ops: OpaqueOps {
                 output_dims: output_dims_of::<L, In>,
                 forward: forward_of::<L, In>,
+                backward: backward_of::<L, In>,
                 kind: |l| l.kind(),
                 visit_params: |l, v| l.visit_params(v),
                 visit_params_mut: |l, v| l.visit_params_mut(v),
@@ -98,10 +120,7 @@ fn output_dims_of<L: Layer<In>, In: Shape>(layer: &L, input: Dims) -> Result<Dim
     let out = layer.output_dims(input)?;
     if !out.fits(L::Out::DIMS) {
         return Err(Error::shape(
-            format!(
-                "output of layer `{}` (from its `output_dims`)",
-                layer.kind()
-            ),
+            format!("output of layer `{}` (from its `output_dims`)", layer.kind()),
             Dims::keras_pattern(L::Out::DIMS),
             out.with_batch_none(),
         ));
@@ -123,20 +142,46 @@ fn forward_of<L: Layer<In>, In: Shape>(
     layer.forward(input, output, mode)
 }
 
+fn backward_of<L: Layer<In>, In: Shape>(
+    layer: &mut L,
+    x: &[f32],
+    in_dims: Dims,
+    batch: usize,
+    y: &[f32],
+    dy: &[f32],
+    dx: Option<&mut [f32]>,
+) -> Result<()> {
+    let out_dims = output_dims_of::<L, In>(layer, in_dims)?;
+    let input = TensorRef::<In>::new(x, batch, in_dims)?;
+    let output = TensorRef::<L::Out>::new(y, batch, out_dims)?;
+    let grad_output = TensorRef::<L::Out>::new(dy, batch, out_dims)?;
+    let grad_input = match dx {
+        Some(dx) => Some(TensorMut::<In>::new(dx, batch, in_dims)?),
+        None => None,
+    };
+    layer.backward(input, output, grad_output, grad_input)
+}
+
 impl<L> Stage for Opaque<L> {
     fn output_dims(&self, input: Dims) -> Result<Dims> {
         (self.ops.output_dims)(&self.layer, input)
     }
 
-    fn forward(
+    fn forward(&mut self, x: &[f32], in_dims: Dims, batch: usize, y: &mut [f32], mode: Mode) -> Result<()> {
+        (self.ops.forward)(&mut self.layer, x, in_dims, batch, y, mode)
+    }
+
+    fn backward(
         &mut self,
         x: &[f32],
         in_dims: Dims,
         batch: usize,
-        y: &mut [f32],
-        mode: Mode,
+        y: &[f32],
+        dy: &[f32],
+        dx: Option<&mut [f32]>,
+        _dy_is_preactivation: bool,
     ) -> Result<()> {
-        (self.ops.forward)(&mut self.layer, x, in_dims, batch, y, mode)
+        (self.ops.backward)(&mut self.layer, x, in_dims, batch, y, dy, dx)
     }
 
     fn kind(&self) -> String {
@@ -156,26 +201,14 @@ impl<L> Stage for Opaque<L> {
 pub fn visit_prefixed(stage: &dyn Stage, prefix: &str, visit: &mut dyn FnMut(Param<'_>)) {
     stage.visit_params(&mut |p| {
         let name = format!("{prefix}/{}", p.name);
-        visit(Param {
-            name: &name,
-            shape: p.shape,
-            data: p.data,
-        })
+        visit(Param { name: &name, shape: p.shape, data: p.data, grad: p.grad })
     });
 }
 
 /// [`visit_prefixed`], writable.
-pub fn visit_prefixed_mut(
-    stage: &mut dyn Stage,
-    prefix: &str,
-    visit: &mut dyn FnMut(ParamMut<'_>),
-) {
+pub fn visit_prefixed_mut(stage: &mut dyn Stage, prefix: &str, visit: &mut dyn FnMut(ParamMut<'_>)) {
     stage.visit_params_mut(&mut |p| {
         let name = format!("{prefix}/{}", p.name);
-        visit(ParamMut {
-            name: &name,
-            shape: p.shape,
-            data: p.data,
-        })
+        visit(ParamMut { name: &name, shape: p.shape, data: p.data, grad: p.grad })
     });
 }

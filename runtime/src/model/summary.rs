@@ -67,14 +67,7 @@ pub fn summary_table(model: &str, layers: &[LayerInfo]) -> String {
             s += &rule('├', '─', '┼', '┤');
         }
         let name = format!("{} ({})", layer.name, layer.kind);
-        s += &row(
-            '│',
-            [
-                &name,
-                &Dims::keras_pattern(&layer.output),
-                &thousands(layer.params),
-            ],
-        );
+        s += &row('│', [&name, &Dims::keras_pattern(&layer.output), &thousands(layer.params)]);
     }
     s += &rule('└', '─', '┴', '┘');
     let total: usize = layers.iter().map(|l| l.params).sum();
@@ -93,18 +86,8 @@ mod tests {
     #[test]
     fn matches_keras() {
         let layers = [
-            LayerInfo {
-                name: "dense".into(),
-                kind: "Dense".into(),
-                output: vec![Some(4)],
-                params: 24,
-            },
-            LayerInfo {
-                name: "dense_1".into(),
-                kind: "Dense".into(),
-                output: vec![Some(3)],
-                params: 15,
-            },
+            LayerInfo { name: "dense".into(), kind: "Dense".into(), output: vec![Some(4)], params: 24 },
+            LayerInfo { name: "dense_1".into(), kind: "Dense".into(), output: vec![Some(3)], params: 15 },
         ];
         let expected = "\
 Model: \"mlp\"

@@ -19,10 +19,7 @@ pub struct Message {
 impl Message {
     /// An empty message.
     pub const fn new() -> Message {
-        Message {
-            buf: [0; CAPACITY],
-            len: 0,
-        }
+        Message { buf: [0; CAPACITY], len: 0 }
     }
 
     /// Appends text.
@@ -179,11 +176,7 @@ impl Check {
             Check::Pass
         } else {
             Check::Fail(
-                Message::new()
-                    .str("expects input ")
-                    .dims(expected)
-                    .str(", but its input is ")
-                    .dims(input),
+                Message::new().str("expects input ").dims(expected).str(", but its input is ").dims(input),
             )
         }
     }
@@ -207,11 +200,7 @@ impl Check {
     }
 
     /// Requires the element count of `input` to be `expected` (for reshapes).
-    pub const fn numel(
-        input: &[Option<usize>],
-        expected: usize,
-        target: &[Option<usize>],
-    ) -> Check {
+    pub const fn numel(input: &[Option<usize>], expected: usize, target: &[Option<usize>]) -> Check {
         match super::shape_trait::numel(input) {
             Some(n) if n == expected => Check::Pass,
             Some(n) => Check::Fail(
@@ -226,9 +215,7 @@ impl Check {
                     .num(n),
             ),
             None => Check::Fail(
-                Message::new()
-                    .str("needs every dimension of its input known, but its input is ")
-                    .dims(input),
+                Message::new().str("needs every dimension of its input known, but its input is ").dims(input),
             ),
         }
     }
@@ -247,11 +234,7 @@ impl Check {
     }
 
     /// Requires the element count of `input` to be a multiple of `known` (a reshape with `-1`).
-    pub const fn numel_multiple(
-        input: &[Option<usize>],
-        known: usize,
-        target: &[Option<usize>],
-    ) -> Check {
+    pub const fn numel_multiple(input: &[Option<usize>], known: usize, target: &[Option<usize>]) -> Check {
         match super::shape_trait::numel(input) {
             Some(n) if known > 0 && n % known == 0 => Check::Pass,
             Some(n) => Check::Fail(
@@ -266,9 +249,7 @@ impl Check {
                     .num(n),
             ),
             None => Check::Fail(
-                Message::new()
-                    .str("needs every dimension of its input known, but its input is ")
-                    .dims(input),
+                Message::new().str("needs every dimension of its input known, but its input is ").dims(input),
             ),
         }
     }
@@ -325,15 +306,9 @@ mod tests {
             text(Check::last_dim(&[Some(64)], 128, "input features")),
             "expects 128 input features, but its input has 64"
         );
-        assert_eq!(
-            text(Check::last_dim(&[Some(128)], 128, "input features")),
-            "pass"
-        );
+        assert_eq!(text(Check::last_dim(&[Some(128)], 128, "input features")), "pass");
         assert!(text(Check::last_dim(&[Some(3), None], 12, "features")).contains("[3, None]"));
-        assert_eq!(
-            text(Check::exact(&[Some(32)], &[Some(64)])),
-            "expects input [64], but its input is [32]"
-        );
+        assert_eq!(text(Check::exact(&[Some(32)], &[Some(64)])), "expects input [64], but its input is [32]");
         assert_eq!(
             text(Check::numel(&[Some(64)], 128, &[Some(4), Some(32)])),
             "needs an input with 128 elements to reshape to [4, 32], but its input [64] has 64"

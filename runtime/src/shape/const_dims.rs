@@ -13,10 +13,7 @@ pub struct ConstDims {
 impl ConstDims {
     /// The dims of a shape (cut at rank 5).
     pub const fn new(dims: &[Option<usize>]) -> ConstDims {
-        let mut out = ConstDims {
-            len: 0,
-            dims: [None; 5],
-        };
+        let mut out = ConstDims { len: 0, dims: [None; 5] };
         while out.len < dims.len() && out.len < 5 {
             out.dims[out.len] = dims[out.len];
             out.len += 1;
@@ -39,10 +36,7 @@ impl ConstDims {
 
     /// What `Flatten` outputs: one axis holding every element (`None` if any axis is runtime).
     pub const fn flattened(self) -> ConstDims {
-        ConstDims {
-            len: 1,
-            dims: [numel(self.as_slice()), None, None, None, None],
-        }
+        ConstDims { len: 1, dims: [numel(self.as_slice()), None, None, None, None] }
     }
 
     /// What `Reshape(target)` outputs, `None` in `target` being the inferred `-1` axis.
@@ -80,9 +74,6 @@ mod tests {
         assert_eq!(D.with_last(3).as_slice(), &[Some(4), Some(3)]);
         assert_eq!(D.flattened().as_slice(), &[Some(32)]);
         assert_eq!(D.reshaped(&[None, Some(4)]).as_slice(), &[Some(8), Some(4)]);
-        assert_eq!(
-            ConstDims::new(&[None, Some(2)]).flattened().as_slice(),
-            &[None]
-        );
+        assert_eq!(ConstDims::new(&[None, Some(2)]).flattened().as_slice(), &[None]);
     }
 }

@@ -18,20 +18,14 @@ impl Dims {
         if dims.len() > MAX_RANK {
             return None;
         }
-        let mut out = Dims {
-            len: dims.len() as u8,
-            dims: [0; MAX_RANK],
-        };
+        let mut out = Dims { len: dims.len() as u8, dims: [0; MAX_RANK] };
         out.dims[..dims.len()].copy_from_slice(dims);
         Some(out)
     }
 
     /// Const constructor from a fixed-size array of rank ≤ [`MAX_RANK`] (longer arrays are cut).
     pub const fn from_array<const N: usize>(dims: [usize; N]) -> Dims {
-        let mut out = Dims {
-            len: 0,
-            dims: [0; MAX_RANK],
-        };
+        let mut out = Dims { len: 0, dims: [0; MAX_RANK] };
         let mut i = 0;
         while i < N && i < MAX_RANK {
             out.dims[i] = dims[i];
@@ -43,10 +37,7 @@ impl Dims {
 
     /// The static dims of a shape type with runtime axes set to 0 (to be filled in).
     pub const fn from_static(dims: &[Option<usize>]) -> Dims {
-        let mut out = Dims {
-            len: 0,
-            dims: [0; MAX_RANK],
-        };
+        let mut out = Dims { len: 0, dims: [0; MAX_RANK] };
         let mut i = 0;
         while i < dims.len() && i < MAX_RANK {
             out.dims[i] = match dims[i] {
@@ -90,11 +81,7 @@ impl Dims {
     /// Whether these runtime dims fit a shape type's dims (`None` axes accept any size).
     pub fn fits(&self, pattern: &[Option<usize>]) -> bool {
         self.rank() == pattern.len()
-            && self
-                .as_slice()
-                .iter()
-                .zip(pattern)
-                .all(|(&d, p)| p.is_none_or(|p| p == d))
+            && self.as_slice().iter().zip(pattern).all(|(&d, p)| p.is_none_or(|p| p == d))
     }
 
     /// Formats a shape type's dims as Keras prints them with the batch axis: `(None, 64)`.

@@ -104,9 +104,7 @@ where
     <<<D0 as DimMul<D1>>::Output as DimMul<D2>>::Output as DimMul<D3>>::Output: DimMul<D4>,
 {
     type Output =
-        <<<<D0 as DimMul<D1>>::Output as DimMul<D2>>::Output as DimMul<D3>>::Output as DimMul<
-            D4,
-        >>::Output;
+        <<<<D0 as DimMul<D1>>::Output as DimMul<D2>>::Output as DimMul<D3>>::Output as DimMul<D4>>::Output;
 }
 
 /// The shape `Flatten` produces: `Flattened<S> = (Numel<S>,)`.
@@ -146,10 +144,7 @@ mod tests {
     fn arithmetic() {
         assert_eq!(<Flattened<(U3, U4, U10)> as Shape>::DIMS, &[Some(120)]);
         assert_eq!(<Flattened<(Dyn, U4)> as Shape>::DIMS, &[None]);
-        assert_eq!(
-            <WithLast<(Dyn, U12), U64> as Shape>::DIMS,
-            &[None, Some(64)]
-        );
+        assert_eq!(<WithLast<(Dyn, U12), U64> as Shape>::DIMS, &[None, Some(64)]);
         assert_eq!(<<U12 as DimDiv<U4>>::Output as Dim>::STATIC, Some(3));
     }
 }

@@ -23,12 +23,7 @@ impl<S: Shape> Tensor<S> {
     /// Returns `Err` naming both shapes if `dims` does not fit `S`.
     pub fn zeros(batch: usize, dims: Dims) -> Result<Self> {
         check_dims::<S>(dims, "tensor dims")?;
-        Ok(Tensor {
-            data: vec![0.0; batch * dims.numel()],
-            batch,
-            dims,
-            shape: PhantomData,
-        })
+        Ok(Tensor { data: vec![0.0; batch * dims.numel()], batch, dims, shape: PhantomData })
     }
 
     /// A tensor from flat row-major data holding `batch` samples of per-sample `dims`.
@@ -39,19 +34,12 @@ impl<S: Shape> Tensor<S> {
         let needed = batch * dims.numel();
         if data.len() != needed {
             return Err(Error::LengthMismatch {
-                context: format!(
-                    "data for {batch} samples of {dims} and the {needed} elements they need"
-                ),
+                context: format!("data for {batch} samples of {dims} and the {needed} elements they need"),
                 left: data.len(),
                 right: needed,
             });
         }
-        Ok(Tensor {
-            data,
-            batch,
-            dims,
-            shape: PhantomData,
-        })
+        Ok(Tensor { data, batch, dims, shape: PhantomData })
     }
 
     /// A tensor of a fully static shape from flat data; the batch is `data.len() / numel(S)`.
@@ -123,11 +111,7 @@ pub(crate) fn check_dims<S: Shape>(dims: Dims, context: &str) -> Result<()> {
     if dims.fits(S::DIMS) {
         Ok(())
     } else {
-        Err(Error::shape(
-            context,
-            Dims::keras_pattern(S::DIMS),
-            dims.with_batch_none(),
-        ))
+        Err(Error::shape(context, Dims::keras_pattern(S::DIMS), dims.with_batch_none()))
     }
 }
 
@@ -142,13 +126,8 @@ mod tests {
         let t = Tensor::<(U2, U3)>::from_flat((0..12).map(|v| v as f32).collect()).unwrap();
         assert_eq!(t.batch(), 2);
         assert_eq!(t.sample(1), &[6.0, 7.0, 8.0, 9.0, 10.0, 11.0]);
-        let err = Tensor::<(U2, U3)>::zeros(1, Dims::new(&[2, 4]).unwrap())
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            err,
-            "tensor dims must have shape (None, 2, 3), but has shape (None, 2, 4)"
-        );
+        let err = Tensor::<(U2, U3)>::zeros(1, Dims::new(&[2, 4]).unwrap()).unwrap_err().to_string();
+        assert_eq!(err, "tensor dims must have shape (None, 2, 3), but has shape (None, 2, 4)");
         assert!(Tensor::<(Dyn, U3)>::zeros(4, Dims::new(&[7, 3]).unwrap()).is_ok());
         assert!(Tensor::<(U3,)>::from_flat(vec![0.0; 4]).is_err());
         assert!(Tensor::<(U3,)>::from_vec(vec![0.0; 4], 2, Dims::new(&[3]).unwrap()).is_err());

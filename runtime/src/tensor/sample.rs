@@ -44,9 +44,7 @@ impl<const N: usize, const M: usize, const L: usize> Sample for [[[f32; N]; M]; 
     }
     fn from_flat(values: &[f32]) -> Self {
         let mut out = [[[0.0; N]; M]; L];
-        out.as_flattened_mut()
-            .as_flattened_mut()
-            .copy_from_slice(values);
+        out.as_flattened_mut().as_flattened_mut().copy_from_slice(values);
         out
     }
 }

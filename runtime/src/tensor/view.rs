@@ -30,12 +30,7 @@ impl<'a, S: Shape> TensorRef<'a, S> {
     }
 
     pub(crate) fn new_unchecked(data: &'a [f32], batch: usize, dims: Dims) -> Self {
-        TensorRef {
-            data,
-            batch,
-            dims,
-            shape: PhantomData,
-        }
+        TensorRef { data, batch, dims, shape: PhantomData }
     }
 
     /// Number of samples.
@@ -78,12 +73,7 @@ impl<'a, S: Shape> TensorMut<'a, S> {
     }
 
     pub(crate) fn new_unchecked(data: &'a mut [f32], batch: usize, dims: Dims) -> Self {
-        TensorMut {
-            data,
-            batch,
-            dims,
-            shape: PhantomData,
-        }
+        TensorMut { data, batch, dims, shape: PhantomData }
     }
 
     /// Number of samples.
@@ -103,6 +93,11 @@ impl<'a, S: Shape> TensorMut<'a, S> {
 
     /// The flat data, to be written.
     pub fn data_mut(&mut self) -> &mut [f32] {
+        self.data
+    }
+
+    /// The flat data, to be written, for the view's whole lifetime.
+    pub fn into_data(self) -> &'a mut [f32] {
         self.data
     }
 }

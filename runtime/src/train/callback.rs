@@ -1,0 +1,67 @@
+//! [`Callback`]: code that runs during `fit` (Keras's `keras.callbacks.Callback`), and the
+//! [`TrainingContext`] through which it acts on the training.
+
+use crate::error::Result;
+use crate::train::logs::Logs;
+use std::path::Path;
+
+/// What a callback may do to the training in progress.
+pub trait TrainingContext {
+    /// Stops training after the current epoch (Keras's `model.stop_training = True`).
+    fn stop_training(&mut self);
+
+    /// Whether training was asked to stop.
+    fn should_stop(&self) -> bool;
+
+    /// The optimiser's current learning rate.
+    fn learning_rate(&self) -> f32;
+
+    /// Sets the learning rate; `Err` when the optimiser follows a schedule (Keras refuses too).
+    fn set_learning_rate(&mut self, learning_rate: f32) -> Result<()>;
+
+    /// Every weight of the model, flat, in `visit_weights` order.
+    fn snapshot_weights(&self) -> Vec<f32>;
+
+    /// Writes back weights taken with [`TrainingContext::snapshot_weights`].
+    fn restore_weights(&mut self, weights: &[f32]) -> Result<()>;
+
+    /// Saves the model's weights to a safetensors file (atomically: a failed save keeps the
+    /// previous file).
+    fn save_weights(&self, path: &Path) -> Result<()>;
+}
+
+/// Hooks called by `fit`. Every method has an empty default; implement the ones you need.
+///
+/// Epochs and batches are numbered from 0, as in Keras. `logs` holds `loss`, the metrics and,
+/// when there is validation data, `val_loss` and `val_<metric>`.
+pub trait Callback {
+    /// Before the first epoch.
+    fn on_train_begin(&mut self, ctx: &mut dyn TrainingContext) -> Result<()> {
+        let _ = ctx;
+        Ok(())
+    }
+
+    /// Before each epoch.
+    fn on_epoch_begin(&mut self, epoch: usize, ctx: &mut dyn TrainingContext) -> Result<()> {
+        let _ = (epoch, ctx);
+        Ok(())
+    }
+
+    /// After each training batch, with that batch's loss.
+    fn on_batch_end(&mut self, batch: usize, loss: f64, ctx: &mut dyn TrainingContext) -> Result<()> {
+        let _ = (batch, loss, ctx);
+        Ok(())
+    }
+
+    /// After each epoch, with its logs.
+    fn on_epoch_end(&mut self, epoch: usize, logs: &Logs, ctx: &mut dyn TrainingContext) -> Result<()> {
+        let _ = (epoch, logs, ctx);
+        Ok(())
+    }
+
+    /// After the last epoch (also when a callback stopped training).
+    fn on_train_end(&mut self, ctx: &mut dyn TrainingContext) -> Result<()> {
+        let _ = ctx;
+        Ok(())
+    }
+}
