@@ -52,16 +52,29 @@
 pub use shaped_macros::{dim, model};
 #[doc(no_inline)]
 pub use shaped_runtime::typenum;
-pub use shaped_runtime::{data, error, io, kernels, layers, model, shape, tensor, testing};
+pub use shaped_runtime::{data, error, io, kernels, layers, model, shape, tensor, testing, train};
 pub use shaped_runtime::{Error, Result};
 
 pub use layers::Layer;
 
-/// Everything a model definition and its use need: `use shaped::prelude::*;`.
+/// Everything a model definition, its training and its use need: `use shaped::prelude::*;`.
 pub mod prelude {
     pub use crate::layers::{Layer, Mode};
-    pub use crate::model::Model;
+    pub use crate::model::{Model, SampleTypes};
     pub use crate::shape::{Check, Dim, Dims, Dyn, Shape};
     pub use crate::tensor::{Tensor, TensorMut, TensorRef};
+    pub use crate::train::callbacks::{EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN};
+    pub use crate::train::loss::{
+        BinaryCrossentropy, CategoricalCrossentropy, Huber, Loss, MeanAbsoluteError, MeanSquaredError,
+        SparseCategoricalCrossentropy,
+    };
+    pub use crate::train::metrics::Metric::{
+        self, Accuracy, BinaryAccuracy, CategoricalAccuracy, MeanAbsoluteError as Mae,
+        MeanSquaredError as Mse, SparseCategoricalAccuracy,
+    };
+    pub use crate::train::optim::{
+        Adam, AdamW, ExponentialDecay, IntoOptimizer, LearningRate, Optimizer, RmsProp, Sgd,
+    };
+    pub use crate::train::{Callback, Compiled, FitOptions, History, Logs, TrainingContext, Verbose};
     pub use crate::{dim, model};
 }

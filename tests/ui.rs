@@ -18,6 +18,7 @@ fn compile_fail() {
         "duplicate",
         "custom",
         "data",
+        "labels",
         "multiple",
         "fallback",
     ] {

@@ -216,6 +216,17 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
     let names: Vec<&String> = plan.layers.iter().map(|l| &l.name).collect();
     let indices = 0..n_layers;
     let predict = predict_method(vis, plan);
+    let sample_types = match (plan.dtype, sample_array(&plan.input), plan.output()) {
+        (DType::F32, Some(x), ShapeState::Known(out)) => sample_array(out).map(|y| {
+            quote! {
+                impl<#impl_params> ::shaped::model::SampleTypes for #self_ty #where_all {
+                    type Input = #x;
+                    type Output = #y;
+                }
+            }
+        }),
+        _ => None,
+    };
     let last_field = &fields[last];
     let backward_steps = (0..n_layers).rev().map(|i| {
         let field = &fields[i];
@@ -261,6 +272,8 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
 
             #predict
         }
+
+        #sample_types
 
         const _: () = {
             #(#dims_fns)*

@@ -21,7 +21,7 @@
 //! non-integer data with a tolerance for f32 accumulation.
 
 use shaped_runtime::kernels::gemm::{
-    choose_kernel, matmul, matmul_a_bt, matmul_at_b, sgemm, sgemm_with, Isa, Kernel,
+    choose_kernel, matmul, matmul_a_bt, matmul_a_bt_with, matmul_at_b, sgemm, sgemm_with, Isa, Kernel,
 };
 use shaped_runtime::kernels::reference::gemm_reference;
 use shaped_runtime::testing::assert_close;
@@ -522,6 +522,7 @@ fn matmul_at_b_against_reference() {
 #[test]
 fn matmul_a_bt_against_reference() {
     let mut rng = Rng(11);
+    let mut scratch = Vec::new();
     for (m, k, n) in contiguous_shapes() {
         // `b` stores B as n × k; the product uses Bᵀ (k × n).
         let a = ints(m, k, &mut rng);
@@ -534,6 +535,18 @@ fn matmul_a_bt_against_reference() {
             matmul_a_bt(m, k, n, &a, &b, &mut c, accumulate);
             reference_rm(m, k, n, &a, &bt, &mut expected, accumulate);
             assert_close(&c, &expected, EXACT);
+            // The transposing variant, with a scratch reused (and sometimes too small) across shapes.
+            let mut c2 = if accumulate { c.clone() } else { vec![f32::NAN; m * n] };
+            if accumulate {
+                // c now holds start + A·Bᵀ; accumulate once more and compare with 2·A·Bᵀ + start.
+                let mut twice = expected.clone();
+                reference_rm(m, k, n, &a, &bt, &mut twice, true);
+                matmul_a_bt_with(m, k, n, &a, &b, &mut c2, true, &mut scratch);
+                assert_close(&c2, &twice, EXACT);
+            } else {
+                matmul_a_bt_with(m, k, n, &a, &b, &mut c2, false, &mut scratch);
+                assert_close(&c2, &expected, EXACT);
+            }
         }
     }
 }

@@ -49,15 +49,16 @@ fn check_named(stage: &mut dyn Stage, dims: Dims, batch: usize, seed: u64, h: f3
         xp[i] += h;
         let mut xm = x.clone();
         xm[i] -= h;
-        let numeric = (loss(stage, &xp, dims, batch, &r) - loss(stage, &xm, dims, batch, &r)) / (2.0 * h as f64);
+        let numeric =
+            (loss(stage, &xp, dims, batch, &r) - loss(stage, &xm, dims, batch, &r)) / (2.0 * h as f64);
         close(dx[i], numeric, &format!("dx[{i}]"));
     }
     // Weight gradients: read them, then perturb each weight through visit_params_mut.
     let mut grads = Vec::new();
     stage.visit_params(&mut |p| grads.push((p.name.to_string(), p.grad.to_vec())));
     for (param, (name, grad)) in grads.iter().enumerate() {
-        for j in 0..grad.len() {
-            let mut value = |delta: f32, stage: &mut dyn Stage| {
+        for (j, &analytic) in grad.iter().enumerate() {
+            let value = |delta: f32, stage: &mut dyn Stage| {
                 let mut index = 0;
                 stage.visit_params_mut(&mut |p| {
                     if index == param {
@@ -71,7 +72,7 @@ fn check_named(stage: &mut dyn Stage, dims: Dims, batch: usize, seed: u64, h: f3
             value(-2.0 * h, stage);
             let lm = loss(stage, &x, dims, batch, &r);
             value(h, stage);
-            close(grad[j], (lp - lm) / (2.0 * h as f64), &format!("{name}[{j}]"));
+            close(analytic, (lp - lm) / (2.0 * h as f64), &format!("{name}[{j}]"));
         }
     }
 }
@@ -88,7 +89,8 @@ fn dense_with_every_activation() {
             }
         });
         // Piecewise activations get a smaller step, so that a step rarely crosses their kink.
-        let piecewise = matches!(act, Activation::Relu | Activation::LeakyRelu | Activation::Elu | Activation::Selu);
+        let piecewise =
+            matches!(act, Activation::Relu | Activation::LeakyRelu | Activation::Elu | Activation::Selu);
         let h = if piecewise { 1e-3 } else { 1e-2 };
         check_named(&mut dense, Dims::new(&[5]).unwrap(), 3, 10 + i as u64, h, 2e-3, act.keras_name());
     }
@@ -131,7 +133,7 @@ fn dropout_gradient_uses_the_forward_mask() {
         let expected = r[i] * y[i] / x[i];
         assert!((dx[i] - expected).abs() < 1e-5, "dx[{i}] = {}, expected {expected}", dx[i]);
     }
-    assert!(y.iter().any(|&v| v == 0.0) && y.iter().any(|&v| v != 0.0));
+    assert!(y.contains(&0.0) && y.iter().any(|&v| v != 0.0));
 }
 
 #[test]

@@ -6,6 +6,7 @@
 pub mod keras;
 pub mod npy;
 pub mod npz;
+pub mod safetensors;
 
 pub use npy::NpyArray;
 pub use npz::Npz;

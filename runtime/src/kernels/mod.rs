@@ -12,5 +12,5 @@
 pub mod gemm;
 pub mod reference;
 
-pub use gemm::{matmul, matmul_a_bt, matmul_at_b, sgemm};
+pub use gemm::{matmul, matmul_a_bt, matmul_a_bt_with, matmul_at_b, sgemm};
 pub use reference::gemm_reference;

@@ -9,7 +9,7 @@
 
 use crate::data::rng::SplitMix64;
 use crate::error::{Error, Result};
-use crate::kernels::gemm::{matmul, matmul_a_bt, matmul_at_b};
+use crate::kernels::gemm::{matmul, matmul_a_bt_with, matmul_at_b};
 use crate::layers::activation::Activation;
 use crate::layers::init::glorot_uniform;
 use crate::layers::{Mode, Param, ParamMut};
@@ -34,6 +34,8 @@ pub struct Dense {
     z: Vec<f32>,
     /// Scratch for `dz`; grown, never shrunk.
     dz: Vec<f32>,
+    /// Scratch for `Kᵀ` in `dx = dz · Kᵀ`; sized once.
+    kernel_t: Vec<f32>,
 }
 
 impl Dense {
@@ -60,6 +62,7 @@ impl Dense {
             bias_grad: if use_bias { vec![0.0; units] } else { Vec::new() },
             z: Vec::new(),
             dz: Vec::new(),
+            kernel_t: Vec::new(),
         }
     }
 
@@ -162,7 +165,7 @@ impl Stage for Dense {
             }
         }
         if let Some(dx) = dx {
-            matmul_a_bt(rows, n, k, dz, &self.kernel, dx, false);
+            matmul_a_bt_with(rows, n, k, dz, &self.kernel, dx, false, &mut self.kernel_t);
         }
         Ok(())
     }

@@ -110,6 +110,52 @@ pub trait Model {
         print!("{}", self.summary_string());
     }
 
+    /// Keras's `compile`: pairs the model with an optimiser, a loss and metrics for training.
+    ///
+    /// Returns the compiled model, whose type carries the loss so that the labels handed to
+    /// `fit` are checked against it at compile time; it dereferences to the model, so
+    /// `predict` and `summary` stay available. `Err` for an optimiser configuration Keras
+    /// rejects too (more than one clipping option, momentum outside [0, 1], ...).
+    ///
+    /// ```ignore
+    /// let mut model = Digits::new(42).compile(Adam::default(), CategoricalCrossentropy::default(), [Accuracy])?;
+    /// ```
+    fn compile<L: crate::train::loss::Loss>(
+        self,
+        optimizer: impl crate::train::optim::IntoOptimizer,
+        loss: L,
+        metrics: impl IntoIterator<Item = crate::train::metrics::Metric>,
+    ) -> Result<crate::train::Compiled<Self, L>>
+    where
+        Self: Sized + crate::model::SampleTypes,
+    {
+        Ok(crate::train::Compiled::new(
+            self,
+            optimizer.into_optimizer()?,
+            loss,
+            metrics.into_iter().collect(),
+        ))
+    }
+
+    /// Saves every weight to a safetensors file, named by Keras-style paths (`dense/kernel`).
+    /// The file is written beside the target and renamed over it, so a failed save leaves the
+    /// previous file as it was.
+    fn save_weights(&self, path: impl AsRef<std::path::Path>) -> Result<()>
+    where
+        Self: Sized,
+    {
+        crate::io::safetensors::save_weights(self, path.as_ref())
+    }
+
+    /// Loads weights saved by [`Model::save_weights`]. Every name and shape is checked before
+    /// anything is written; `Err` names the first weight that is missing or differs.
+    fn load_weights(&mut self, path: impl AsRef<std::path::Path>) -> Result<()>
+    where
+        Self: Sized,
+    {
+        crate::io::safetensors::load_weights(self, path.as_ref())
+    }
+
     /// Loads weights saved in Keras layout from a `.npz` holding one array per weight, named by
     /// its Keras path (`dense/kernel`, `dense/bias`, ...). Every weight of the model must be
     /// present with the same shape; `Err` names the first that is missing or differs.

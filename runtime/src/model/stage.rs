@@ -197,18 +197,44 @@ impl<L> Stage for Opaque<L> {
     }
 }
 
+/// Calls `f` with `prefix/name`, built on the stack when it fits (the optimiser visits every
+/// weight on every step, so the common case must not allocate).
+fn with_path<R>(prefix: &str, name: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 256];
+    let len = prefix.len() + 1 + name.len();
+    if len <= buf.len() {
+        buf[..prefix.len()].copy_from_slice(prefix.as_bytes());
+        buf[prefix.len()] = b'/';
+        buf[prefix.len() + 1..len].copy_from_slice(name.as_bytes());
+        if let Ok(path) = std::str::from_utf8(&buf[..len]) {
+            return f(path);
+        }
+    }
+    f(&format!("{prefix}/{name}"))
+}
+
 /// Visits a layer's weights with names prefixed by the layer's name: `kernel` → `dense/kernel`.
 pub fn visit_prefixed(stage: &dyn Stage, prefix: &str, visit: &mut dyn FnMut(Param<'_>)) {
     stage.visit_params(&mut |p| {
-        let name = format!("{prefix}/{}", p.name);
-        visit(Param { name: &name, shape: p.shape, data: p.data, grad: p.grad })
+        with_path(prefix, p.name, |name| visit(Param { name, shape: p.shape, data: p.data, grad: p.grad }))
     });
 }
 
 /// [`visit_prefixed`], writable.
 pub fn visit_prefixed_mut(stage: &mut dyn Stage, prefix: &str, visit: &mut dyn FnMut(ParamMut<'_>)) {
     stage.visit_params_mut(&mut |p| {
-        let name = format!("{prefix}/{}", p.name);
-        visit(ParamMut { name: &name, shape: p.shape, data: p.data, grad: p.grad })
+        with_path(prefix, p.name, |name| visit(ParamMut { name, shape: p.shape, data: p.data, grad: p.grad }))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_path;
+
+    #[test]
+    fn paths_short_and_long() {
+        assert_eq!(with_path("dense", "kernel", |p| p.to_string()), "dense/kernel");
+        let long = "x".repeat(300);
+        assert_eq!(with_path(&long, "bias", |p| p.len()), 305);
+    }
 }

@@ -1,0 +1,449 @@
+//! Optimizers with Keras 3 semantics: [`Sgd`], [`Adam`], [`AdamW`], [`RmsProp`], and the
+//! [`LearningRate`] they follow (a constant or an [`ExponentialDecay`] schedule).
+//!
+//! # Design: plain configs, built optimizers
+//!
+//! Each optimizer is written as a plain config struct whose fields are all public and whose
+//! `Default` holds the Keras defaults, so a config reads like the Keras call:
+//!
+//! ```
+//! use shaped_runtime::train::optim::{Adam, IntoOptimizer, Optimizer};
+//!
+//! // keras.optimizers.Adam(learning_rate=3e-4, clipnorm=1.0)
+//! let config = Adam { learning_rate: 3e-4.into(), clipnorm: Some(1.0), ..Default::default() };
+//! let optimizer: Box<dyn Optimizer> = config.into_optimizer()?;
+//! assert_eq!((optimizer.name(), optimizer.iterations()), ("adam", 0));
+//! # Ok::<(), shaped_runtime::Error>(())
+//! ```
+//!
+//! The state (`iterations`, momentum buffers, `m`, `v`, `v̂`, …) is not part of the config: it
+//! lives in a private optimizer that [`IntoOptimizer::into_optimizer`] builds from the config
+//! after checking it the way the Keras constructors do (at most one of `clipnorm`, `clipvalue`
+//! and `global_clipnorm`; SGD momentum in `[0, 1]`; schedule `decay_steps > 0`). That object
+//! implements the object-safe [`Optimizer`] trait, which is all the training loop sees.
+//! `compile` takes `impl IntoOptimizer` and propagates its `Result`; a custom optimizer is any
+//! type implementing [`Optimizer`] (it is its own `IntoOptimizer`), or a `Box<dyn Optimizer>`.
+//!
+//! # One step (Keras `base_optimizer.apply`)
+//!
+//! [`Optimizer::apply_gradients`] runs, for the step that follows `iterations` applied steps
+//! and with `lr = learning_rate.at(iterations)`:
+//! 1. gradient clipping, at most one kind: `clipnorm` per tensor
+//!    `g ← g·c / max(‖g‖, c)`; or `global_clipnorm` `g ← g·c·min(1/N, 1/c)` with `N` the norm
+//!    of all gradients together; or `clipvalue` `g ← clamp(g, −c, c)`. As in Keras a value
+//!    `≤ 0` disables clipping;
+//! 2. decoupled weight decay when set: `w ← w − w·wd·lr`, before the update;
+//! 3. the optimizer's update rule (see each config);
+//! 4. `iterations ← iterations + 1`.
+//!
+//! Arithmetic is `f32` in the same operation order as Keras, so trajectories agree with Keras
+//! to about 1e-6; only the sums of squares behind the norms are accumulated in `f64` (Keras
+//! backends reduce pairwise, which is closer to an `f64` sum than to a sequential `f32` one).
+//! A NaN or infinite gradient propagates into the weights, as in Keras: nothing panics.
+
+mod adam;
+mod rmsprop;
+mod schedule;
+mod sgd;
+
+pub use adam::{Adam, AdamW};
+pub use rmsprop::RmsProp;
+pub use schedule::{ExponentialDecay, LearningRate};
+pub use sgd::Sgd;
+
+use crate::error::{Error, Result};
+use crate::layers::ParamMut;
+
+/// A built optimizer: updates weights from their gradients, one step per call.
+///
+/// A step over parameters `w` with gradients `g` and `lr = learning_rate(iterations)` is
+/// `clip(g)`, then `w ← w − w·wd·lr` (if weight decay is set), then the update rule, then
+/// `iterations += 1` (see the [module docs](self)).
+pub trait Optimizer {
+    /// The Keras name: `"sgd"`, `"adam"`, `"adamw"` or `"rmsprop"` for the built-in ones.
+    fn name(&self) -> &'static str;
+
+    /// Keras `optimizer.iterations`: the number of steps applied so far (starts at 0).
+    fn iterations(&self) -> u64;
+
+    /// The learning rate the next step will use: `learning_rate.at(iterations)`.
+    fn current_learning_rate(&self) -> f32;
+
+    /// Sets a constant learning rate: `lr(t) = lr` from the next step on.
+    ///
+    /// Like Keras, this is an [`Error::InvalidArgument`] naming the schedule when the optimizer
+    /// follows a schedule; the value itself is not checked (Keras does not either).
+    fn set_learning_rate(&mut self, lr: f32) -> Result<()>;
+
+    /// One optimisation step over every parameter.
+    ///
+    /// `visit` calls its argument once per parameter, always in the same order: the position in
+    /// that order keys the optimizer state (the momentum of parameter 3 is the one it had at
+    /// position 3 on the previous step). The gradient is in [`ParamMut::grad`], which may be
+    /// modified in place (clipping). `visit` may be called more than once per step (global
+    /// norm clipping reads every gradient first); each call must show the same parameters.
+    /// When `visit` shows no parameter, nothing happens and `iterations` does not advance
+    /// (Keras returns early on an empty gradient list).
+    // The visitor is spelled out rather than aliased so that implementations read alike.
+    #[allow(clippy::type_complexity)]
+    fn apply_gradients(&mut self, visit: &mut dyn FnMut(&mut dyn FnMut(ParamMut<'_>)));
+}
+
+/// Builds an [`Optimizer`] from a config, checking its arguments like the Keras constructors.
+///
+/// Implemented by the configs ([`Sgd`], [`Adam`], [`AdamW`], [`RmsProp`]), by every
+/// `Optimizer` (which returns itself, boxed) and by `Box<dyn Optimizer>`.
+pub trait IntoOptimizer {
+    /// `Ok(optimizer)` with `iterations = 0` and empty state, or the
+    /// [`Error::InvalidArgument`] Keras would raise for this config.
+    fn into_optimizer(self) -> Result<Box<dyn Optimizer>>;
+}
+
+impl<O: Optimizer + 'static> IntoOptimizer for O {
+    /// `Ok(Box::new(self))`: a custom optimizer is used as it is.
+    fn into_optimizer(self) -> Result<Box<dyn Optimizer>> {
+        Ok(Box::new(self))
+    }
+}
+
+impl IntoOptimizer for Box<dyn Optimizer> {
+    /// `Ok(self)`.
+    fn into_optimizer(self) -> Result<Box<dyn Optimizer>> {
+        Ok(self)
+    }
+}
+
+/// The arguments every Keras optimizer shares, as passed to the config.
+pub(crate) struct BaseConfig {
+    pub(crate) learning_rate: LearningRate,
+    pub(crate) weight_decay: Option<f32>,
+    pub(crate) clipnorm: Option<f32>,
+    pub(crate) clipvalue: Option<f32>,
+    pub(crate) global_clipnorm: Option<f32>,
+}
+
+/// Which gradient clipping applies (Keras `_clip_gradients`: an if/elif chain on `c > 0`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Clip {
+    None,
+    /// Per tensor: `g ← g·c / max(‖g‖, c)`.
+    Norm(f32),
+    /// All tensors together: `g ← g·c·min(1/N, 1/c)`, `N` the global norm.
+    GlobalNorm(f32),
+    /// Element-wise: `g ← clamp(g, −c, c)`.
+    Value(f32),
+}
+
+impl Clip {
+    /// Keras: more than one of the three set (even to 0) is an error; one set to a value
+    /// `≤ 0` (or NaN) disables clipping.
+    fn new(clipnorm: Option<f32>, clipvalue: Option<f32>, global_clipnorm: Option<f32>) -> Result<Self> {
+        let set = [("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)];
+        let mut names = set.iter().filter(|(_, v)| v.is_some()).map(|(n, _)| *n);
+        if let (Some(first), Some(second)) = (names.next(), names.next()) {
+            return Err(Error::InvalidArgument {
+                name: second,
+                detail: format!(
+                    "only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set, but `{first}` \
+                     is set too (clipnorm={clipnorm:?}, clipvalue={clipvalue:?}, \
+                     global_clipnorm={global_clipnorm:?})"
+                ),
+            });
+        }
+        let positive = |v: Option<f32>| v.filter(|c| *c > 0.0);
+        Ok(if let Some(c) = positive(clipnorm) {
+            Clip::Norm(c)
+        } else if let Some(c) = positive(global_clipnorm) {
+            Clip::GlobalNorm(c)
+        } else if let Some(c) = positive(clipvalue) {
+            Clip::Value(c)
+        } else {
+            Clip::None
+        })
+    }
+}
+
+/// The per-parameter part of an optimizer: its state layout and its `update_step`.
+pub(crate) trait UpdateRule {
+    /// How many `f32` buffers of the parameter's length the rule keeps per parameter.
+    fn buffers(&self) -> usize;
+
+    /// Keras `update_step` for one parameter: `state` holds [`UpdateRule::buffers`] buffers of
+    /// `w.len()` values each, back to back, zero before the first step; `iterations` is the
+    /// number of steps applied before this one.
+    fn update(&self, w: &mut [f32], g: &[f32], state: &mut [f32], lr: f32, iterations: u64);
+}
+
+/// A built optimizer: shared arguments, an update rule, and the state keyed by parameter index.
+#[derive(Debug)]
+pub(crate) struct Built<R> {
+    name: &'static str,
+    learning_rate: LearningRate,
+    weight_decay: Option<f32>,
+    clip: Clip,
+    iterations: u64,
+    rule: R,
+    /// `state[i]`: the rule's buffers for the parameter at position `i` of `visit`.
+    state: Vec<Vec<f32>>,
+}
+
+impl<R: UpdateRule + 'static> Built<R> {
+    /// Validates the shared arguments and boxes the optimizer.
+    pub(crate) fn boxed(name: &'static str, base: BaseConfig, rule: R) -> Result<Box<dyn Optimizer>> {
+        base.learning_rate.validate()?;
+        let clip = Clip::new(base.clipnorm, base.clipvalue, base.global_clipnorm)?;
+        Ok(Box::new(Built {
+            name,
+            learning_rate: base.learning_rate,
+            weight_decay: base.weight_decay,
+            clip,
+            iterations: 0,
+            rule,
+            state: Vec::new(),
+        }))
+    }
+}
+
+impl<R: UpdateRule> Optimizer for Built<R> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn iterations(&self) -> u64 {
+        self.iterations
+    }
+
+    fn current_learning_rate(&self) -> f32 {
+        self.learning_rate.at(self.iterations)
+    }
+
+    fn set_learning_rate(&mut self, lr: f32) -> Result<()> {
+        match &self.learning_rate {
+            LearningRate::Constant(_) => {
+                self.learning_rate = LearningRate::Constant(lr);
+                Ok(())
+            }
+            LearningRate::ExponentialDecay(schedule) => Err(Error::InvalidArgument {
+                name: "learning_rate",
+                detail: format!(
+                    "optimizer `{}` was built with the learning rate schedule {schedule:?}, so its \
+                     learning rate cannot be set to {lr}; build it with a constant learning rate \
+                     (`learning_rate: {lr}.into()`) to make it settable",
+                    self.name
+                ),
+            }),
+        }
+    }
+
+    fn apply_gradients(&mut self, visit: &mut dyn FnMut(&mut dyn FnMut(ParamMut<'_>))) {
+        let lr = self.learning_rate.at(self.iterations);
+        let global_scale = match self.clip {
+            Clip::GlobalNorm(c) => {
+                let mut sum = 0.0f64;
+                visit(&mut |p: ParamMut<'_>| sum += sum_of_squares(p.grad));
+                Some(global_clip_scale(sum, c))
+            }
+            _ => None,
+        };
+        let Built { clip, weight_decay, iterations, rule, state, .. } = self;
+        let (clip, weight_decay, iterations) = (*clip, *weight_decay, *iterations);
+        let buffers = rule.buffers();
+        let mut index = 0usize;
+        visit(&mut |p: ParamMut<'_>| {
+            match (clip, global_scale) {
+                (Clip::Norm(c), _) => clip_by_norm(p.grad, c),
+                (Clip::GlobalNorm(_), Some(scale)) => p.grad.iter_mut().for_each(|g| *g *= scale),
+                (Clip::Value(c), _) => p.grad.iter_mut().for_each(|g| *g = clamp(*g, c)),
+                _ => {}
+            }
+            if let Some(wd) = weight_decay {
+                // Keras `_apply_weight_decay`: variable - variable * wd * lr.
+                p.data.iter_mut().for_each(|w| *w -= *w * wd * lr);
+            }
+            let len = buffers * p.data.len();
+            let slot = match state.get_mut(index) {
+                Some(slot) => {
+                    if slot.len() != len {
+                        // The parameter at this position changed size: its state starts over.
+                        slot.clear();
+                        slot.resize(len, 0.0);
+                    }
+                    slot
+                }
+                None => {
+                    state.push(vec![0.0; len]);
+                    &mut state[index]
+                }
+            };
+            rule.update(p.data, p.grad, slot, lr, iterations);
+            index += 1;
+        });
+        if index > 0 {
+            self.iterations = self.iterations.saturating_add(1);
+        }
+    }
+}
+
+/// `Σ g²`, accumulated in `f64`.
+fn sum_of_squares(g: &[f32]) -> f64 {
+    g.iter().map(|&x| f64::from(x) * f64::from(x)).sum()
+}
+
+/// Keras `_clip_by_norm`: `g ← g·c / max(‖g‖, c)`, with `‖g‖ = 0` when `Σg² = 0` and NaN
+/// propagating through the max.
+fn clip_by_norm(g: &mut [f32], c: f32) {
+    let l2sum = sum_of_squares(g) as f32;
+    let l2norm = if l2sum > 0.0 { l2sum.sqrt() } else { l2sum };
+    let denominator = nan_max(l2norm, c);
+    g.iter_mut().for_each(|x| *x = *x * c / denominator);
+}
+
+/// Keras `clip_by_global_norm`: `scale = c·min(1/N, 1/c)` with `N = √(Σ g²)` over all
+/// gradients, and NaN when `N` is infinite or NaN (Keras adds `N − N` to the scale).
+fn global_clip_scale(sum_of_squares: f64, c: f32) -> f32 {
+    let norm = (sum_of_squares as f32).sqrt();
+    if norm.is_finite() {
+        c * (1.0 / norm).min(1.0 / c)
+    } else {
+        f32::NAN
+    }
+}
+
+/// `clamp(g, −c, c)` for `c > 0`, keeping NaN (Keras `ops.clip`).
+fn clamp(g: f32, c: f32) -> f32 {
+    if g > c {
+        c
+    } else if g < -c {
+        -c
+    } else {
+        g
+    }
+}
+
+/// `max(a, b)` that propagates NaN, like `ops.maximum` (`f32::max` ignores NaN).
+pub(crate) fn nan_max(a: f32, b: f32) -> f32 {
+    if a.is_nan() || a >= b {
+        a
+    } else {
+        b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `w ← w − lr·g`, and counts its calls per element in its one state buffer.
+    #[derive(Debug)]
+    struct Plain;
+
+    impl UpdateRule for Plain {
+        fn buffers(&self) -> usize {
+            1
+        }
+        fn update(&self, w: &mut [f32], g: &[f32], state: &mut [f32], lr: f32, _iterations: u64) {
+            for ((w, g), s) in w.iter_mut().zip(g).zip(state.iter_mut()) {
+                *s += 1.0;
+                *w -= lr * g;
+            }
+        }
+    }
+
+    fn base(lr: f32) -> BaseConfig {
+        BaseConfig {
+            learning_rate: lr.into(),
+            weight_decay: None,
+            clipnorm: None,
+            clipvalue: None,
+            global_clipnorm: None,
+        }
+    }
+
+    fn built(base: BaseConfig) -> Built<Plain> {
+        Built {
+            name: "plain",
+            learning_rate: base.learning_rate,
+            weight_decay: base.weight_decay,
+            clip: Clip::new(base.clipnorm, base.clipvalue, base.global_clipnorm).unwrap(),
+            iterations: 0,
+            rule: Plain,
+            state: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_one_clip_option_may_be_set() {
+        let err = Clip::new(Some(1.0), None, Some(0.0)).unwrap_err().to_string();
+        assert!(err.contains("global_clipnorm") && err.contains("only one"), "{err}");
+        assert_eq!(Clip::new(None, Some(0.5), None).unwrap(), Clip::Value(0.5));
+        // Keras: `if self.clipnorm and self.clipnorm > 0`, so 0, negative and NaN disable clipping.
+        assert_eq!(Clip::new(Some(0.0), None, None).unwrap(), Clip::None);
+        assert_eq!(Clip::new(None, Some(-1.0), None).unwrap(), Clip::None);
+        assert_eq!(Clip::new(None, None, Some(f32::NAN)).unwrap(), Clip::None);
+    }
+
+    // np.float32 arithmetic: g * 2 / max(5, 2) for g = [3, 4]; a zero gradient stays zero.
+    #[test]
+    fn clip_by_norm_scales_to_the_norm() {
+        let mut g = [3.0, 4.0];
+        clip_by_norm(&mut g, 2.0);
+        assert_eq!(g, [1.2, 1.6]);
+        let mut zero = [0.0, 0.0];
+        clip_by_norm(&mut zero, 2.0);
+        assert_eq!(zero, [0.0, 0.0]);
+        let mut nan = [f32::NAN, 1.0];
+        clip_by_norm(&mut nan, 2.0);
+        assert!(nan.iter().all(|x| x.is_nan()));
+    }
+
+    #[test]
+    fn global_scale_is_nan_for_an_infinite_norm_and_about_one_below_the_threshold() {
+        assert!(global_clip_scale(f64::INFINITY, 1.0).is_nan());
+        assert!((global_clip_scale(0.0, 3.0) - 1.0).abs() < 1e-7);
+        assert_eq!(global_clip_scale(100.0, 5.0), 0.5);
+    }
+
+    #[test]
+    fn state_is_created_once_per_index_and_reset_when_the_size_changes() {
+        let mut opt = built(base(0.5));
+        let mut params = vec![vec![1.0f32; 3], vec![1.0f32; 2]];
+        let step = |opt: &mut Built<Plain>, params: &mut Vec<Vec<f32>>| {
+            let mut grads: Vec<Vec<f32>> = params.iter().map(|p| vec![1.0; p.len()]).collect();
+            opt.apply_gradients(&mut |f| {
+                for (w, g) in params.iter_mut().zip(grads.iter_mut()) {
+                    f(ParamMut { name: "w", shape: &[], data: w, grad: g });
+                }
+            });
+        };
+        step(&mut opt, &mut params);
+        step(&mut opt, &mut params);
+        assert_eq!(opt.state, vec![vec![2.0; 3], vec![2.0; 2]]);
+        assert_eq!(opt.iterations(), 2);
+        params[1] = vec![0.0; 4];
+        step(&mut opt, &mut params);
+        assert_eq!(opt.state, vec![vec![3.0; 3], vec![1.0; 4]]);
+    }
+
+    #[test]
+    fn no_parameters_means_no_step() {
+        let mut opt = built(base(0.5));
+        opt.apply_gradients(&mut |_| {});
+        assert_eq!(opt.iterations(), 0);
+    }
+
+    #[test]
+    fn weight_decay_is_applied_before_the_update_with_the_current_rate() {
+        let mut opt = built(BaseConfig { weight_decay: Some(0.1), ..base(0.5) });
+        let (mut w, mut g) = ([2.0f32], [1.0f32]);
+        opt.apply_gradients(&mut |f| f(ParamMut { name: "w", shape: &[1], data: &mut w, grad: &mut g }));
+        // w = 2 − 2·0.1·0.5 = 1.9, then 1.9 − 0.5·1 = 1.4
+        assert_eq!(w, [1.9f32 - 0.5]);
+    }
+
+    #[test]
+    fn nan_max_propagates_nan() {
+        assert!(nan_max(f32::NAN, 1.0).is_nan());
+        assert!(nan_max(1.0, f32::NAN).is_nan());
+        assert_eq!(nan_max(1.0, 2.0), 2.0);
+    }
+}
