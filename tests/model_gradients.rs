@@ -1,0 +1,188 @@
+//! Gradients of a whole model against central finite differences of the loss: a custom layer
+//! with weights, a nested model, and each loss on its fused or unfused path.
+
+use shaped::prelude::*;
+use shaped::train::loss::Loss;
+use shaped::train::Targets;
+
+/// `y = w ⊙ x` with one learnable weight per feature: `dw = Σ_batch dy ⊙ x`, `dx = w ⊙ dy`.
+struct FeatureScale {
+    w: Vec<f32>,
+    dw: Vec<f32>,
+    shape: [usize; 1],
+}
+
+impl FeatureScale {
+    fn new(n: usize) -> Self {
+        FeatureScale { w: (0..n).map(|i| 0.5 + 0.25 * i as f32).collect(), dw: vec![0.0; n], shape: [n] }
+    }
+}
+
+impl<S: Shape> Layer<S> for FeatureScale {
+    type Out = S;
+    const CHECK: Check = Check::Pass;
+
+    fn forward(&mut self, x: TensorRef<'_, S>, mut y: TensorMut<'_, S>, _: Mode) -> shaped::Result<()> {
+        let n = self.w.len();
+        for (out, inp) in y.data_mut().chunks_mut(n).zip(x.data().chunks(n)) {
+            for ((o, i), w) in out.iter_mut().zip(inp).zip(&self.w) {
+                *o = w * i;
+            }
+        }
+        Ok(())
+    }
+
+    fn backward(
+        &mut self,
+        x: TensorRef<'_, S>,
+        _y: TensorRef<'_, S>,
+        dy: TensorRef<'_, S>,
+        dx: Option<TensorMut<'_, S>>,
+    ) -> shaped::Result<()> {
+        let n = self.w.len();
+        self.dw.fill(0.0);
+        for (d, i) in dy.data().chunks(n).zip(x.data().chunks(n)) {
+            for ((g, d), i) in self.dw.iter_mut().zip(d).zip(i) {
+                *g += d * i;
+            }
+        }
+        if let Some(mut dx) = dx {
+            for (g, d) in dx.data_mut().chunks_mut(n).zip(dy.data().chunks(n)) {
+                for ((g, d), w) in g.iter_mut().zip(d).zip(&self.w) {
+                    *g = w * d;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_params(&self, visit: &mut dyn FnMut(shaped::layers::Param<'_>)) {
+        visit(shaped::layers::Param { name: "scale", shape: &self.shape, data: &self.w, grad: &self.dw });
+    }
+
+    fn visit_params_mut(&mut self, visit: &mut dyn FnMut(shaped::layers::ParamMut<'_>)) {
+        visit(shaped::layers::ParamMut {
+            name: "scale",
+            shape: &self.shape,
+            data: &mut self.w,
+            grad: &mut self.dw,
+        });
+    }
+}
+
+shaped::model! {
+    /// A nested block.
+    struct Encoder {
+        input: [3],
+        Dense(5, activation = tanh),
+    }
+}
+
+shaped::model! {
+    struct Softmaxed {
+        input: [3],
+        FeatureScale::new(3) -> [3],
+        encoder: Encoder::new(seed),
+        Dense(4, activation = softmax),
+    }
+}
+
+shaped::model! {
+    struct Sigmoided {
+        input: [3],
+        Dense(6, activation = gelu),
+        Dense(4, activation = sigmoid),
+    }
+}
+
+/// The loss value of `model` on `x` (3 samples of 3 features).
+fn loss_value<M: Model>(model: &mut M, loss: &impl Loss, x: &[f32], targets: Targets<'_>) -> f64 {
+    model.run(x, Dims::from_array([3]), 3, Mode::Training).unwrap();
+    let act = model.output_activation();
+    let (pred, _) = model.output_and_grad();
+    loss.compute(pred, targets, 4, None, act, None).unwrap().value as f64
+}
+
+/// Every weight gradient and the input gradient of `model` under `loss` against finite differences.
+fn check<M: Model>(model: &mut M, loss: impl Loss, targets: Targets<'_>) {
+    let x = [0.3f32, -0.8, 0.5, 1.1, 0.2, -0.4, -0.6, 0.9, 0.05];
+    model.run(&x, Dims::from_array([3]), 3, Mode::Training).unwrap();
+    let act = model.output_activation();
+    let (pred, grad) = model.output_and_grad();
+    let value = loss.compute(pred, targets, 4, None, act, Some(grad)).unwrap();
+    let mut dx = vec![0.0f32; 9];
+    model.backward(&x, 3, value.grad_is_preactivation, Some(&mut dx)).unwrap();
+    let mut analytic = Vec::new();
+    model.visit_weights(&mut |p| analytic.push((p.name.to_string(), p.grad.to_vec())));
+
+    let h = 1e-2f32;
+    let close = |a: f32, n: f64, what: &str| {
+        assert!(
+            (a as f64 - n).abs() <= 2e-3 * n.abs().max(0.05),
+            "{} {what}: analytic {a}, finite difference {n}",
+            loss.name()
+        );
+    };
+    for i in 0..9 {
+        let (mut xp, mut xm) = (x, x);
+        xp[i] += h;
+        xm[i] -= h;
+        let numeric = (loss_value(model, &loss, &xp, targets) - loss_value(model, &loss, &xm, targets))
+            / (2.0 * h as f64);
+        close(dx[i], numeric, &format!("dx[{i}]"));
+    }
+    for (param, (name, grad)) in analytic.iter().enumerate() {
+        for (j, &a) in grad.iter().enumerate() {
+            let nudge = |model: &mut M, delta: f32| {
+                let mut k = 0;
+                model.visit_weights_mut(&mut |p| {
+                    if k == param {
+                        p.data[j] += delta;
+                    }
+                    k += 1;
+                });
+            };
+            nudge(model, h);
+            let lp = loss_value(model, &loss, &x, targets);
+            nudge(model, -2.0 * h);
+            let lm = loss_value(model, &loss, &x, targets);
+            nudge(model, h);
+            close(a, (lp - lm) / (2.0 * h as f64), &format!("{name}[{j}]"));
+        }
+    }
+}
+
+#[test]
+fn sparse_crossentropy_through_custom_and_nested_layers() {
+    let mut names = Vec::new();
+    let mut model = Softmaxed::new(1);
+    model.visit_weights(&mut |p| names.push(p.name.to_string()));
+    assert_eq!(
+        names,
+        ["feature_scale/scale", "encoder/dense/kernel", "encoder/dense/bias", "dense/kernel", "dense/bias"]
+    );
+    check(&mut model, SparseCategoricalCrossentropy::default(), Targets::Sparse(&[2, 0, 3]));
+}
+
+#[test]
+fn categorical_crossentropy_with_label_smoothing() {
+    let y = [0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0];
+    check(
+        &mut Softmaxed::new(2),
+        CategoricalCrossentropy { label_smoothing: 0.1, ..Default::default() },
+        Targets::Dense(&y),
+    );
+}
+
+#[test]
+fn regression_losses_unfused() {
+    let y = [0.2, -0.1, 0.7, 0.3, 0.9, 0.1, 0.0, 0.4, 0.5, 0.6, 0.2, 0.8];
+    check(&mut Softmaxed::new(3), MeanSquaredError, Targets::Dense(&y));
+    check(&mut Sigmoided::new(4), Huber { delta: 0.1 }, Targets::Dense(&y));
+}
+
+#[test]
+fn binary_crossentropy_fused_with_sigmoid() {
+    let y = [0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0];
+    check(&mut Sigmoided::new(5), BinaryCrossentropy::default(), Targets::Dense(&y));
+}
