@@ -26,8 +26,9 @@ struct Workload {
 /// Every workload, in the order `all` runs them.
 const WORKLOADS: &[Workload] = &[
     Workload { name: "W1", run: w1_sgemm },
+    Workload { name: "W2", run: w2_mlp_train },
     Workload { name: "W3", run: w3_mlp_infer },
-    // W2, W4 and W5 go here.
+    // W4 and W5 go here.
 ];
 
 fn main() -> ExitCode {
@@ -195,4 +196,86 @@ fn w3_mlp_infer() {
         fields.push(format!("\"batch_{batch}\":{{\"project\":{}}}", stats.json(|s| s * 1e6)));
     }
     print_line("W3_mlp_infer", &format!("\"framework\":\"project\",{}", fields.join(",")));
+}
+
+/// W2: one training step of the MLP (categorical crossentropy, Adam 1e-3, ε 1e-7) at batch 128;
+/// step i uses rows [128i, 128i + 128) of 25600 × 784 uniform inputs, no shuffling; 20 warm-up
+/// steps, then 5 runs of 200 steps; ms/step = median run / 200. Each step returns its loss.
+///
+/// Also reports the time of the eight gemm calls a step makes (3 forward, 3 weight gradients,
+/// 2 input gradients), timed alone on the same shapes, and the step's overhead over them.
+fn w2_mlp_train() {
+    const BATCH: usize = 128;
+    let mut rng = SplitMix64::new(2);
+    let x: Vec<[f32; 784]> = (0..25600).map(|_| std::array::from_fn(|_| rng.next_f32())).collect();
+    let y: Vec<[f32; 10]> = (0..25600)
+        .map(|_| {
+            let mut row = [0.0; 10];
+            row[(rng.next_u64() % 10) as usize] = 1.0;
+            row
+        })
+        .collect();
+    let mut model = Mlp::new(42)
+        .compile(Adam::default(), CategoricalCrossentropy::default(), [])
+        .expect("Adam's defaults are valid");
+    let mut step = 0usize;
+    let mut train_step = || {
+        let rows = (step % 200) * BATCH..(step % 200 + 1) * BATCH;
+        step += 1;
+        black_box(model.train_on_batch(&x[rows.clone()], &y[rows]).expect("the bench data is valid"))
+    };
+    for _ in 0..20 {
+        train_step();
+    }
+    let mut runs: Vec<f64> = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..200 {
+                train_step();
+            }
+            start.elapsed().as_secs_f64() / 200.0 * 1e3
+        })
+        .collect();
+    runs.sort_by(f64::total_cmp);
+    let stats = Stats { median: runs[2], min: runs[0], max: runs[4], n: 5 };
+
+    // The step's gemm calls alone: forward x·K, weight gradients xᵀ·dz, input gradients dz·Kᵀ.
+    let dims = [(784usize, 256usize), (256, 128), (128, 10)];
+    // Per layer: x, K, z (also standing in for dz), dK, dx.
+    type LayerBuffers = (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>);
+    let bufs: Vec<LayerBuffers> = dims
+        .iter()
+        .map(|&(i, o)| {
+            (
+                rng.vec_f32(BATCH * i),
+                rng.vec_f32(i * o),
+                vec![0.0; BATCH * o],
+                vec![0.0; i * o],
+                vec![0.0; BATCH * i],
+            )
+        })
+        .collect();
+    let mut scratch = Vec::new();
+    let mut bufs = bufs;
+    let gemms = time_per_call(3, 9, Duration::from_millis(30), || {
+        for (l, &(i, o)) in dims.iter().enumerate() {
+            let (x, k, z, dk, dx) = &mut bufs[l];
+            gemm::matmul(BATCH, i, o, x, k, z, false);
+            gemm::matmul_at_b(i, BATCH, o, x, z, dk, false);
+            if l > 0 {
+                gemm::matmul_a_bt_with(BATCH, o, i, z, k, dx, false, &mut scratch);
+            }
+        }
+        black_box(&bufs);
+    });
+    let gemm_ms = gemms.median * 1e3;
+    print_line(
+        "W2_mlp_train",
+        &format!(
+            "\"framework\":\"project\",\"project_ms_per_step\":{},\"gemm_ms_per_step\":{},\"overhead_over_gemm\":{}",
+            stats.json(|ms| ms),
+            round(gemm_ms),
+            round(stats.median / gemm_ms - 1.0)
+        ),
+    );
 }

@@ -22,7 +22,8 @@ fn main() -> shaped::Result<()> {
     let (train, test) = data.split(0.2, 42);
     println!("{} training and {} test images of 8x8 pixels\n", train.len(), test.len());
 
-    let mut model = Digits::new(42).compile(Adam::default(), CategoricalCrossentropy::default(), [Accuracy])?;
+    let mut model =
+        Digits::new(42).compile(Adam::default(), CategoricalCrossentropy::default(), [Accuracy])?;
     model.summary();
 
     let y_train: Vec<[f32; 10]> = to_categorical(&train.labels)?;

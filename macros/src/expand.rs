@@ -4,7 +4,7 @@
 //!
 //! For a body like
 //!
-//! ```ignore
+//! ```text
 //! input: [64],
 //! hidden: Dense(128, activation = relu),
 //! Dense(10, activation = softmax),

@@ -1,9 +1,9 @@
 //! The `model!` and `dim!` macros of shaped.
 //!
-//! The pipeline is three stages, each in its own module:
-//! [`parse`] (tokens → [`ast`]), [`check`] (every shape rule, every error collected in a
-//! [`ctxt::Ctxt`]), [`expand`] (code). On any error, [`fallback`] emits the errors plus a stub
-//! model so that user code using the model adds no further errors.
+//! The pipeline is three stages, each in its own module: `parse` (tokens → `ast`), `check`
+//! (every shape rule, every error collected in a `ctxt::Ctxt`), `expand` (code). On any error,
+//! `fallback` emits the errors plus a stub model so that user code using the model adds no
+//! further errors.
 
 mod ast;
 mod check;

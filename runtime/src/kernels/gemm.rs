@@ -315,13 +315,23 @@ pub fn matmul_a_bt_with(
         scratch.resize(k * n, 0.0);
     }
     let bt = &mut scratch[..k * n];
-    // bt (k × n) = bᵀ, with b stored n × k.
-    for (j, row) in b.chunks_exact(k.max(1)).enumerate().take(n) {
-        for (p, &v) in row.iter().enumerate() {
-            bt[p * n + j] = v;
+    transpose(b, n, k, bt);
+    matmul(m, k, n, a, bt, c, accumulate);
+}
+
+/// `dst` (`cols × rows`) = `srcᵀ`, with `src` stored `rows × cols`, in 16 × 16 tiles so that
+/// both sides stay within a few cache lines at a time.
+fn transpose(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
+    const TILE: usize = 16;
+    for r0 in (0..rows).step_by(TILE) {
+        for c0 in (0..cols).step_by(TILE) {
+            for r in r0..(r0 + TILE).min(rows) {
+                for c in c0..(c0 + TILE).min(cols) {
+                    dst[c * rows + r] = src[r * cols + c];
+                }
+            }
         }
     }
-    matmul(m, k, n, a, bt, c, accumulate);
 }
 
 // ---------------------------------------------------------------------------------------------

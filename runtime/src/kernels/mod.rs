@@ -9,6 +9,7 @@
 //! Arguments follow matrixmultiply's vocabulary: `A` is `m × k`, `B` is `k × n`, `C` is `m × n`,
 //! and `rs*`/`cs*` are row and column strides in elements.
 
+pub mod elementwise;
 pub mod gemm;
 pub mod reference;
 

@@ -117,7 +117,7 @@ pub trait Model {
     /// `predict` and `summary` stay available. `Err` for an optimiser configuration Keras
     /// rejects too (more than one clipping option, momentum outside [0, 1], ...).
     ///
-    /// ```ignore
+    /// ```text
     /// let mut model = Digits::new(42).compile(Adam::default(), CategoricalCrossentropy::default(), [Accuracy])?;
     /// ```
     fn compile<L: crate::train::loss::Loss>(

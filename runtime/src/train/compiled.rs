@@ -439,6 +439,9 @@ fn check_lengths(left: usize, right: usize, what: &str) -> Result<()> {
 
 /// `Err` naming the first sample and feature holding NaN or ±Inf.
 fn check_finite(values: &[f32], per_sample: usize, what: &str) -> Result<()> {
+    if crate::kernels::elementwise::all_finite(values) {
+        return Ok(());
+    }
     match values.iter().position(|v| !v.is_finite()) {
         None => Ok(()),
         Some(i) => Err(Error::InvalidArgument {

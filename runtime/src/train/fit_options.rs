@@ -7,7 +7,7 @@ use std::collections::HashMap;
 /// The arguments of `fit`, as Keras names them. Write the ones you change and
 /// `..Default::default()` for the rest:
 ///
-/// ```ignore
+/// ```text
 /// FitOptions { epochs: 20, batch_size: 32, validation_split: 0.1, ..Default::default() }
 /// ```
 pub struct FitOptions<'a, X, Y> {

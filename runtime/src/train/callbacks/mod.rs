@@ -1,6 +1,6 @@
 //! Keras's built-in callbacks (`keras.callbacks.*`), with Keras's argument names and defaults:
 //!
-//! ```ignore
+//! ```text
 //! let mut early_stopping = EarlyStopping { patience: 2, restore_best_weights: true, ..Default::default() };
 //! let mut checkpoint = ModelCheckpoint::new("ckpt/epoch_{epoch:02d}.safetensors");
 //! let mut reduce_lr = ReduceLROnPlateau { factor: 0.5, patience: 3, ..Default::default() };
