@@ -239,3 +239,20 @@ fn history_files() {
     assert!(std::fs::read_to_string(dir.join("h.svg")).unwrap().starts_with("<svg"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn fused_and_two_pass_updates_give_identical_weights() {
+    // Adam updates each layer right after its backward pass; with `global_clipnorm` it must
+    // see every gradient first and updates after the whole backward. A clip norm far above the
+    // gradients' norm scales by exactly 1, so both paths must agree bit for bit.
+    let (x, y) = data();
+    let run = |adam: Adam, one_pass: bool| {
+        let mut model = Net::new(21).compile(adam, SparseCategoricalCrossentropy::default(), []).unwrap();
+        assert_eq!(model.optimizer().updates_in_one_pass(), one_pass);
+        model.fit(&x, &y, silent(3)).unwrap();
+        weights(model.model())
+    };
+    let fused = run(Adam::default(), true);
+    let two_pass = run(Adam { global_clipnorm: Some(1e30), ..Default::default() }, false);
+    assert_eq!(fused, two_pass);
+}

@@ -234,6 +234,14 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
         let dx = if i == 0 { quote!(dx) } else { quote!(::core::option::Option::None) };
         quote!(self.__shaped_workspace.backward(#i, &mut self.#field, x, batch, #pre, #dx)?;)
     });
+    let backward_visit_steps = (0..n_layers).rev().map(|i| {
+        let field = &fields[i];
+        let pre = if i == last { quote!(dy_is_preactivation) } else { quote!(false) };
+        quote! {
+            self.__shaped_workspace.backward(#i, &mut self.#field, x, batch, #pre, ::core::option::Option::None)?;
+            ::shaped::model::Stage::visit_params_mut(&mut self.#field, visit);
+        }
+    });
 
     let (struct_attrs, alias) = if generic {
         let docs: Vec<&syn::Attribute> = attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
@@ -303,6 +311,17 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                     -> ::shaped::Result<()>
                 {
                     #(#backward_steps)*
+                    ::core::result::Result::Ok(())
+                }
+
+                fn backward_visiting(
+                    &mut self,
+                    x: &[f32],
+                    batch: usize,
+                    dy_is_preactivation: bool,
+                    visit: &mut dyn FnMut(::shaped::layers::ParamMut<'_>),
+                ) -> ::shaped::Result<()> {
+                    #(#backward_visit_steps)*
                     ::core::result::Result::Ok(())
                 }
 

@@ -48,6 +48,16 @@ pub fn expand(def: &ModelDef, errors: syn::Error) -> TokenStream {
                 ::core::unreachable!("the model failed to compile")
             }
 
+            fn backward_visiting(
+                &mut self,
+                _x: &[f32],
+                _batch: usize,
+                _pre: bool,
+                _visit: &mut dyn FnMut(::shaped::layers::ParamMut<'_>),
+            ) -> ::shaped::Result<()> {
+                ::core::unreachable!("the model failed to compile")
+            }
+
             fn output_and_grad(&mut self) -> (&[f32], &mut [f32]) {
                 ::core::unreachable!("the model failed to compile")
             }

@@ -71,6 +71,17 @@ impl Model for Weights {
         Ok(())
     }
 
+    fn backward_visiting(
+        &mut self,
+        _x: &[f32],
+        _batch: usize,
+        _pre: bool,
+        visit: &mut dyn FnMut(ParamMut<'_>),
+    ) -> Result<()> {
+        self.visit_weights_mut(visit);
+        Ok(())
+    }
+
     fn output_and_grad(&mut self) -> (&[f32], &mut [f32]) {
         (&[], &mut [])
     }

@@ -47,6 +47,18 @@ pub trait Model {
         dx: Option<&mut [f32]>,
     ) -> Result<()>;
 
+    /// [`Model::backward`] without an input gradient, handing each layer's weights to `visit`
+    /// right after that layer's backward pass (last layer first; names relative to the layer):
+    /// how the training loop lets the optimiser update a layer while its gradients are in
+    /// cache.
+    fn backward_visiting(
+        &mut self,
+        x: &[f32],
+        batch: usize,
+        dy_is_preactivation: bool,
+        visit: &mut dyn FnMut(ParamMut<'_>),
+    ) -> Result<()>;
+
     /// The last run's output and the buffer for the gradient with respect to it.
     fn output_and_grad(&mut self) -> (&[f32], &mut [f32]);
 

@@ -416,7 +416,16 @@ fn step<M: Model, L: Loss>(
     for state in states.iter_mut() {
         state.update(pred, targets, layout.row_len, None)?;
     }
-    if train {
+    if train && optimizer.updates_in_one_pass() {
+        // Each layer is updated right after its backward pass, while its gradients are in cache.
+        let mut result = Ok(());
+        optimizer.apply_gradients(&mut |visit| {
+            if result.is_ok() {
+                result = model.backward_visiting(x, batch, value.grad_is_preactivation, visit);
+            }
+        });
+        result?;
+    } else if train {
         model.backward(x, batch, value.grad_is_preactivation, None)?;
         optimizer.apply_gradients(&mut |visit| model.visit_weights_mut(visit));
     }

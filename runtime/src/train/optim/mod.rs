@@ -87,6 +87,15 @@ pub trait Optimizer {
     // The visitor is spelled out rather than aliased so that implementations read alike.
     #[allow(clippy::type_complexity)]
     fn apply_gradients(&mut self, visit: &mut dyn FnMut(&mut dyn FnMut(ParamMut<'_>)));
+
+    /// Whether `apply_gradients` calls `visit` exactly once per step and updates each parameter
+    /// from its own gradient alone (no statistic over all gradients, as `global_clipnorm`
+    /// needs). The training loop then computes each layer's gradients just before the
+    /// optimiser visits that layer, while they are still in cache. The results are the same:
+    /// a layer's weights are not read again after its own backward pass. Default `false`.
+    fn updates_in_one_pass(&self) -> bool {
+        false
+    }
 }
 
 /// Builds an [`Optimizer`] from a config, checking its arguments like the Keras constructors.
@@ -233,6 +242,10 @@ impl<R: UpdateRule> Optimizer for Built<R> {
                 ),
             }),
         }
+    }
+
+    fn updates_in_one_pass(&self) -> bool {
+        !matches!(self.clip, Clip::GlobalNorm(_))
     }
 
     fn apply_gradients(&mut self, visit: &mut dyn FnMut(&mut dyn FnMut(ParamMut<'_>))) {
