@@ -292,8 +292,14 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                 type Out = #out_ty;
                 const NAME: &'static str = #model_name;
 
-                fn run(&mut self, x: &[f32], dims: ::shaped::shape::Dims, batch: usize, mode: ::shaped::layers::Mode)
-                    -> ::shaped::Result<(&[f32], ::shaped::shape::Dims)>
+                fn run_masked(
+                    &mut self,
+                    x: &[f32],
+                    dims: ::shaped::shape::Dims,
+                    batch: usize,
+                    mask: ::core::option::Option<&[f32]>,
+                    mode: ::shaped::layers::Mode,
+                ) -> ::shaped::Result<(&[f32], ::shaped::shape::Dims)>
                 {
                     if !dims.fits(<#in_ty as ::shaped::shape::Shape>::DIMS) {
                         return ::core::result::Result::Err(::shaped::Error::shape(
@@ -302,6 +308,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                             dims.with_batch_none(),
                         ));
                     }
+                    self.__shaped_workspace.set_input_mask(mask);
                     let d = dims;
                     #(let d = self.__shaped_workspace.run(#indices, &mut self.#fields, x, d, batch, mode)?;)*
                     ::core::result::Result::Ok((self.__shaped_workspace.output(#last), d))
@@ -323,6 +330,10 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                 ) -> ::shaped::Result<()> {
                     #(#backward_visit_steps)*
                     ::core::result::Result::Ok(())
+                }
+
+                fn output_mask(&self) -> ::core::option::Option<&[f32]> {
+                    self.__shaped_workspace.output_mask(#last)
                 }
 
                 fn output_and_grad(&mut self) -> (&[f32], &mut [f32]) {
@@ -371,7 +382,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                     mut output: ::shaped::tensor::TensorMut<'_, Self::Out>,
                     mode: ::shaped::layers::Mode,
                 ) -> ::shaped::Result<()> {
-                    let (y, _) = ::shaped::model::Model::run(self, input.data(), input.dims(), input.batch(), mode)?;
+                    let (y, _) = ::shaped::model::Model::run_masked(self, input.data(), input.dims(), input.batch(), input.mask(), mode)?;
                     output.data_mut().copy_from_slice(y);
                     ::core::result::Result::Ok(())
                 }
@@ -386,6 +397,22 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                     let (_, dy) = ::shaped::model::Model::output_and_grad(self);
                     dy.copy_from_slice(grad_output.data());
                     ::shaped::model::Model::backward(self, input.data(), input.batch(), false, grad_input.map(|g| g.into_data()))
+                }
+
+                fn mask_rule(&self) -> ::shaped::model::MaskRule {
+                    ::shaped::model::MaskRule::Produce
+                }
+
+                fn produce_mask(
+                    &self,
+                    _input: ::shaped::tensor::TensorRef<'_, __ShapedIn>,
+                    out_mask: &mut [f32],
+                ) -> ::shaped::Result<()> {
+                    match ::shaped::model::Model::output_mask(self) {
+                        ::core::option::Option::Some(mask) if mask.len() == out_mask.len() => out_mask.copy_from_slice(mask),
+                        _ => out_mask.fill(1.0),
+                    }
+                    ::core::result::Result::Ok(())
                 }
 
                 fn kind(&self) -> ::std::string::String {

@@ -36,10 +36,20 @@ pub fn expand(def: &ModelDef, errors: syn::Error) -> TokenStream {
             type Out = ();
             const NAME: &'static str = #model_name;
 
-            fn run(&mut self, _x: &[f32], _dims: ::shaped::shape::Dims, _batch: usize, _mode: ::shaped::layers::Mode)
-                -> ::shaped::Result<(&[f32], ::shaped::shape::Dims)>
+            fn run_masked(
+                &mut self,
+                _x: &[f32],
+                _dims: ::shaped::shape::Dims,
+                _batch: usize,
+                _mask: ::core::option::Option<&[f32]>,
+                _mode: ::shaped::layers::Mode,
+            ) -> ::shaped::Result<(&[f32], ::shaped::shape::Dims)>
             {
                 ::core::unreachable!("the model failed to compile")
+            }
+
+            fn output_mask(&self) -> ::core::option::Option<&[f32]> {
+                ::core::option::Option::None
             }
 
             fn backward(&mut self, _x: &[f32], _batch: usize, _pre: bool, _dx: ::core::option::Option<&mut [f32]>)

@@ -63,8 +63,19 @@ impl Model for Weights {
     type Out = (U3,);
     const NAME: &'static str = "tiny";
 
-    fn run(&mut self, _x: &[f32], dims: Dims, _batch: usize, _mode: Mode) -> Result<(&[f32], Dims)> {
+    fn run_masked(
+        &mut self,
+        _x: &[f32],
+        dims: Dims,
+        _batch: usize,
+        _mask: Option<&[f32]>,
+        _mode: Mode,
+    ) -> Result<(&[f32], Dims)> {
         Ok((&self.out, dims))
+    }
+
+    fn output_mask(&self) -> Option<&[f32]> {
+        None
     }
 
     fn backward(&mut self, _x: &[f32], _batch: usize, _pre: bool, _dx: Option<&mut [f32]>) -> Result<()> {

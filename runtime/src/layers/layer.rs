@@ -2,6 +2,7 @@
 //! `model!` generates (so a model can be a layer of another).
 
 use crate::error::Result;
+use crate::model::MaskRule;
 use crate::shape::{Check, Dims, Shape};
 use crate::tensor::{TensorMut, TensorRef};
 
@@ -125,6 +126,23 @@ pub trait Layer<In: Shape> {
         grad_output: TensorRef<'_, Self::Out>,
         grad_input: Option<TensorMut<'_, In>>,
     ) -> Result<()>;
+
+    /// What happens to the input's mask (padded sequence steps) at this layer. The default is
+    /// Keras's for a layer that does not declare `supports_masking`: the mask ends here. Return
+    /// [`MaskRule::Keep`] for a layer that works on each step alone, or
+    /// [`MaskRule::Produce`] with [`Layer::produce_mask`] for one that computes a new mask.
+    /// The input's mask, if any, is [`TensorRef::mask`].
+    fn mask_rule(&self) -> MaskRule {
+        MaskRule::Drop
+    }
+
+    /// For [`MaskRule::Produce`], after `forward`: the output's mask (`batch · steps` values,
+    /// 1.0 for a real step). The default marks every step real.
+    fn produce_mask(&self, input: TensorRef<'_, In>, out_mask: &mut [f32]) -> Result<()> {
+        let _ = input;
+        out_mask.fill(1.0);
+        Ok(())
+    }
 
     /// The type shown in `summary()`, `Scale` for `my_crate::Scale`.
     fn kind(&self) -> String {

@@ -46,6 +46,11 @@ impl Stage for Flatten {
         Ok(())
     }
 
+    /// Keras: Flatten does not support masking; the mask ends here.
+    fn mask_rule(&self) -> crate::model::MaskRule {
+        crate::model::MaskRule::Drop
+    }
+
     fn kind(&self) -> String {
         "Flatten".into()
     }
@@ -115,6 +120,11 @@ impl Stage for Reshape {
             dx.copy_from_slice(dy);
         }
         Ok(())
+    }
+
+    /// Keras: Reshape does not support masking; the mask ends here.
+    fn mask_rule(&self) -> crate::model::MaskRule {
+        crate::model::MaskRule::Drop
     }
 
     fn kind(&self) -> String {

@@ -12,6 +12,6 @@ mod workspace;
 pub use model_trait::{LayerInfo, Model};
 pub use predict::{predict_samples, DEFAULT_BATCH_SIZE};
 pub use sample_types::SampleTypes;
-pub use stage::{visit_prefixed, visit_prefixed_mut, Opaque, Stage};
+pub use stage::{visit_prefixed, visit_prefixed_mut, MaskRule, Opaque, Stage};
 pub use summary::{readable_memory_size, summary_table};
 pub use workspace::Workspace;

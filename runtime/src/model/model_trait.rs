@@ -30,9 +30,26 @@ pub trait Model {
     /// The model's name as Keras would print it (`digits` for `struct Digits`).
     const NAME: &'static str;
 
-    /// Runs every layer on `batch` samples of per-sample `dims` (which must fit `In`) and
-    /// returns the output buffer with its per-sample dims.
-    fn run(&mut self, x: &[f32], dims: Dims, batch: usize, mode: Mode) -> Result<(&[f32], Dims)>;
+    /// Runs every layer on `batch` samples of per-sample `dims` (which must fit `In`), the
+    /// input's padded steps marked by `mask` (`batch · dims[0]` values, 1.0 for a real step),
+    /// and returns the output buffer with its per-sample dims.
+    fn run_masked(
+        &mut self,
+        x: &[f32],
+        dims: Dims,
+        batch: usize,
+        mask: Option<&[f32]>,
+        mode: Mode,
+    ) -> Result<(&[f32], Dims)>;
+
+    /// [`Model::run_masked`] without a mask: every step is real.
+    fn run(&mut self, x: &[f32], dims: Dims, batch: usize, mode: Mode) -> Result<(&[f32], Dims)> {
+        self.run_masked(x, dims, batch, None, mode)
+    }
+
+    /// The mask of the last run's output, when the output is a sequence that carries one
+    /// (`batch · steps` values).
+    fn output_mask(&self) -> Option<&[f32]>;
 
     /// Backward through every layer after a [`Model::run`] in [`Mode::Training`] on the same
     /// `x`, with the gradient of the loss with respect to the output already written into

@@ -39,6 +39,63 @@ pub trait Stage {
         dy_is_preactivation: bool,
     ) -> Result<()>;
 
+    /// [`Stage::forward`] given the input's mask: `mask[b · steps + t]` is 1.0 where step `t`
+    /// of sample `b` is real and 0.0 where it is padding (`steps = in_dims[0]`, the time axis).
+    ///
+    /// The default ignores the mask, which is right for layers that work on each step alone
+    /// (Dense, Activation, Dropout): padded steps get values that every mask-honouring layer
+    /// after them ignores, and zero gradients. Layers that mix steps (recurrent layers,
+    /// pooling over time) override it, as Keras's `call(mask=...)`.
+    #[allow(clippy::too_many_arguments)]
+    fn forward_masked(
+        &mut self,
+        x: &[f32],
+        in_dims: Dims,
+        batch: usize,
+        mask: Option<&[f32]>,
+        y: &mut [f32],
+        mode: Mode,
+    ) -> Result<()> {
+        let _ = mask;
+        self.forward(x, in_dims, batch, y, mode)
+    }
+
+    /// [`Stage::backward`] given the input's mask (see [`Stage::forward_masked`]).
+    #[allow(clippy::too_many_arguments)]
+    fn backward_masked(
+        &mut self,
+        x: &[f32],
+        in_dims: Dims,
+        batch: usize,
+        mask: Option<&[f32]>,
+        y: &[f32],
+        dy: &[f32],
+        dx: Option<&mut [f32]>,
+        dy_is_preactivation: bool,
+    ) -> Result<()> {
+        let _ = mask;
+        self.backward(x, in_dims, batch, y, dy, dx, dy_is_preactivation)
+    }
+
+    /// What happens to the mask at this layer (Keras's `supports_masking` / `compute_mask`).
+    fn mask_rule(&self) -> MaskRule {
+        MaskRule::Keep
+    }
+
+    /// For [`MaskRule::Produce`]: writes the output's mask (`batch · out_steps` values).
+    fn produce_mask(
+        &self,
+        x: &[f32],
+        in_dims: Dims,
+        batch: usize,
+        in_mask: Option<&[f32]>,
+        out_mask: &mut [f32],
+    ) -> Result<()> {
+        let _ = (x, in_dims, batch, in_mask);
+        out_mask.fill(1.0);
+        Ok(())
+    }
+
     /// The activation this layer ends with, which a loss may fuse with (softmax followed by
     /// crossentropy); `None` for layers that do not end with one.
     fn output_activation(&self) -> Option<crate::layers::Activation> {
@@ -66,6 +123,20 @@ pub trait Stage {
     }
 }
 
+/// What a layer does with the mask of its input (Keras's mask propagation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaskRule {
+    /// The output has the input's mask (Dense, Dropout, Activation, recurrent layers with
+    /// `return_sequences`).
+    Keep,
+    /// The output has no mask (Flatten, Reshape, pooling over time, recurrent layers returning
+    /// their last output).
+    Drop,
+    /// The layer computes a new mask ([`Stage::produce_mask`]): Embedding with `mask_zero`,
+    /// Masking.
+    Produce,
+}
+
 /// A custom layer or nested model `L`, adapted to [`Stage`] for the input shape it was built for.
 ///
 /// The input shape is fixed by [`Opaque::new`] and kept in the function pointers, not in the
@@ -77,10 +148,13 @@ pub struct Opaque<L> {
     ops: OpaqueOps<L>,
 }
 
-/// `Layer::forward` of `L` for one input shape, on flat buffers.
-type ForwardFn<L> = fn(&mut L, &[f32], Dims, usize, &mut [f32], Mode) -> Result<()>;
-/// `Layer::backward` of `L` for one input shape, on flat buffers.
-type BackwardFn<L> = fn(&mut L, &[f32], Dims, usize, &[f32], &[f32], Option<&mut [f32]>) -> Result<()>;
+/// `Layer::forward` of `L` for one input shape, on flat buffers with the input's mask.
+type ForwardFn<L> = fn(&mut L, &[f32], Dims, usize, Option<&[f32]>, &mut [f32], Mode) -> Result<()>;
+/// `Layer::backward` of `L` for one input shape, on flat buffers with the input's mask.
+type BackwardFn<L> =
+    fn(&mut L, &[f32], Dims, usize, Option<&[f32]>, &[f32], &[f32], Option<&mut [f32]>) -> Result<()>;
+/// `Layer::produce_mask` of `L` for one input shape.
+type ProduceMaskFn<L> = fn(&L, &[f32], Dims, usize, Option<&[f32]>, &mut [f32]) -> Result<()>;
 /// `Layer::visit_params` of `L` for one input shape.
 type VisitFn<L> = fn(&L, &mut dyn FnMut(Param<'_>));
 /// `Layer::visit_params_mut` of `L` for one input shape.
@@ -91,6 +165,8 @@ struct OpaqueOps<L> {
     output_dims: fn(&L, Dims) -> Result<Dims>,
     forward: ForwardFn<L>,
     backward: BackwardFn<L>,
+    mask_rule: fn(&L) -> MaskRule,
+    produce_mask: ProduceMaskFn<L>,
     kind: fn(&L) -> String,
     visit_params: VisitFn<L>,
     visit_params_mut: VisitMutFn<L>,
@@ -108,6 +184,8 @@ impl<L> Opaque<L> {
                 output_dims: output_dims_of::<L, In>,
                 forward: forward_of::<L, In>,
                 backward: backward_of::<L, In>,
+                mask_rule: |l| l.mask_rule(),
+                produce_mask: produce_mask_of::<L, In>,
                 kind: |l| l.kind(),
                 visit_params: |l, v| l.visit_params(v),
                 visit_params_mut: |l, v| l.visit_params_mut(v),
@@ -133,26 +211,29 @@ fn forward_of<L: Layer<In>, In: Shape>(
     x: &[f32],
     in_dims: Dims,
     batch: usize,
+    mask: Option<&[f32]>,
     y: &mut [f32],
     mode: Mode,
 ) -> Result<()> {
     let out_dims = output_dims_of::<L, In>(layer, in_dims)?;
-    let input = TensorRef::<In>::new(x, batch, in_dims)?;
+    let input = TensorRef::<In>::new(x, batch, in_dims)?.with_mask(mask);
     let output = TensorMut::<L::Out>::new(y, batch, out_dims)?;
     layer.forward(input, output, mode)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn backward_of<L: Layer<In>, In: Shape>(
     layer: &mut L,
     x: &[f32],
     in_dims: Dims,
     batch: usize,
+    mask: Option<&[f32]>,
     y: &[f32],
     dy: &[f32],
     dx: Option<&mut [f32]>,
 ) -> Result<()> {
     let out_dims = output_dims_of::<L, In>(layer, in_dims)?;
-    let input = TensorRef::<In>::new(x, batch, in_dims)?;
+    let input = TensorRef::<In>::new(x, batch, in_dims)?.with_mask(mask);
     let output = TensorRef::<L::Out>::new(y, batch, out_dims)?;
     let grad_output = TensorRef::<L::Out>::new(dy, batch, out_dims)?;
     let grad_input = match dx {
@@ -162,13 +243,66 @@ fn backward_of<L: Layer<In>, In: Shape>(
     layer.backward(input, output, grad_output, grad_input)
 }
 
+fn produce_mask_of<L: Layer<In>, In: Shape>(
+    layer: &L,
+    x: &[f32],
+    in_dims: Dims,
+    batch: usize,
+    mask: Option<&[f32]>,
+    out_mask: &mut [f32],
+) -> Result<()> {
+    let input = TensorRef::<In>::new(x, batch, in_dims)?.with_mask(mask);
+    layer.produce_mask(input, out_mask)
+}
+
 impl<L> Stage for Opaque<L> {
     fn output_dims(&self, input: Dims) -> Result<Dims> {
         (self.ops.output_dims)(&self.layer, input)
     }
 
     fn forward(&mut self, x: &[f32], in_dims: Dims, batch: usize, y: &mut [f32], mode: Mode) -> Result<()> {
-        (self.ops.forward)(&mut self.layer, x, in_dims, batch, y, mode)
+        (self.ops.forward)(&mut self.layer, x, in_dims, batch, None, y, mode)
+    }
+
+    fn forward_masked(
+        &mut self,
+        x: &[f32],
+        in_dims: Dims,
+        batch: usize,
+        mask: Option<&[f32]>,
+        y: &mut [f32],
+        mode: Mode,
+    ) -> Result<()> {
+        (self.ops.forward)(&mut self.layer, x, in_dims, batch, mask, y, mode)
+    }
+
+    fn backward_masked(
+        &mut self,
+        x: &[f32],
+        in_dims: Dims,
+        batch: usize,
+        mask: Option<&[f32]>,
+        y: &[f32],
+        dy: &[f32],
+        dx: Option<&mut [f32]>,
+        _dy_is_preactivation: bool,
+    ) -> Result<()> {
+        (self.ops.backward)(&mut self.layer, x, in_dims, batch, mask, y, dy, dx)
+    }
+
+    fn mask_rule(&self) -> MaskRule {
+        (self.ops.mask_rule)(&self.layer)
+    }
+
+    fn produce_mask(
+        &self,
+        x: &[f32],
+        in_dims: Dims,
+        batch: usize,
+        in_mask: Option<&[f32]>,
+        out_mask: &mut [f32],
+    ) -> Result<()> {
+        (self.ops.produce_mask)(&self.layer, x, in_dims, batch, in_mask, out_mask)
     }
 
     fn backward(
@@ -181,7 +315,7 @@ impl<L> Stage for Opaque<L> {
         dx: Option<&mut [f32]>,
         _dy_is_preactivation: bool,
     ) -> Result<()> {
-        (self.ops.backward)(&mut self.layer, x, in_dims, batch, y, dy, dx)
+        (self.ops.backward)(&mut self.layer, x, in_dims, batch, None, y, dy, dx)
     }
 
     fn kind(&self) -> String {

@@ -3,10 +3,12 @@
 //! Storage is contiguous `f32`, row-major, batch first: element `(b, i0, i1, ..)` of a tensor
 //! with per-sample dims `[d0, d1, ..]` lives at `((b·d0 + i0)·d1 + i1)…`.
 
+mod input_sample;
 mod owned;
 mod sample;
 mod view;
 
+pub use input_sample::InputSample;
 pub use owned::Tensor;
 pub use sample::Sample;
 pub use view::{TensorMut, TensorRef};

@@ -11,6 +11,7 @@ pub struct TensorRef<'a, S: Shape> {
     data: &'a [f32],
     batch: usize,
     dims: Dims,
+    mask: Option<&'a [f32]>,
     shape: PhantomData<S>,
 }
 
@@ -30,7 +31,20 @@ impl<'a, S: Shape> TensorRef<'a, S> {
     }
 
     pub(crate) fn new_unchecked(data: &'a [f32], batch: usize, dims: Dims) -> Self {
-        TensorRef { data, batch, dims, shape: PhantomData }
+        TensorRef { data, batch, dims, mask: None, shape: PhantomData }
+    }
+
+    /// The same view with a mask over its time axis (`batch · dims[0]` values, 1.0 for a real
+    /// step); `None` clears it.
+    pub fn with_mask(mut self, mask: Option<&'a [f32]>) -> Self {
+        self.mask = mask;
+        self
+    }
+
+    /// The mask over the time axis, when the batch holds padded sequences: `mask[b · T + t]`
+    /// is 1.0 where step `t` of sample `b` is real, 0.0 where it is padding.
+    pub fn mask(&self) -> Option<&'a [f32]> {
+        self.mask
     }
 
     /// Number of samples.

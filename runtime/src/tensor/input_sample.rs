@@ -1,0 +1,85 @@
+//! [`InputSample`]: one input sample as `fit` and `predict` take it — a fixed-size array, or a
+//! variable-length sequence that the runtime pads per batch.
+
+use crate::tensor::Sample;
+
+/// One sample of a model's input: a fixed-size array (`[f32; 64]`, `[[f32; 8]; 8]`), a
+/// sequence of feature vectors (`Vec<[f32; 12]>` for `input: [None, 12]`), or a sequence of
+/// token ids (`Vec<u32>` for `input: u32[None]`).
+///
+/// A batch of sequences is padded after each sequence to the batch's longest, and the padding
+/// is masked; nothing is padded for fixed-size samples.
+pub trait InputSample {
+    /// Values per time step (the features; 1 for token ids), or per sample when fixed-size.
+    const STEP_LEN: usize;
+
+    /// The number of time steps, `None` for a fixed-size sample.
+    fn steps(&self) -> Option<usize>;
+
+    /// Writes the sample into `out` (`steps · STEP_LEN` values; for a fixed-size sample,
+    /// `STEP_LEN`), padding after the sample's own steps with zeros.
+    fn write_padded(&self, steps: usize, out: &mut [f32]);
+}
+
+impl<T: Sample> InputSample for T {
+    const STEP_LEN: usize = T::LEN;
+
+    fn steps(&self) -> Option<usize> {
+        None
+    }
+
+    fn write_padded(&self, _steps: usize, out: &mut [f32]) {
+        out.copy_from_slice(T::flatten(std::slice::from_ref(self)));
+    }
+}
+
+impl<const F: usize> InputSample for Vec<[f32; F]> {
+    const STEP_LEN: usize = F;
+
+    fn steps(&self) -> Option<usize> {
+        Some(self.len())
+    }
+
+    fn write_padded(&self, steps: usize, out: &mut [f32]) {
+        let n = self.len().min(steps) * F;
+        out[..n].copy_from_slice(&self.as_flattened()[..n]);
+        out[n..].fill(0.0);
+    }
+}
+
+/// Token ids are fed to the model as `f32` (exact up to 2²⁴ = 16,777,216, far above any
+/// vocabulary an `Embedding` holds); the `Embedding` layer checks them against its size.
+impl InputSample for Vec<u32> {
+    const STEP_LEN: usize = 1;
+
+    fn steps(&self) -> Option<usize> {
+        Some(self.len())
+    }
+
+    fn write_padded(&self, steps: usize, out: &mut [f32]) {
+        let n = self.len().min(steps);
+        for (o, &id) in out.iter_mut().zip(&self[..n]) {
+            *o = id as f32;
+        }
+        out[n..steps].fill(0.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pads_after_the_sequence() {
+        let seq = vec![[1.0, 2.0], [3.0, 4.0]];
+        let mut out = [9.0; 6];
+        seq.write_padded(3, &mut out);
+        assert_eq!(out, [1.0, 2.0, 3.0, 4.0, 0.0, 0.0]);
+        let ids = vec![5u32, 7];
+        let mut out = [9.0; 4];
+        ids.write_padded(4, &mut out);
+        assert_eq!(out, [5.0, 7.0, 0.0, 0.0]);
+        assert_eq!([1.0f32, 2.0].steps(), None);
+        assert_eq!(<[f32; 2]>::STEP_LEN, 2);
+    }
+}
