@@ -3,14 +3,17 @@
 //! - [`csv`]: numeric CSV files, gzipped or not ([`read_csv_f32`]).
 //! - [`digits`]: the 8×8 handwritten digits of `data/digits.csv.gz` ([`load_digits`]).
 //! - [`categorical`]: one-hot labels ([`to_categorical`]).
+//! - [`padding`]: ragged sequences to one length ([`pad_sequences`], [`pad_sequences_f32`]).
 //! - [`rng`]: the seeded [`SplitMix64`] generator used for shuffling and splitting.
 
 pub mod categorical;
 pub mod csv;
 pub mod digits;
+pub mod padding;
 pub mod rng;
 
 pub use categorical::to_categorical;
 pub use csv::{parse_csv_f32, read_csv_f32};
 pub use digits::{load_digits, Digits};
+pub use padding::{pad_sequences, pad_sequences_f32, Padding, Truncating};
 pub use rng::SplitMix64;

@@ -1,14 +1,15 @@
 //! [`SampleTypes`]: a model's input and output as plain Rust arrays, which `fit`, `evaluate` and
 //! `predict` take, so a wrong feature count or label width is a type error.
 
-use crate::tensor::Sample;
+use crate::tensor::{InputSample, OutputSample};
 
-/// The plain-array types of one input sample and one output sample: `[f32; 64]` and
-/// `[f32; 10]` for `input: [64]` → `Dense(10)`. `model!` implements it for every model whose
-/// input and output shapes it knows and which are static, of rank 1 to 3.
+/// The plain Rust types of one input sample and one output sample: `[f32; 64]` and
+/// `[f32; 10]` for `input: [64]` → `Dense(10)`; `Vec<[f32; 12]>` for `input: [None, 12]`,
+/// `Vec<u32>` for `input: u32[None]`; `Vec<[f32; 10]>` for an output `[None, 10]`. `model!`
+/// implements it for every model whose input and output shapes it knows in these forms.
 pub trait SampleTypes {
     /// One input sample.
-    type Input: Sample;
+    type Input: InputSample;
     /// One output sample (and one label, for losses that compare with the output).
-    type Output: Sample;
+    type Output: OutputSample;
 }

@@ -19,6 +19,9 @@ pub trait InputSample {
     /// Writes the sample into `out` (`steps · STEP_LEN` values; for a fixed-size sample,
     /// `STEP_LEN`), padding after the sample's own steps with zeros.
     fn write_padded(&self, steps: usize, out: &mut [f32]);
+
+    /// The position (flat index) and value of the first NaN or ±Inf value, if any.
+    fn first_non_finite(&self) -> Option<(usize, f32)>;
 }
 
 impl<T: Sample> InputSample for T {
@@ -30,6 +33,10 @@ impl<T: Sample> InputSample for T {
 
     fn write_padded(&self, _steps: usize, out: &mut [f32]) {
         out.copy_from_slice(T::flatten(std::slice::from_ref(self)));
+    }
+
+    fn first_non_finite(&self) -> Option<(usize, f32)> {
+        first_non_finite(T::flatten(std::slice::from_ref(self)))
     }
 }
 
@@ -44,6 +51,10 @@ impl<const F: usize> InputSample for Vec<[f32; F]> {
         let n = self.len().min(steps) * F;
         out[..n].copy_from_slice(&self.as_flattened()[..n]);
         out[n..].fill(0.0);
+    }
+
+    fn first_non_finite(&self) -> Option<(usize, f32)> {
+        first_non_finite(self.as_flattened())
     }
 }
 
@@ -63,6 +74,18 @@ impl InputSample for Vec<u32> {
         }
         out[n..steps].fill(0.0);
     }
+
+    fn first_non_finite(&self) -> Option<(usize, f32)> {
+        None
+    }
+}
+
+/// The first non-finite value and its index, after a vectorised scan finds there is one.
+fn first_non_finite(values: &[f32]) -> Option<(usize, f32)> {
+    if crate::kernels::elementwise::all_finite(values) {
+        return None;
+    }
+    values.iter().position(|v| !v.is_finite()).map(|i| (i, values[i]))
 }
 
 #[cfg(test)]

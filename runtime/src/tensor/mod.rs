@@ -4,11 +4,13 @@
 //! with per-sample dims `[d0, d1, ..]` lives at `((b·d0 + i0)·d1 + i1)…`.
 
 mod input_sample;
+mod output_sample;
 mod owned;
 mod sample;
 mod view;
 
 pub use input_sample::InputSample;
+pub use output_sample::OutputSample;
 pub use owned::Tensor;
 pub use sample::Sample;
 pub use view::{TensorMut, TensorRef};

@@ -2,15 +2,19 @@
 //! and its `fit`, `evaluate` and `train_on_batch`.
 //!
 //! `compile` returns a new value whose type carries the loss, so the labels handed to `fit`
-//! are checked against the loss and the model's output when the user's crate compiles
+//! are checked against it and the model's output when the user's crate compiles
 //! ([`Labels`]). Everything else of the model stays reachable: `Compiled` dereferences to it.
+//!
+//! Sequences (`Vec<[f32; F]>`, `Vec<u32>`) are padded per batch to the batch's longest, after
+//! each sequence; the padding is masked, every layer honours the mask, and a loss on a sequence
+//! output averages over real steps only (Keras: `w = mask · N_total / N_valid`).
 
 use crate::data::SplitMix64;
 use crate::error::{Error, Result};
 use crate::layers::Mode;
 use crate::model::{Model, SampleTypes};
 use crate::shape::{Dims, Shape};
-use crate::tensor::Sample;
+use crate::tensor::{InputSample, OutputSample};
 use crate::train::context::FitContext;
 use crate::train::fit_options::FitOptions;
 use crate::train::history::History;
@@ -20,6 +24,7 @@ use crate::train::metrics::{Metric, MetricState};
 use crate::train::optim::Optimizer;
 use crate::train::progress::Progress;
 use crate::train::{Logs, Targets};
+use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 
 /// A model ready to train: `model.compile(optimizer, loss, metrics)`.
@@ -29,16 +34,20 @@ pub struct Compiled<M, L> {
     optimizer: Box<dyn Optimizer>,
     metrics: Vec<Metric>,
     buffers: Buffers,
+    padding: (u64, u64),
 }
 
 /// Per-batch buffers, sized by the largest batch seen and reused: a training step allocates
-/// nothing once a batch size has been seen.
+/// nothing once a batch size (and sequence length) has been seen.
 #[derive(Default)]
 struct Buffers {
+    order: Vec<usize>,
     x: Vec<f32>,
+    mask: Vec<f32>,
     dense: Vec<f32>,
-    sparse: Vec<u32>,
+    ids: Vec<u32>,
     weights: Vec<f32>,
+    out_mask: Vec<f32>,
     states: Vec<MetricState>,
 }
 
@@ -55,18 +64,17 @@ impl<M, L> DerefMut for Compiled<M, L> {
     }
 }
 
-/// How the labels of one model output are laid out for the loss: `row_len` values per row (the
-/// last axis), `rows` rows per sample.
-#[derive(Clone, Copy)]
-struct Layout {
-    row_len: usize,
-    rows: usize,
+/// Sample and class weights of a whole dataset, as the user gave them.
+#[derive(Clone, Copy, Default)]
+struct Weighting<'a> {
+    sample: Option<&'a [f32]>,
+    class: Option<&'a HashMap<u32, f32>>,
 }
 
 impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
     /// Compiles `model` (see [`Model::compile`]).
     pub fn new(model: M, optimizer: Box<dyn Optimizer>, loss: L, metrics: Vec<Metric>) -> Self {
-        Compiled { model, loss, optimizer, metrics, buffers: Buffers::default() }
+        Compiled { model, loss, optimizer, metrics, buffers: Buffers::default(), padding: (0, 0) }
     }
 
     /// The model.
@@ -89,61 +97,46 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
         &self.loss
     }
 
-    fn layout() -> Layout {
-        let row_len = M::Out::DIMS.last().copied().flatten().unwrap_or(1).max(1);
-        Layout { row_len, rows: (M::Output::LEN / row_len).max(1) }
+    /// For sequence inputs: the fraction of the time steps fed to the model during the last
+    /// `fit` that were padding (`None` before any sequence batch).
+    pub fn padded_fraction(&self) -> Option<f64> {
+        let (padded, total) = self.padding;
+        (total > 0).then(|| padded as f64 / total as f64)
     }
 
     /// One gradient step on this batch (no shuffling), Keras's `train_on_batch`; returns the
     /// batch's loss.
     pub fn train_on_batch<Y>(&mut self, x: &[M::Input], y: &[Y]) -> Result<f32>
     where
-        Y: Labels<L, M::Output> + Copy,
+        Y: Labels<L, M::Output>,
     {
-        check_lengths(x.len(), y.len(), "x and y")?;
-        let targets = Y::targets(y);
-        self.reset_metrics(Self::layout(), targets.is_sparse());
-        let Compiled { model, loss, optimizer, buffers, .. } = self;
-        let x = M::Input::flatten(x);
-        check_finite(x, M::Input::LEN, "x")?;
-        step(
-            model,
-            loss,
-            &mut **optimizer,
-            &mut buffers.states,
-            x,
-            y.len(),
-            targets,
-            None,
-            Self::layout(),
-            true,
-        )
+        validate(x, y, None)?;
+        self.reset_metrics(Y::SPARSE);
+        let mut order = std::mem::take(&mut self.buffers.order);
+        order.clear();
+        order.extend(0..x.len());
+        let result = self.batch_step(x, y, &order, Weighting::default(), true);
+        self.buffers.order = order;
+        result
     }
 
     /// Trains for `options.epochs` epochs and returns the per-epoch history (`loss`, metrics,
     /// `val_*`), Keras's `fit`.
     ///
-    /// `Err` (naming both values) when `x` and `y` differ in length, the data is empty or holds
-    /// NaN/Inf, `batch_size` is 0, `validation_split` is outside [0, 1), the sample weights are
-    /// not one per sample, or a class id is out of range.
-    pub fn fit<Y>(
-        &mut self,
-        x: &[M::Input],
-        y: &[Y],
-        mut options: FitOptions<'_, M::Input, Y>,
-    ) -> Result<History>
+    /// `Err` (naming both values) when `x` and `y` differ in length, a sequence and its per-step
+    /// labels differ in length, the data is empty or holds NaN/Inf, `batch_size` is 0,
+    /// `validation_split` is outside [0, 1), the sample weights are not one per sample, or a
+    /// class id is not below the number of outputs.
+    pub fn fit<Y>(&mut self, x: &[M::Input], y: &[Y], mut options: FitOptions<'_, M::Input, Y>) -> Result<History>
     where
-        Y: Labels<L, M::Output> + Copy,
+        Y: Labels<L, M::Output>,
     {
-        check_lengths(x.len(), y.len(), "x and y")?;
-        if x.is_empty() {
+        if x.is_empty() && y.is_empty() {
             return Err(Error::InvalidArgument { name: "x", detail: "the training data is empty".into() });
         }
+        validate(x, y, options.sample_weight)?;
         if options.batch_size == 0 {
-            return Err(Error::InvalidArgument {
-                name: "batch_size",
-                detail: "must be at least 1, but is 0".into(),
-            });
+            return Err(Error::InvalidArgument { name: "batch_size", detail: "must be at least 1, but is 0".into() });
         }
         if !(0.0..1.0).contains(&options.validation_split) {
             return Err(Error::InvalidArgument {
@@ -151,19 +144,13 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
                 detail: format!("must be at least 0 and below 1, but is {}", options.validation_split),
             });
         }
-        if let Some(w) = options.sample_weight {
-            check_lengths(x.len(), w.len(), "x and sample_weight")?;
-        }
-        check_finite(M::Input::flatten(x), M::Input::LEN, "x")?;
-        let layout = Self::layout();
-        let all_targets = Y::targets(y);
-        check_targets(all_targets, layout)?;
+        check_class_ids::<M, L, Y>(y)?;
 
         // Keras: the validation split is the tail, taken before shuffling.
         let (n_train, validation) = match options.validation_data {
             Some((vx, vy)) => {
-                check_lengths(vx.len(), vy.len(), "validation x and y")?;
-                check_finite(M::Input::flatten(vx), M::Input::LEN, "validation x")?;
+                validate(vx, vy, None)?;
+                check_class_ids::<M, L, Y>(vy)?;
                 (x.len(), Some((vx, vy)))
             }
             None if options.validation_split > 0.0 => {
@@ -184,8 +171,7 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
             }
             None => (x.len(), None),
         };
-        let sample_weights =
-            combined_weights(all_targets, layout, options.sample_weight, options.class_weight, x.len())?;
+        let weighting = Weighting { sample: options.sample_weight, class: options.class_weight };
         let val_batch = options.validation_batch_size.unwrap_or(options.batch_size).max(1);
 
         let mut history = History::new();
@@ -193,10 +179,14 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
         let mut order: Vec<usize> = (0..n_train).collect();
         let mut rng = SplitMix64::new(options.seed);
         let steps = n_train.div_ceil(options.batch_size);
+        let bucketed = options.bucket_by_length && x.first().and_then(InputSample::steps).is_some();
+        let mut batch_order: Vec<usize> = (0..steps).collect();
+        if bucketed {
+            order.sort_by_key(|&i| x[i].steps().unwrap_or(0));
+        }
+        self.padding = (0, 0);
         let mut stop = false;
-        self.with_context(&mut stop, |ctx| {
-            options.callbacks.iter_mut().try_for_each(|c| c.on_train_begin(ctx))
-        })?;
+        self.with_context(&mut stop, |ctx| options.callbacks.iter_mut().try_for_each(|c| c.on_train_begin(ctx)))?;
 
         for epoch in options.initial_epoch..options.epochs {
             if stop {
@@ -205,15 +195,19 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
             self.with_context(&mut stop, |ctx| {
                 options.callbacks.iter_mut().try_for_each(|c| c.on_epoch_begin(epoch, ctx))
             })?;
-            if options.shuffle {
+            if bucketed {
+                // Batches of similar lengths; their order changes every epoch.
+                rng.shuffle(&mut batch_order);
+            } else if options.shuffle {
                 rng.shuffle(&mut order);
             }
             progress.epoch_begin(epoch, steps);
-            self.reset_metrics(layout, all_targets.is_sparse());
+            self.reset_metrics(Y::SPARSE);
             let (mut loss_sum, mut seen) = (0.0f64, 0usize);
             let mut running = Logs::new();
-            for (b, batch) in order.chunks(options.batch_size).enumerate() {
-                let loss = self.gathered_step(x, all_targets, sample_weights.as_deref(), batch, layout)?;
+            for (b, &chunk) in batch_order.iter().enumerate() {
+                let batch = &order[chunk * options.batch_size..((chunk + 1) * options.batch_size).min(n_train)];
+                let loss = self.batch_step(x, y, batch, weighting, true)?;
                 loss_sum += loss as f64 * batch.len() as f64;
                 seen += batch.len();
                 running.set("loss", loss_sum / seen as f64);
@@ -238,9 +232,7 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
                 options.callbacks.iter_mut().try_for_each(|c| c.on_epoch_end(epoch, &logs, ctx))
             })?;
         }
-        self.with_context(&mut stop, |ctx| {
-            options.callbacks.iter_mut().try_for_each(|c| c.on_train_end(ctx))
-        })?;
+        self.with_context(&mut stop, |ctx| options.callbacks.iter_mut().try_for_each(|c| c.on_train_end(ctx)))?;
         Ok(history)
     }
 
@@ -248,50 +240,43 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
     /// `return_dict=True`.
     pub fn evaluate<Y>(&mut self, x: &[M::Input], y: &[Y]) -> Result<Logs>
     where
-        Y: Labels<L, M::Output> + Copy,
+        Y: Labels<L, M::Output>,
     {
-        check_lengths(x.len(), y.len(), "x and y")?;
-        check_finite(M::Input::flatten(x), M::Input::LEN, "x")?;
+        validate(x, y, None)?;
+        check_class_ids::<M, L, Y>(y)?;
         self.evaluate_batched(x, y, crate::model::DEFAULT_BATCH_SIZE)
     }
 
     fn evaluate_batched<Y>(&mut self, x: &[M::Input], y: &[Y], batch_size: usize) -> Result<Logs>
     where
-        Y: Labels<L, M::Output> + Copy,
+        Y: Labels<L, M::Output>,
     {
         if x.is_empty() {
             return Err(Error::InvalidArgument { name: "x", detail: "the evaluation data is empty".into() });
         }
-        let layout = Self::layout();
-        let targets = Y::targets(y);
-        check_targets(targets, layout)?;
-        self.reset_metrics(layout, targets.is_sparse());
+        self.reset_metrics(Y::SPARSE);
+        let padding = self.padding;
         let (mut loss_sum, mut seen) = (0.0f64, 0usize);
+        let mut order = std::mem::take(&mut self.buffers.order);
+        let mut result = Ok(());
         for start in (0..x.len()).step_by(batch_size) {
             let end = (start + batch_size).min(x.len());
-            let batch_targets = match targets {
-                Targets::Dense(t) => Targets::Dense(
-                    &t[start * layout.rows * layout.row_len..end * layout.rows * layout.row_len],
-                ),
-                Targets::Sparse(t) => Targets::Sparse(&t[start * layout.rows..end * layout.rows]),
-            };
-            let Compiled { model, loss, optimizer, buffers, .. } = self;
-            let xb = M::Input::flatten(&x[start..end]);
-            let value = step(
-                model,
-                loss,
-                &mut **optimizer,
-                &mut buffers.states,
-                xb,
-                end - start,
-                batch_targets,
-                None,
-                layout,
-                false,
-            )?;
-            loss_sum += value as f64 * (end - start) as f64;
-            seen += end - start;
+            order.clear();
+            order.extend(start..end);
+            match self.batch_step(x, y, &order, Weighting::default(), false) {
+                Ok(value) => {
+                    loss_sum += value as f64 * (end - start) as f64;
+                    seen += end - start;
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
         }
+        self.buffers.order = order;
+        self.padding = padding;
+        result?;
         let mut logs = Logs::new();
         logs.set("loss", loss_sum / seen as f64);
         for state in &self.buffers.states {
@@ -300,82 +285,140 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
         Ok(logs)
     }
 
-    /// Gathers the samples `batch` (indices into `x`) into contiguous buffers and trains on them.
-    fn gathered_step(
-        &mut self,
-        x: &[M::Input],
-        targets: Targets<'_>,
-        weights: Option<&[f32]>,
-        batch: &[usize],
-        layout: Layout,
-    ) -> Result<f32> {
-        let Compiled { model, loss, optimizer, buffers, .. } = self;
-        let n_in = M::Input::LEN;
-        grow(&mut buffers.x, batch.len() * n_in);
-        for (slot, &i) in buffers.x.chunks_exact_mut(n_in).zip(batch) {
-            slot.copy_from_slice(M::Input::flatten(std::slice::from_ref(&x[i])));
+    /// One batch: the samples `idx` of `x` and `y` padded into contiguous buffers, forward,
+    /// loss, metrics, and — when training — backward and the optimiser update. Allocates
+    /// nothing once the buffers are large enough.
+    fn batch_step<Y>(&mut self, x: &[M::Input], y: &[Y], idx: &[usize], weighting: Weighting<'_>, train: bool) -> Result<f32>
+    where
+        Y: Labels<L, M::Output>,
+    {
+        let Compiled { model, loss, optimizer, buffers, padding, .. } = self;
+        let batch = idx.len();
+
+        // Inputs, padded to the batch's longest sequence, and the data's mask.
+        let steps = idx.iter().filter_map(|&i| x[i].steps()).max().map(|t| t.max(1));
+        let per_sample = M::Input::STEP_LEN * steps.unwrap_or(1);
+        grow(&mut buffers.x, batch * per_sample);
+        for (slot, &i) in buffers.x.chunks_exact_mut(per_sample).zip(idx) {
+            x[i].write_padded(steps.unwrap_or(1), slot);
         }
-        let per_sample = layout.rows * layout.row_len;
-        let batch_targets = match targets {
-            Targets::Dense(t) => {
-                grow(&mut buffers.dense, batch.len() * per_sample);
-                for (slot, &i) in buffers.dense.chunks_exact_mut(per_sample).zip(batch) {
-                    slot.copy_from_slice(&t[i * per_sample..(i + 1) * per_sample]);
+        let mut dims = Dims::from_static(M::In::DIMS);
+        let mask = match steps {
+            Some(t) => {
+                let mut all = dims.as_slice().to_vec();
+                if let Some(first) = all.first_mut() {
+                    *first = t;
                 }
-                Targets::Dense(&buffers.dense[..batch.len() * per_sample])
-            }
-            Targets::Sparse(t) => {
-                if buffers.sparse.len() < batch.len() * layout.rows {
-                    buffers.sparse.resize(batch.len() * layout.rows, 0);
+                dims = Dims::new(&all).unwrap_or(dims);
+                grow(&mut buffers.mask, batch * t);
+                let mut real = 0u64;
+                for (row, &i) in buffers.mask.chunks_exact_mut(t).zip(idx) {
+                    let len = x[i].steps().unwrap_or(t).min(t);
+                    row[..len].fill(1.0);
+                    row[len..].fill(0.0);
+                    real += len as u64;
                 }
-                for (slot, &i) in buffers.sparse.chunks_exact_mut(layout.rows).zip(batch) {
-                    slot.copy_from_slice(&t[i * layout.rows..(i + 1) * layout.rows]);
+                if train {
+                    padding.0 += (batch * t) as u64 - real;
+                    padding.1 += (batch * t) as u64;
                 }
-                Targets::Sparse(&buffers.sparse[..batch.len() * layout.rows])
-            }
-        };
-        let batch_weights = match weights {
-            Some(w) => {
-                grow(&mut buffers.weights, batch.len() * layout.rows);
-                for (slot, &i) in buffers.weights.chunks_exact_mut(layout.rows).zip(batch) {
-                    slot.copy_from_slice(&w[i * layout.rows..(i + 1) * layout.rows]);
-                }
-                Some(&buffers.weights[..batch.len() * layout.rows])
+                Some(&buffers.mask[..batch * t])
             }
             None => None,
         };
-        let xb = &buffers.x[..batch.len() * n_in];
-        step(
-            model,
-            loss,
-            &mut **optimizer,
-            &mut buffers.states,
-            xb,
-            batch.len(),
-            batch_targets,
-            batch_weights,
-            layout,
-            true,
-        )
+        let mode = if train { Mode::Training } else { Mode::Inference };
+        let xb = &buffers.x[..batch * per_sample];
+        let (_, out_dims) = model.run_masked(xb, dims, batch, mask, mode)?;
+
+        // Labels, laid out like the output: one row per step of a sequence output.
+        let row_len = out_dims.last().max(1);
+        let rows = out_dims.numel() / row_len;
+        let label_steps = if M::Output::SEQUENCE { rows } else { 1 };
+        let targets = if Y::SPARSE {
+            grow_ids(&mut buffers.ids, batch * rows);
+            for (slot, &i) in buffers.ids.chunks_exact_mut(rows).zip(idx) {
+                y[i].write(label_steps, &mut [], slot);
+            }
+            Targets::Sparse(&buffers.ids[..batch * rows])
+        } else {
+            let per = rows * row_len;
+            grow(&mut buffers.dense, batch * per);
+            for (slot, &i) in buffers.dense.chunks_exact_mut(per).zip(idx) {
+                y[i].write(label_steps, slot, &mut []);
+            }
+            Targets::Dense(&buffers.dense[..batch * per])
+        };
+
+        // Weights per output row: sample weight × class weight × the output's mask, the mask
+        // rescaled so the loss averages over real steps (Keras's `N_total / N_valid`).
+        let out_mask = model.output_mask().filter(|m| m.len() == batch * rows);
+        let masked = out_mask.is_some();
+        if let Some(m) = out_mask {
+            grow(&mut buffers.out_mask, m.len());
+            buffers.out_mask[..m.len()].copy_from_slice(m);
+        }
+        let weighted = masked || weighting.sample.is_some() || weighting.class.is_some();
+        if weighted {
+            grow(&mut buffers.weights, batch * rows);
+            let w = &mut buffers.weights[..batch * rows];
+            w.fill(1.0);
+            for (k, &i) in idx.iter().enumerate() {
+                let sw = weighting.sample.map_or(1.0, |s| s[i]);
+                w[k * rows..(k + 1) * rows].iter_mut().for_each(|v| *v *= sw);
+            }
+            if let Some(cw) = weighting.class {
+                for (r, v) in w.iter_mut().enumerate() {
+                    *v *= cw.get(&class_of(targets, r, row_len)).copied().unwrap_or(1.0);
+                }
+            }
+            if masked {
+                let m = &buffers.out_mask[..batch * rows];
+                let valid: f32 = m.iter().sum();
+                let scale = if valid > 0.0 { (batch * rows) as f32 / valid } else { 0.0 };
+                for (v, &mv) in w.iter_mut().zip(m) {
+                    *v *= mv * scale;
+                }
+            }
+        }
+        let weights = weighted.then(|| &buffers.weights[..batch * rows]);
+        let metric_weights = masked.then(|| &buffers.out_mask[..batch * rows]);
+
+        let activation = model.output_activation();
+        let (pred, grad) = model.output_and_grad();
+        let value = loss.compute(pred, targets, row_len, weights, activation, if train { Some(grad) } else { None })?;
+        // Keras: `compile(metrics=...)` metrics see the mask but not the sample or class weights.
+        for state in buffers.states.iter_mut() {
+            state.update(pred, targets, row_len, metric_weights)?;
+        }
+        if train && optimizer.updates_in_one_pass() {
+            // Each layer is updated right after its backward pass, while its gradients are in cache.
+            let mut result = Ok(());
+            optimizer.apply_gradients(&mut |visit| {
+                if result.is_ok() {
+                    result = model.backward_visiting(xb, batch, value.grad_is_preactivation, visit);
+                }
+            });
+            result?;
+        } else if train {
+            model.backward(xb, batch, value.grad_is_preactivation, None)?;
+            optimizer.apply_gradients(&mut |visit| model.visit_weights_mut(visit));
+        }
+        Ok(value.value)
     }
 
     /// Makes one metric state per compiled metric (resolving `Accuracy` by the output and
     /// labels), or resets the existing ones.
-    fn reset_metrics(&mut self, layout: Layout, sparse: bool) {
+    fn reset_metrics(&mut self, sparse: bool) {
+        let row_len = M::Out::DIMS.last().copied().flatten().unwrap_or(1).max(1);
         if self.buffers.states.len() != self.metrics.len() {
-            self.buffers.states =
-                self.metrics.iter().map(|&m| MetricState::new(m, layout.row_len, sparse)).collect();
+            self.buffers.states = self.metrics.iter().map(|&m| MetricState::new(m, row_len, sparse)).collect();
         }
         self.buffers.states.iter_mut().for_each(MetricState::reset);
     }
 
     /// Runs `f` with a [`FitContext`] over this model and optimiser; `stop` carries
     /// `stop_training` across calls.
-    fn with_context(
-        &mut self,
-        stop: &mut bool,
-        f: impl FnOnce(&mut FitContext<'_, M>) -> Result<()>,
-    ) -> Result<()> {
+    fn with_context(&mut self, stop: &mut bool, f: impl FnOnce(&mut FitContext<'_, M>) -> Result<()>) -> Result<()> {
         let mut ctx = FitContext { model: &mut self.model, optimizer: &mut *self.optimizer, stop: *stop };
         let result = f(&mut ctx);
         *stop = ctx.stop;
@@ -383,53 +426,20 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
     }
 }
 
-/// Forward, loss, metrics and — when training — backward and the optimiser update, for one
-/// batch already in contiguous buffers. Allocates nothing.
-#[allow(clippy::too_many_arguments)]
-fn step<M: Model, L: Loss>(
-    model: &mut M,
-    loss: &L,
-    optimizer: &mut dyn Optimizer,
-    states: &mut [MetricState],
-    x: &[f32],
-    batch: usize,
-    targets: Targets<'_>,
-    weights: Option<&[f32]>,
-    layout: Layout,
-    train: bool,
-) -> Result<f32> {
-    let dims = Dims::from_static(M::In::DIMS);
-    let mode = if train { Mode::Training } else { Mode::Inference };
-    model.run(x, dims, batch, mode)?;
-    let activation = model.output_activation();
-    let (pred, grad) = model.output_and_grad();
-    let value = loss.compute(
-        pred,
-        targets,
-        layout.row_len,
-        weights,
-        activation,
-        if train { Some(grad) } else { None },
-    )?;
-    // Keras: `compile(metrics=...)` metrics are unweighted (only `weighted_metrics` see the
-    // sample and class weights).
-    for state in states.iter_mut() {
-        state.update(pred, targets, layout.row_len, None)?;
-    }
-    if train && optimizer.updates_in_one_pass() {
-        // Each layer is updated right after its backward pass, while its gradients are in cache.
-        let mut result = Ok(());
-        optimizer.apply_gradients(&mut |visit| {
-            if result.is_ok() {
-                result = model.backward_visiting(x, batch, value.grad_is_preactivation, visit);
+/// The class a row's label stands for: its id, or the argmax of a one-hot row (a rounded
+/// value for a single output), as Keras's `class_weight` reads it.
+fn class_of(targets: Targets<'_>, row: usize, row_len: usize) -> u32 {
+    match targets {
+        Targets::Sparse(ids) => ids[row],
+        Targets::Dense(t) => {
+            let r = &t[row * row_len..(row + 1) * row_len];
+            if row_len == 1 {
+                r[0].round().max(0.0) as u32
+            } else {
+                crate::train::metrics::argmax(r) as u32
             }
-        });
-        result?;
-    } else if train {
-        model.backward(x, batch, value.grad_is_preactivation, None)?;
-        optimizer.apply_gradients(&mut |visit| model.visit_weights_mut(visit));
+        }
     }
-    Ok(value.value)
 }
 
 fn grow(buf: &mut Vec<f32>, len: usize) {
@@ -438,89 +448,79 @@ fn grow(buf: &mut Vec<f32>, len: usize) {
     }
 }
 
-fn check_lengths(left: usize, right: usize, what: &str) -> Result<()> {
-    if left == right {
-        Ok(())
-    } else {
-        Err(Error::LengthMismatch { context: what.to_string(), left, right })
+fn grow_ids(buf: &mut Vec<u32>, len: usize) {
+    if buf.len() < len {
+        buf.resize(len, 0);
     }
 }
 
-/// `Err` naming the first sample and feature holding NaN or ±Inf.
-fn check_finite(values: &[f32], per_sample: usize, what: &str) -> Result<()> {
-    if crate::kernels::elementwise::all_finite(values) {
-        return Ok(());
+/// The checks every entry point makes, each `Err` naming both values: as many labels (and
+/// sample weights) as samples, finite inputs, per-step labels as long as their sequence, and
+/// sample weights finite and not negative.
+fn validate<X: InputSample, Y: Labels<L, O>, L, O>(x: &[X], y: &[Y], sample_weight: Option<&[f32]>) -> Result<()> {
+    if x.len() != y.len() {
+        return Err(Error::LengthMismatch { context: "x and y".into(), left: x.len(), right: y.len() });
     }
-    match values.iter().position(|v| !v.is_finite()) {
-        None => Ok(()),
-        Some(i) => Err(Error::InvalidArgument {
-            name: "x",
-            detail: format!(
-                "{what}[{}] holds {} at feature {}; replace or drop non-finite values before training",
-                i / per_sample.max(1),
-                values[i],
-                i % per_sample.max(1)
-            ),
-        }),
-    }
-}
-
-/// Class ids must be below the number of outputs (an `Err` naming the id and the count, where
-/// Keras on JAX silently gives NaN).
-fn check_targets(targets: Targets<'_>, layout: Layout) -> Result<()> {
-    if let Targets::Sparse(ids) = targets {
-        if let Some((i, id)) = ids.iter().enumerate().find(|(_, &id)| id as usize >= layout.row_len) {
-            return Err(Error::InvalidArgument {
-                name: "y",
-                detail: format!(
-                    "class id {id} of sample {i} is not below the model's {} outputs",
-                    layout.row_len
-                ),
-            });
+    if let Some(w) = sample_weight {
+        if w.len() != x.len() {
+            return Err(Error::LengthMismatch { context: "x and sample_weight".into(), left: x.len(), right: w.len() });
         }
-    }
-    Ok(())
-}
-
-/// One weight per output row: sample weights × class weights (Keras multiplies them), or
-/// `None` when neither is given.
-fn combined_weights(
-    targets: Targets<'_>,
-    layout: Layout,
-    sample_weight: Option<&[f32]>,
-    class_weight: Option<&std::collections::HashMap<u32, f32>>,
-    samples: usize,
-) -> Result<Option<Vec<f32>>> {
-    if sample_weight.is_none() && class_weight.is_none() {
-        return Ok(None);
-    }
-    let mut weights = vec![1.0f32; samples * layout.rows];
-    if let Some(sw) = sample_weight {
-        if let Some((i, w)) = sw.iter().enumerate().find(|(_, w)| !w.is_finite() || **w < 0.0) {
+        if let Some((i, w)) = w.iter().enumerate().find(|(_, w)| !w.is_finite() || **w < 0.0) {
             return Err(Error::InvalidArgument {
                 name: "sample_weight",
                 detail: format!("sample_weight[{i}] is {w}; weights must be finite and not negative"),
             });
         }
-        for (row, w) in weights.iter_mut().enumerate() {
-            *w *= sw[row / layout.rows];
-        }
     }
-    if let Some(cw) = class_weight {
-        for (row, w) in weights.iter_mut().enumerate() {
-            let class = match targets {
-                Targets::Sparse(ids) => ids[row],
-                Targets::Dense(t) => {
-                    let r = &t[row * layout.row_len..(row + 1) * layout.row_len];
-                    if layout.row_len == 1 {
-                        r[0].round().max(0.0) as u32
-                    } else {
-                        crate::train::metrics::argmax(r) as u32
-                    }
-                }
+    for (i, (xs, ys)) in x.iter().zip(y).enumerate() {
+        if let Some((at, value)) = xs.first_non_finite() {
+            let (step, feature) = (at / X::STEP_LEN.max(1), at % X::STEP_LEN.max(1));
+            let place = match xs.steps() {
+                Some(_) => format!("step {step}, feature {feature}"),
+                None => format!("feature {at}"),
             };
-            *w *= cw.get(&class).copied().unwrap_or(1.0);
+            return Err(Error::InvalidArgument {
+                name: "x",
+                detail: format!(
+                    "x[{i}] holds {value} at {place}; replace or drop non-finite values before training"
+                ),
+            });
+        }
+        if let (Some(ls), Some(xs)) = (ys.steps(), xs.steps()) {
+            if ls != xs {
+                return Err(Error::LengthMismatch {
+                    context: format!("sequence {i} and its per-step labels"),
+                    left: xs,
+                    right: ls,
+                });
+            }
         }
     }
-    Ok(Some(weights))
+    Ok(())
+}
+
+/// Class ids must be below the number of outputs: an `Err` naming the id, the sample and the
+/// count, where Keras on JAX silently gives NaN.
+fn check_class_ids<M: Model, L, Y: Labels<L, M::Output>>(y: &[Y]) -> Result<()>
+where
+    M: SampleTypes,
+{
+    if !Y::SPARSE {
+        return Ok(());
+    }
+    let classes = M::Out::DIMS.last().copied().flatten().unwrap_or(1);
+    let mut ids = Vec::new();
+    for (i, label) in y.iter().enumerate() {
+        let steps = label.steps().unwrap_or(1);
+        ids.clear();
+        ids.resize(steps, 0);
+        label.write(steps, &mut [], &mut ids);
+        if let Some(id) = ids.iter().find(|&&id| id as usize >= classes) {
+            return Err(Error::InvalidArgument {
+                name: "y",
+                detail: format!("class id {id} of sample {i} is not below the model's {classes} outputs"),
+            });
+        }
+    }
+    Ok(())
 }

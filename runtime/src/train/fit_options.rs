@@ -33,6 +33,10 @@ pub struct FitOptions<'a, X, Y> {
     pub initial_epoch: usize,
     /// Batch size for validation; default: `batch_size`.
     pub validation_batch_size: Option<usize>,
+    /// For sequences: group samples of similar length into the same batch (sorted by length,
+    /// cut into batches, the batches' order shuffled every epoch with `seed`), so each batch
+    /// pads less. Off by default, as in Keras; `Compiled::padded_fraction` reports the effect.
+    pub bucket_by_length: bool,
     /// Progress output: a Keras-style bar on a terminal, one line per epoch otherwise.
     pub verbose: Verbose,
     /// Callbacks, called in order.
@@ -52,6 +56,7 @@ impl<X, Y> Default for FitOptions<'_, X, Y> {
             class_weight: None,
             initial_epoch: 0,
             validation_batch_size: None,
+            bucket_by_length: false,
             verbose: Verbose::Auto,
             callbacks: Vec::new(),
         }
