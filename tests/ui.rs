@@ -19,6 +19,7 @@ fn compile_fail() {
         "custom",
         "data",
         "labels",
+        "sequences",
         "multiple",
         "fallback",
     ] {

@@ -48,6 +48,44 @@ pub enum Op<'a> {
         ty: &'a Path,
         declared: Option<Vec<Option<usize>>>,
     },
+    Embedding {
+        input_dim: usize,
+        output_dim: usize,
+        mask_zero: bool,
+    },
+    Masking {
+        value: f64,
+    },
+    Rnn(Rnn),
+    Bidirectional {
+        inner: Rnn,
+        /// `Concat`, `Sum`, `Mul` or `Ave`.
+        merge: &'static str,
+    },
+    /// `TimeDistributed(Dense(..))`: the Dense applied to every step.
+    TimeDistributed {
+        units: usize,
+        activation: &'static str,
+        use_bias: bool,
+    },
+    GlobalPool {
+        max: bool,
+    },
+}
+
+/// A recurrent layer's configuration (Keras's arguments).
+#[derive(Clone, Copy)]
+pub struct Rnn {
+    /// `SimpleRnn`, `Lstm` or `Gru`.
+    pub kind: &'static str,
+    pub units: usize,
+    pub activation: &'static str,
+    pub recurrent_activation: &'static str,
+    pub use_bias: bool,
+    pub unit_forget_bias: bool,
+    pub return_sequences: bool,
+    pub go_backwards: bool,
+    pub reset_after: bool,
 }
 
 /// One layer, ready to expand.
@@ -95,10 +133,10 @@ pub fn check(def: &ModelDef) -> syn::Result<Plan<'_>> {
         let display = display(decl);
         let op = check_layer_args(&cx, decl);
         let output = match &op {
-            Some(op) => {
-                check_dtype(&cx, decl, &display, dtype, &layers);
+            Some(op) if check_dtype(&cx, decl, &display, op, dtype, &layers) => {
                 infer_output(&cx, decl, &display, op, &shape, &previous)
             }
+            Some(_) => ShapeState::Broken,
             None => ShapeState::Broken,
         };
         if let ShapeState::Known(dims) = &output {
@@ -205,7 +243,8 @@ fn check_names(cx: &Ctxt, def: &ModelDef) -> Vec<String> {
         .map(|decl| match &decl.name {
             Some(name) => name.to_string(),
             None => {
-                let base = snake_case(&kind_name(decl));
+                let kind = kind_name(decl);
+                let base = kw::keras_name(&kind).map_or_else(|| snake_case(&kind), str::to_string);
                 loop {
                     let n = counters.entry(base.clone()).or_insert(0);
                     let candidate = if *n == 0 { base.clone() } else { format!("{base}_{n}") };
@@ -220,15 +259,38 @@ fn check_names(cx: &Ctxt, def: &ModelDef) -> Vec<String> {
 }
 
 /// Built-in layers work on floats; `u32` token ids need an `Embedding` first.
-fn check_dtype(cx: &Ctxt, decl: &LayerDecl, display: &str, dtype: DType, before: &[PlannedLayer]) {
-    if dtype == DType::U32 && before.is_empty() {
-        if let LayerBody::Builtin { ident, .. } = &decl.body {
-            cx.error(
-                ident.span(),
-                format!("`{display}` needs float input, but the model's input is `u32` token ids; token ids need an `Embedding` layer first, which this version of shaped does not have yet"),
-            );
-        }
+/// Token ids (`u32` input) go into an `Embedding` first, and only there: an `Embedding` on
+/// float input, or a float layer on ids, is an error.
+fn check_dtype(
+    cx: &Ctxt,
+    decl: &LayerDecl,
+    display: &str,
+    op: &Op,
+    dtype: DType,
+    before: &[PlannedLayer],
+) -> bool {
+    let LayerBody::Builtin { ident, .. } = &decl.body else { return true };
+    let first = before.is_empty();
+    match (op, dtype) {
+        (Op::Embedding { .. }, DType::U32) if first => return true,
+        (Op::Embedding { .. }, DType::U32) => cx.error(
+            ident.span(),
+            format!("`{display}` takes the model's token ids, so it must be the first layer after `input: u32[..]`"),
+        ),
+        (Op::Embedding { .. }, DType::F32) => cx.error(
+            ident.span(),
+            format!(
+                "`{display}` takes integer token ids, but {}; declare the input as ids, `input: u32[None],` (or `u32[length]`)",
+                if first { "the model's input is `f32`".to_string() } else { "the layer before it outputs floats".to_string() }
+            ),
+        ),
+        (_, DType::U32) if first => cx.error(
+            ident.span(),
+            format!("`{display}` needs float input, but the model's input is `u32` token ids; put an `Embedding(vocab_size, dim)` layer first to turn ids into vectors"),
+        ),
+        _ => return true,
     }
+    false
 }
 
 /// The layer's type name: `Dense`, or the custom type's last path segment.
@@ -291,15 +353,25 @@ fn check_layer_args<'a>(cx: &Ctxt, decl: &'a LayerDecl) -> Option<Op<'a>> {
         }
         LayerBody::Builtin { ident, args } => (ident, args),
     };
+    if let Some((_, span)) = &decl.declared_out {
+        cx.error(
+            *span,
+            format!(
+                "`-> [..]` declares the output of a custom layer; `{ident}`'s output shape is already known to the macro, so remove it"
+            ),
+        );
+    }
+    builtin_op(cx, ident, args)
+}
+
+/// A built-in layer's arguments, checked and resolved (also for the layer inside
+/// `Bidirectional(..)` and `TimeDistributed(..)`).
+fn builtin_op<'a>(cx: &Ctxt, ident: &syn::Ident, args: &'a [Arg]) -> Option<Op<'a>> {
     let name = ident.to_string();
-    let Some(params) = kw::layer_args(&name) else {
+    if kw::layer_args(&name).is_none() {
         cx.error(ident.span(), unknown_layer_message(&name));
         return None;
-    };
-    if let Some((_, span)) = &decl.declared_out {
-        cx.error(*span, format!("`-> [..]` declares the output of a custom layer; `{name}`'s output shape is already known to the macro, so remove it"));
     }
-    let _ = params;
     let bound = bind_args(cx, &name, args)?;
     let get = |key: &str| bound.get(key).copied();
     match name.as_str() {
@@ -355,8 +427,169 @@ fn check_layer_args<'a>(cx: &Ctxt, decl: &'a LayerDecl) -> Option<Op<'a>> {
             };
             Some(Op::Reshape { target: reshape_target(cx, e)? })
         }
+        "Embedding" => {
+            let (Some(i), Some(o)) = (get("input_dim"), get("output_dim")) else {
+                cx.error(
+                    ident.span(),
+                    "`Embedding` needs the vocabulary size and the vector size: `Embedding(10000, 64)` (ids must be below the first; with `mask_zero = true`, 0 is padding)",
+                );
+                return None;
+            };
+            let input_dim = positive_int(cx, i, &name, "input_dim", "the vocabulary size")?;
+            let output_dim = positive_int(cx, o, &name, "output_dim", "the size of each vector")?;
+            let mask_zero = match get("mask_zero") {
+                Some(e) => bool_arg(cx, e, "mask_zero")?,
+                None => false,
+            };
+            Some(Op::Embedding { input_dim, output_dim, mask_zero })
+        }
+        "Masking" => {
+            let value = match get("mask_value") {
+                Some(e) => float_arg(cx, e, "Masking", "mask_value")?,
+                None => 0.0,
+            };
+            Some(Op::Masking { value })
+        }
+        "SimpleRnn" | "Lstm" | "Gru" => Some(Op::Rnn(rnn_args(cx, ident, &name, &bound)?)),
+        "Bidirectional" => {
+            let Some(inner) = get("layer") else {
+                cx.error(ident.span(), "`Bidirectional` wraps a recurrent layer: `Bidirectional(Lstm(64))`");
+                return None;
+            };
+            let inner_op =
+                nested_op(cx, inner, "Bidirectional", "a recurrent layer: `Bidirectional(Lstm(64))`")?;
+            let Inner::Rnn(rnn) = inner_op else {
+                cx.error(inner.span(), "`Bidirectional` wraps a recurrent layer (`SimpleRnn`, `Lstm`, `Gru`): `Bidirectional(Lstm(64))`");
+                return None;
+            };
+            let merge = match get("merge_mode") {
+                None => "Concat",
+                Some(e) => {
+                    let text = match e {
+                        Expr::Path(p) if p.path.get_ident().is_some() => {
+                            p.path.get_ident().map(|i| i.to_string())
+                        }
+                        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
+                        _ => None,
+                    };
+                    match text.as_deref() {
+                        Some("concat") => "Concat",
+                        Some("sum") => "Sum",
+                        Some("mul") => "Mul",
+                        Some("ave") => "Ave",
+                        _ => {
+                            cx.error(
+                                e.span(),
+                                format!(
+                                    "`merge_mode` must be concat, sum, mul or ave, but got `{}`",
+                                    compact(e)
+                                ),
+                            );
+                            return None;
+                        }
+                    }
+                }
+            };
+            Some(Op::Bidirectional { inner: rnn, merge })
+        }
+        "TimeDistributed" => {
+            let Some(inner) = get("layer") else {
+                cx.error(
+                    ident.span(),
+                    "`TimeDistributed` wraps the layer to apply at every step: `TimeDistributed(Dense(10))`",
+                );
+                return None;
+            };
+            match nested_op(cx, inner, "TimeDistributed", "a `Dense` layer: `TimeDistributed(Dense(10))`")? {
+                Inner::Dense { units, activation, use_bias } => {
+                    Some(Op::TimeDistributed { units, activation, use_bias })
+                }
+                _ => {
+                    cx.error(inner.span(), "`TimeDistributed` wraps `Dense` in this version: `TimeDistributed(Dense(10))` (a `Dense` on a sequence already applies to every step)");
+                    None
+                }
+            }
+        }
+        "GlobalAvgPool1d" => Some(Op::GlobalPool { max: false }),
+        "GlobalMaxPool1d" => Some(Op::GlobalPool { max: true }),
         _ => unreachable!("every name in kw::LAYERS is matched above"),
     }
+}
+
+/// A layer written inside a wrapper's parentheses, resolved.
+enum Inner {
+    Rnn(Rnn),
+    Dense { units: usize, activation: &'static str, use_bias: bool },
+    Other,
+}
+
+/// The layer written inside a wrapper's parentheses: `Lstm(64)` in `Bidirectional(Lstm(64))`.
+fn nested_op(cx: &Ctxt, expr: &Expr, wrapper: &str, expected: &str) -> Option<Inner> {
+    let (ident, args): (syn::Ident, Vec<Arg>) = match expr {
+        Expr::Call(call) if crate::parse::single_ident(&call.func).is_some() => (
+            crate::parse::single_ident(&call.func).expect("checked by the guard"),
+            call.args.iter().cloned().map(crate::parse::to_arg).collect(),
+        ),
+        Expr::Path(p) if p.path.get_ident().is_some() => {
+            (p.path.get_ident().cloned().expect("checked"), Vec::new())
+        }
+        _ => {
+            cx.error(expr.span(), format!("`{wrapper}` wraps {expected}, but got `{}`", compact(expr)));
+            return None;
+        }
+    };
+    Some(match builtin_op(cx, &ident, &args)? {
+        Op::Rnn(rnn) => Inner::Rnn(rnn),
+        Op::Dense { units, activation, use_bias } => Inner::Dense { units, activation, use_bias },
+        _ => Inner::Other,
+    })
+}
+
+/// A recurrent layer's arguments with Keras's defaults.
+fn rnn_args(cx: &Ctxt, ident: &syn::Ident, name: &str, bound: &HashMap<&'static str, &Expr>) -> Option<Rnn> {
+    let get = |key: &str| bound.get(key).copied();
+    let Some(units) = get("units") else {
+        cx.error(
+            ident.span(),
+            format!("`{name}` needs `units`, the size of its state, as its first argument: `{name}(64)`"),
+        );
+        return None;
+    };
+    let units = positive_int(cx, units, name, "units", "the size of its state")?;
+    let flag = |key: &str, default: bool| match get(key) {
+        Some(e) => bool_arg(cx, e, key),
+        None => Some(default),
+    };
+    if flag("return_state", false)? {
+        cx.error(
+            get("return_state").map_or_else(|| ident.span(), |e| e.span()),
+            format!("`{name}` with `return_state = true` returns several tensors, which a sequential model cannot pass on; use `return_sequences = true` for every step's output, or the last output (the default), which is the last state `h`"),
+        );
+        return None;
+    }
+    let act = match get("activation") {
+        Some(e) => activation(cx, e)?,
+        None => "Tanh",
+    };
+    let recurrent_act = match get("recurrent_activation") {
+        Some(e) => activation(cx, e)?,
+        None => "Sigmoid",
+    };
+    Some(Rnn {
+        kind: match name {
+            "SimpleRnn" => "SimpleRnn",
+            "Lstm" => "Lstm",
+            _ => "Gru",
+        },
+        units,
+        activation: act,
+        recurrent_activation: recurrent_act,
+        use_bias: flag("use_bias", true)?,
+        unit_forget_bias: flag("unit_forget_bias", true)?,
+        return_sequences: flag("return_sequences", false)?,
+        go_backwards: flag("go_backwards", false)?,
+        reset_after: flag("reset_after", true)?,
+    })
 }
 
 /// The error for a layer name that is not a built-in.
@@ -634,6 +867,53 @@ fn dim_span(d: &DimLit) -> Span {
     }
 }
 
+/// A recurrent layer takes `[timesteps, features]` with known features and outputs
+/// `[timesteps, units · factor]` with `return_sequences`, else `[units · factor]`.
+fn recurrent_output(
+    cx: &Ctxt,
+    span: Span,
+    display: &str,
+    rnn: &Rnn,
+    factor: usize,
+    dims: &[Option<usize>],
+    previous: &str,
+) -> ShapeState {
+    let units = rnn.units * factor;
+    match dims {
+        [t, Some(_)] => {
+            ShapeState::Known(if rnn.return_sequences { vec![*t, Some(units)] } else { vec![Some(units)] })
+        }
+        [_, None] => {
+            cx.error(
+                span,
+                format!(
+                    "`{display}` needs a known number of features per step, but its input is {}",
+                    fmt_dims(dims)
+                ),
+            );
+            ShapeState::Broken
+        }
+        [Some(n)] => {
+            cx.error(
+                span,
+                format!(
+                    "`{display}` expects [timesteps, features] input, but {previous}; to treat each feature as a timestep, add `Reshape([{n}, 1])` before it"
+                ),
+            );
+            ShapeState::Broken
+        }
+        _ => {
+            cx.error(
+                span,
+                format!(
+                    "`{display}` expects [timesteps, features] input, but {previous}; give each step one feature vector (`Reshape` or `TimeDistributed(..)` before it)"
+                ),
+            );
+            ShapeState::Broken
+        }
+    }
+}
+
 /// The shape rule of each built-in layer, applied to the shape the macro knows.
 fn infer_output(
     cx: &Ctxt,
@@ -654,11 +934,85 @@ fn infer_output(
             return match op {
                 Op::Custom { declared: Some(d), .. } => ShapeState::Known(d.clone()),
                 Op::Reshape { target } if !target.contains(&None) => ShapeState::Known(target.clone()),
+                Op::Embedding { .. }
+                | Op::Masking { .. }
+                | Op::Rnn(_)
+                | Op::Bidirectional { .. }
+                | Op::TimeDistributed { .. }
+                | Op::GlobalPool { .. } => {
+                    cx.error(
+                        span,
+                        format!(
+                            "`{display}` follows a custom layer whose output the macro cannot see; declare that layer's output with `-> [..]` (for a sequence, `-> [None, features]`)"
+                        ),
+                    );
+                    ShapeState::Broken
+                }
                 _ => ShapeState::Opaque,
             }
         }
     };
     match op {
+        Op::Embedding { output_dim, .. } => match dims.as_slice() {
+            [t] => ShapeState::Known(vec![*t, Some(*output_dim)]),
+            _ => {
+                cx.error(
+                    span,
+                    format!(
+                        "`{display}` takes one token id per step, [length], but its input is {}",
+                        fmt_dims(dims)
+                    ),
+                );
+                ShapeState::Broken
+            }
+        },
+        Op::Masking { .. } => {
+            match dims.as_slice() {
+                [_, _] => ShapeState::Known(dims.clone()),
+                _ => {
+                    cx.error(
+                    span,
+                    format!("`{display}` masks steps of a sequence, [timesteps, features], but its input is {}", fmt_dims(dims)),
+                );
+                    ShapeState::Broken
+                }
+            }
+        }
+        Op::Rnn(rnn) => recurrent_output(cx, span, display, rnn, 1, dims, previous),
+        Op::Bidirectional { inner, merge } => {
+            let factor = if *merge == "Concat" { 2 } else { 1 };
+            recurrent_output(cx, span, display, inner, factor, dims, previous)
+        }
+        Op::TimeDistributed { units, .. } => match dims.as_slice() {
+            [_, .., Some(_)] => {
+                let mut out = dims.clone();
+                *out.last_mut().expect("non-empty") = Some(*units);
+                ShapeState::Known(out)
+            }
+            _ => {
+                cx.error(
+                    span,
+                    format!(
+                        "`{display}` applies its layer to every step of [timesteps, features], but its input is {}",
+                        fmt_dims(dims)
+                    ),
+                );
+                ShapeState::Broken
+            }
+        },
+        Op::GlobalPool { .. } => match dims.as_slice() {
+            [_, f] => ShapeState::Known(vec![*f]),
+            _ => {
+                cx.error(
+                    span,
+                    format!(
+                        "`{display}` pools over the steps of [timesteps, features], but its input is {}",
+                        fmt_dims(dims)
+                    ),
+                );
+                ShapeState::Broken
+            }
+        },
         Op::Dense { units, .. } => match dims.last() {
             Some(Some(_)) => {
                 let mut out = dims.clone();
@@ -667,7 +1021,7 @@ fn infer_output(
             }
             _ => {
                 cx.error(span, format!(
-                    "`{display}` needs a known last dimension, but its input is {}; give that axis a fixed size (pad or truncate the data to it)",
+                    "`{display}` needs a known last dimension, but its input is {}; pad or truncate that axis to a fixed size, or pool over the sequence first (`GlobalAvgPool1d`)",
                     fmt_dims(dims)
                 ));
                 ShapeState::Broken
@@ -678,7 +1032,7 @@ fn infer_output(
             Some(known) => ShapeState::Known(vec![Some(known.iter().product())]),
             None => {
                 cx.error(span, format!(
-                    "`Flatten` needs every dimension known, but its input is {}; give every axis a fixed size in `input:` (pad or truncate the data to it)",
+                    "`Flatten` needs every dimension known, but its input is {}; pool over the sequence instead (`GlobalAvgPool1d`), or pad or truncate every axis to a fixed size",
                     fmt_dims(dims)
                 ));
                 ShapeState::Broken

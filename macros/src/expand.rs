@@ -142,6 +142,15 @@ fn types(def: &ModelDef, plan: &Plan) -> Types {
                 (quote!((#(#parts,)*)), true)
             }
             (_, Op::Activation { .. } | Op::Dropout { .. }) => (prev.clone(), prev_generic),
+            (
+                _,
+                Op::Embedding { .. }
+                | Op::Masking { .. }
+                | Op::Rnn(_)
+                | Op::Bidirectional { .. }
+                | Op::TimeDistributed { .. }
+                | Op::GlobalPool { .. },
+            ) => unreachable!("the check stage gives sequence layers a known input and output"),
         };
         ins.push(ty.clone());
         prev = ty;
@@ -216,8 +225,8 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
     let names: Vec<&String> = plan.layers.iter().map(|l| &l.name).collect();
     let indices = 0..n_layers;
     let predict = predict_method(vis, plan);
-    let sample_types = match (plan.dtype, sample_array(&plan.input), plan.output()) {
-        (DType::F32, Some(x), ShapeState::Known(out)) => sample_array(out).map(|y| {
+    let sample_types = match (input_sample(plan), plan.output()) {
+        (Some(x), ShapeState::Known(out)) => output_sample(out).map(|y| {
             quote! {
                 impl<#impl_params> ::shaped::model::SampleTypes for #self_ty #where_all {
                     type Input = #x;
@@ -435,18 +444,19 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
 /// macro knows the output too, the return type is its array (`Vec<[f32; 10]>`); after a custom
 /// layer it cannot see through, the caller names the array and a wrong size is an `Err`.
 fn predict_method(vis: &syn::Visibility, plan: &Plan) -> Option<TokenStream> {
-    if plan.dtype != DType::F32 {
-        return None;
-    }
-    let x = sample_array(&plan.input)?;
-    let doc_in = fmt_dims(&plan.input);
+    let x = input_sample(plan)?;
+    let doc_in = match plan.dtype {
+        DType::U32 => format!("u32{}", fmt_dims(&plan.input)),
+        DType::F32 => fmt_dims(&plan.input),
+    };
     let known_out = match plan.output() {
-        ShapeState::Known(out) => sample_array(out).map(|y| (y, fmt_dims(out))),
+        ShapeState::Known(out) => output_sample(out).map(|y| (y, fmt_dims(out))),
         _ => None,
     };
     Some(match known_out {
         Some((y, doc_out)) => quote! {
-            /// Predicts one output per sample, in batches of 32 (Keras's default).
+            /// Predicts one output per sample, in batches of 32 (Keras's default); sequences are
+            /// padded per batch and masked, and a sequence output keeps each sample's own steps.
             ///
             #[doc = concat!("Input: one ", #doc_in, " sample per element; output: one ", #doc_out, " prediction per sample.")]
             #vis fn predict(&mut self, x: &[#x]) -> ::shaped::Result<::std::vec::Vec<#y>> {
@@ -456,13 +466,33 @@ fn predict_method(vis: &syn::Visibility, plan: &Plan) -> Option<TokenStream> {
         None => quote! {
             /// Predicts one output per sample, in batches of 32 (Keras's default).
             ///
-            #[doc = concat!("Input: one ", #doc_in, " sample per element. The output array type `Y` must hold the")]
+            #[doc = concat!("Input: one ", #doc_in, " sample per element. The output type `Y` must hold the")]
             /// model's output size; a different size is an `Err` naming both.
-            #vis fn predict<__ShapedY: ::shaped::tensor::Sample>(&mut self, x: &[#x]) -> ::shaped::Result<::std::vec::Vec<__ShapedY>> {
+            #vis fn predict<__ShapedY: ::shaped::tensor::OutputSample>(&mut self, x: &[#x]) -> ::shaped::Result<::std::vec::Vec<__ShapedY>> {
                 ::shaped::model::predict_samples(self, x, ::shaped::model::DEFAULT_BATCH_SIZE)
             }
         },
     })
+}
+
+/// The Rust type of one input sample: a fixed array for a static input (rank 1 to 3),
+/// `Vec<[f32; F]>` for `[None, F]`, `Vec<u32>` for token ids `u32[None]`.
+fn input_sample(plan: &Plan) -> Option<TokenStream> {
+    match (plan.dtype, plan.input.as_slice()) {
+        (DType::U32, [None]) => Some(quote!(::std::vec::Vec<u32>)),
+        (DType::U32, _) => None,
+        (DType::F32, [None, Some(f)]) => Some(quote!(::std::vec::Vec<[f32; #f]>)),
+        (DType::F32, dims) => sample_array(dims),
+    }
+}
+
+/// The Rust type of one output sample: a fixed array, or `Vec<[f32; C]>` for a sequence
+/// output `[None, C]`.
+fn output_sample(dims: &[Option<usize>]) -> Option<TokenStream> {
+    match dims {
+        [None, Some(c)] => Some(quote!(::std::vec::Vec<[f32; #c]>)),
+        _ => sample_array(dims),
+    }
 }
 
 /// The field type holding a layer.
@@ -477,6 +507,47 @@ fn stage_type(layer: &PlannedLayer) -> TokenStream {
             let param = layer_param(layer.decl.number);
             quote!(::shaped::model::Opaque<#param>)
         }
+        Op::Embedding { .. } => quote!(::shaped::layers::Embedding),
+        Op::Masking { .. } => quote!(::shaped::layers::Masking),
+        Op::Rnn(rnn) => rnn_type(rnn),
+        Op::Bidirectional { inner, .. } => {
+            let inner = rnn_type(inner);
+            quote!(::shaped::layers::Bidirectional<#inner>)
+        }
+        Op::TimeDistributed { .. } => quote!(::shaped::layers::TimeDistributed),
+        Op::GlobalPool { max: false } => quote!(::shaped::layers::GlobalAvgPool1d),
+        Op::GlobalPool { max: true } => quote!(::shaped::layers::GlobalMaxPool1d),
+    }
+}
+
+/// The runtime type of a recurrent layer.
+fn rnn_type(rnn: &crate::check::Rnn) -> TokenStream {
+    let ty = Ident::new(rnn.kind, Span::call_site());
+    quote!(::shaped::layers::#ty)
+}
+
+/// `Lstm::new(in, units, RnnOptions { .. }, rng)` for a recurrent layer with `in` features.
+fn rnn_init(
+    rnn: &crate::check::Rnn,
+    in_features: usize,
+    go_backwards: bool,
+    rng: TokenStream,
+) -> TokenStream {
+    let ty = rnn_type(rnn);
+    let crate::check::Rnn { units, use_bias, unit_forget_bias, return_sequences, reset_after, .. } = *rnn;
+    let act = Ident::new(rnn.activation, Span::call_site());
+    let rec = Ident::new(rnn.recurrent_activation, Span::call_site());
+    quote! {
+        #ty::new(#in_features, #units, ::shaped::layers::RnnOptions {
+            return_sequences: #return_sequences,
+            go_backwards: #go_backwards,
+            activation: ::shaped::layers::Activation::#act,
+            recurrent_activation: ::shaped::layers::Activation::#rec,
+            use_bias: #use_bias,
+            unit_forget_bias: #unit_forget_bias,
+            reset_after: #reset_after,
+            ..::core::default::Default::default()
+        }, #rng)
     }
 }
 
@@ -519,6 +590,47 @@ fn stage_init(def: &ModelDef, layer: &PlannedLayer, index: usize, in_ty: &TokenS
             let make = helper_ident(&def.name, "Make", layer.decl.number);
             quote!(::shaped::model::Opaque::new::<#in_ty>(<#param as #make>::__shaped_make(seed)))
         }
+        Op::Embedding { input_dim, output_dim, mask_zero } => quote! {
+            ::shaped::layers::Embedding::new(#input_dim, #output_dim, #mask_zero, &mut ::shaped::layers::init::layer_rng(seed, #index))
+        },
+        Op::Masking { value } => {
+            let value = *value as f32;
+            quote!(::shaped::layers::Masking::new(#value))
+        }
+        Op::Rnn(rnn) => {
+            let rng = quote!(&mut ::shaped::layers::init::layer_rng(seed, #index));
+            rnn_init(rnn, known_last(layer), rnn.go_backwards, rng)
+        }
+        Op::Bidirectional { inner, merge } => {
+            let forward = rnn_init(inner, known_last(layer), inner.go_backwards, quote!(&mut rng));
+            let merge = Ident::new(merge, Span::call_site());
+            quote! {{
+                let mut rng = ::shaped::layers::init::layer_rng(seed, #index);
+                let forward = #forward;
+                ::shaped::layers::Bidirectional::new(forward, ::shaped::layers::MergeMode::#merge, &mut rng)
+            }}
+        }
+        Op::TimeDistributed { units, activation, use_bias } => {
+            let act = Ident::new(activation, Span::call_site());
+            let in_features = known_last(layer);
+            quote! {
+                ::shaped::layers::TimeDistributed::new(
+                    ::std::boxed::Box::new(::shaped::layers::Dense::new(#in_features, #units, ::shaped::layers::Activation::#act,
+                        #use_bias, &mut ::shaped::layers::init::layer_rng(seed, #index))),
+                    "dense",
+                )
+            }
+        }
+        Op::GlobalPool { max: false } => quote!(::shaped::layers::GlobalAvgPool1d::new()),
+        Op::GlobalPool { max: true } => quote!(::shaped::layers::GlobalMaxPool1d::new()),
+    }
+}
+
+/// The last input dim of a layer whose input the check stage made known and static there.
+fn known_last(layer: &PlannedLayer) -> usize {
+    match &layer.input {
+        ShapeState::Known(dims) => dims.last().copied().flatten().expect("checked: a known last dim"),
+        _ => unreachable!("the check stage gives sequence layers a known input"),
     }
 }
 
@@ -659,6 +771,15 @@ fn dims_fns(
                 quote!(#prev().reshaped(#t))
             }
             (_, Op::Activation { .. } | Op::Dropout { .. }) => quote!(#prev()),
+            (
+                _,
+                Op::Embedding { .. }
+                | Op::Masking { .. }
+                | Op::Rnn(_)
+                | Op::Bidirectional { .. }
+                | Op::TimeDistributed { .. }
+                | Op::GlobalPool { .. },
+            ) => unreachable!("the check stage gives sequence layers a known input and output"),
         };
         out.push(quote!(const fn #this() -> ::shaped::shape::ConstDims { #body }));
     }
@@ -699,7 +820,14 @@ fn layer_check(
                 quote!(::shaped::shape::Check::numel(#dims, #known, #t))
             }
         }
-        Op::Activation { .. } | Op::Dropout { .. } => return None,
+        Op::Activation { .. }
+        | Op::Dropout { .. }
+        | Op::Embedding { .. }
+        | Op::Masking { .. }
+        | Op::Rnn(_)
+        | Op::Bidirectional { .. }
+        | Op::TimeDistributed { .. }
+        | Op::GlobalPool { .. } => return None,
     })
 }
 

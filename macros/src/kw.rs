@@ -8,6 +8,39 @@ pub const LAYERS: &[(&str, &[&str])] = &[
     ("Dropout", &["rate", "seed"]),
     ("Flatten", &[]),
     ("Reshape", &["target_shape"]),
+    ("Embedding", &["input_dim", "output_dim", "mask_zero"]),
+    ("Masking", &["mask_value"]),
+    ("SimpleRnn", &["units", "activation", "use_bias", "return_sequences", "return_state", "go_backwards"]),
+    (
+        "Lstm",
+        &[
+            "units",
+            "activation",
+            "recurrent_activation",
+            "use_bias",
+            "unit_forget_bias",
+            "return_sequences",
+            "return_state",
+            "go_backwards",
+        ],
+    ),
+    (
+        "Gru",
+        &[
+            "units",
+            "activation",
+            "recurrent_activation",
+            "use_bias",
+            "return_sequences",
+            "return_state",
+            "go_backwards",
+            "reset_after",
+        ],
+    ),
+    ("Bidirectional", &["layer", "merge_mode"]),
+    ("TimeDistributed", &["layer"]),
+    ("GlobalAvgPool1d", &[]),
+    ("GlobalMaxPool1d", &[]),
 ];
 
 /// The arguments of a built-in layer, `None` if `name` is not one.
@@ -38,24 +71,20 @@ pub const KERAS_SPELLINGS: &[(&str, &str)] = &[
 ];
 
 /// Layers of DESIGN §1 that later versions add; naming one gives a clear "not yet" error.
-pub const PLANNED: &[&str] = &[
-    "Lstm",
-    "Gru",
-    "SimpleRnn",
-    "Embedding",
-    "Masking",
-    "Bidirectional",
-    "TimeDistributed",
-    "Conv1d",
-    "Conv2d",
-    "MaxPool1d",
-    "MaxPool2d",
-    "AvgPool2d",
-    "GlobalAvgPool1d",
-    "GlobalMaxPool1d",
-    "BatchNorm",
-    "LayerNorm",
-];
+pub const PLANNED: &[&str] =
+    &["Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool2d", "BatchNorm", "LayerNorm"];
+
+/// Keras's automatic name for a layer of this (shaped) type, before `_1`, `_2`, ...
+pub fn keras_name(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "SimpleRnn" => "simple_rnn",
+        "Lstm" => "lstm",
+        "Gru" => "gru",
+        "GlobalAvgPool1d" => "global_average_pooling1d",
+        "GlobalMaxPool1d" => "global_max_pooling1d",
+        _ => return None,
+    })
+}
 
 /// Activation names as Keras spells them (`silu` is Keras's alias of `swish`), with the
 /// runtime enum variant.

@@ -206,7 +206,7 @@ fn names_builtin(name: &str) -> bool {
 }
 
 /// `Dense` in `Dense(..)`: a capitalised single-segment path.
-fn single_ident(func: &Expr) -> Option<proc_macro2::Ident> {
+pub(crate) fn single_ident(func: &Expr) -> Option<proc_macro2::Ident> {
     match func {
         Expr::Path(p)
             if p.qself.is_none()
@@ -232,7 +232,8 @@ fn parent_path(path: &Path) -> Path {
     ty
 }
 
-fn to_arg(expr: Expr) -> Arg {
+/// An argument of a layer call: `key = value` or a positional value.
+pub(crate) fn to_arg(expr: Expr) -> Arg {
     match expr {
         Expr::Assign(assign) => match *assign.left {
             Expr::Path(ref p) if p.path.get_ident().is_some() => {
