@@ -28,7 +28,8 @@ const WORKLOADS: &[Workload] = &[
     Workload { name: "W1", run: w1_sgemm },
     Workload { name: "W2", run: w2_mlp_train },
     Workload { name: "W3", run: w3_mlp_infer },
-    // W4 and W5 go here.
+    Workload { name: "W4", run: w4_lstm_varlen },
+    // W5 goes here once the convolution layers exist.
 ];
 
 fn main() -> ExitCode {
@@ -276,6 +277,72 @@ fn w2_mlp_train() {
             stats.json(|ms| ms),
             round(gemm_ms),
             round(stats.median / gemm_ms - 1.0)
+        ),
+    );
+}
+
+shaped::model! {
+    /// W4's model: LSTM(64) with Keras defaults over 32 features, then a softmax over 10 classes.
+    struct Speakers {
+        input: [None, 32],
+        Lstm(64),
+        Dense(10, activation = softmax),
+    }
+}
+
+/// W4: one training epoch (32 steps of 32 sequences, in order, each batch padded to its own
+/// longest sequence and masked) of LSTM(64) → Dense(10, softmax), sparse crossentropy, Adam;
+/// sequence i has `10 + s_i % 141` steps of 32 N(0, 1) features, s_i the SplitMix64(1234)
+/// stream. One warm-up epoch, then the median of 3; and the same with bucketing by length.
+fn w4_lstm_varlen() {
+    let mut lengths = SplitMix64::new(1234);
+    let lens: Vec<usize> = (0..1024).map(|_| 10 + (lengths.next_u64() % 141) as usize).collect();
+    assert_eq!(&lens[..8], &[17, 126, 50, 34, 148, 12, 35, 150], "BENCHMARKS.md's check of the lengths");
+    assert_eq!(lens.iter().sum::<usize>(), 81486, "BENCHMARKS.md's check of the total");
+    let mut rng = SplitMix64::new(4);
+    let mut normal = || {
+        // Box-Muller from two uniforms in (0, 1].
+        let (u, v) = (1.0 - rng.next_f32() as f64, rng.next_f32() as f64);
+        ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()) as f32
+    };
+    let x: Vec<Vec<[f32; 32]>> =
+        lens.iter().map(|&t| (0..t).map(|_| std::array::from_fn(|_| normal())).collect()).collect();
+    let y: Vec<u32> = (0..1024).map(|i| (i * 7 % 10) as u32).collect();
+
+    let epoch_seconds = |bucketed: bool| {
+        let mut model = Speakers::new(42)
+            .compile(Adam::default(), SparseCategoricalCrossentropy::default(), [])
+            .expect("Adam's defaults are valid");
+        let mut epoch = || {
+            let options = FitOptions {
+                epochs: 1,
+                batch_size: 32,
+                shuffle: false,
+                bucket_by_length: bucketed,
+                verbose: Verbose::Silent,
+                ..Default::default()
+            };
+            let start = Instant::now();
+            black_box(model.fit(&x, &y, options).expect("the bench data is valid"));
+            start.elapsed().as_secs_f64()
+        };
+        let first = epoch();
+        let mut times = [epoch(), epoch(), epoch()];
+        times.sort_by(f64::total_cmp);
+        (first, times, model.padded_fraction().unwrap_or(0.0))
+    };
+    let (first, plain, padded) = epoch_seconds(false);
+    let (_, bucketed, padded_bucketed) = epoch_seconds(true);
+    let stats = |t: [f64; 3]| Stats { median: t[1], min: t[0], max: t[2], n: 3 };
+    print_line(
+        "W4_lstm_varlen",
+        &format!(
+            "\"framework\":\"project\",\"project_s_per_epoch\":{},\"project_first_epoch_s\":{},\"project_bucketed_s_per_epoch\":{},\"padded_fraction\":{},\"padded_fraction_bucketed\":{}",
+            stats(plain).json(|s| s),
+            round(first),
+            stats(bucketed).json(|s| s),
+            round(padded),
+            round(padded_bucketed)
         ),
     );
 }

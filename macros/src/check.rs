@@ -978,6 +978,15 @@ fn infer_output(
                 }
             }
         }
+        Op::Rnn(rnn) if rnn.go_backwards && rnn.return_sequences && dims.first() == Some(&None) => {
+            cx.error(
+                span,
+                format!(
+                    "`{display}` with `go_backwards = true` and `return_sequences = true` returns its steps last-first, so on padded sequences its outputs no longer line up with the mask (Keras silently mixes the padding in); use `Bidirectional({display})`, or `return_sequences = false` for the last output"
+                ),
+            );
+            ShapeState::Broken
+        }
         Op::Rnn(rnn) => recurrent_output(cx, span, display, rnn, 1, dims, previous),
         Op::Bidirectional { inner, merge } => {
             let factor = if *merge == "Concat" { 2 } else { 1 };

@@ -11,9 +11,11 @@ pub mod csv;
 pub mod digits;
 pub mod padding;
 pub mod rng;
+pub mod ts;
 
 pub use categorical::to_categorical;
 pub use csv::{parse_csv_f32, read_csv_f32};
 pub use digits::{load_digits, Digits};
 pub use padding::{pad_sequences, pad_sequences_f32, Padding, Truncating};
 pub use rng::SplitMix64;
+pub use ts::{read_ts, Series};

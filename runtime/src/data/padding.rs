@@ -140,8 +140,9 @@ mod tests {
     #[test]
     fn degenerate_inputs_do_not_fail() {
         assert!(pad_sequences::<u32>(&[], None, Padding::Pre, Truncating::Pre, 0).is_empty());
-        assert_eq!(pad_sequences(&[vec![1, 2], vec![]], Some(0), Padding::Pre, Truncating::Pre, 0), [[], []]);
-        assert_eq!(pad_sequences::<u8>(&[vec![], vec![]], None, Padding::Pre, Truncating::Pre, 0), [[], []]);
+        let none: [[u8; 0]; 2] = [[], []];
+        assert_eq!(pad_sequences(&[vec![1, 2], vec![]], Some(0), Padding::Pre, Truncating::Pre, 0), none);
+        assert_eq!(pad_sequences(&[vec![], vec![]], None, Padding::Pre, Truncating::Pre, 0), none);
         let (x, mask) = pad_sequences_f32::<3>(&[], None, Padding::Pre, Truncating::Pre, 0.0);
         assert!(x.is_empty() && mask.is_empty());
     }

@@ -101,14 +101,16 @@ impl Stage for Embedding {
         let rank_ok = if self.mask_zero { input.rank() == 1 } else { input.rank() < MAX_RANK };
         if !rank_ok {
             let expected = if self.mask_zero { "(None, steps)" } else { "(None, …) of rank below 5" };
-            let context = if self.mask_zero { "input of `Embedding(mask_zero=true)`" } else { "input of `Embedding`" };
+            let context =
+                if self.mask_zero { "input of `Embedding(mask_zero=true)`" } else { "input of `Embedding`" };
             return Err(Error::shape(context, expected, input.with_batch_none()));
         }
         let mut dims = [0; MAX_RANK];
         dims[..input.rank()].copy_from_slice(input.as_slice());
         dims[input.rank()] = self.output_dim;
-        Dims::new(&dims[..=input.rank()])
-            .ok_or_else(|| Error::shape("output of `Embedding`", "a rank of at most 5", input.with_batch_none()))
+        Dims::new(&dims[..=input.rank()]).ok_or_else(|| {
+            Error::shape("output of `Embedding`", "a rank of at most 5", input.with_batch_none())
+        })
     }
 
     /// `y[b, t, :] = E[x[b, t], :]`; `Err` on the first id that is not a row of the table.

@@ -59,7 +59,11 @@ impl Default for Masking {
 impl Stage for Masking {
     fn output_dims(&self, input: Dims) -> Result<Dims> {
         if input.rank() != 2 {
-            return Err(Error::shape("input of `Masking`", "(None, steps, features)", input.with_batch_none()));
+            return Err(Error::shape(
+                "input of `Masking`",
+                "(None, steps, features)",
+                input.with_batch_none(),
+            ));
         }
         Ok(input)
     }
@@ -147,6 +151,9 @@ mod tests {
         Masking::new(f32::NAN).produce_mask(&[f32::NAN, 0.0], dims, 1, None, &mut mask).unwrap();
         assert_eq!(mask, [1.0, 1.0]);
         let err = Masking::default().output_dims(Dims::new(&[4]).unwrap()).unwrap_err().to_string();
-        assert_eq!(err, "input of `Masking` must have shape (None, steps, features), but has shape (None, 4)");
+        assert_eq!(
+            err,
+            "input of `Masking` must have shape (None, steps, features), but has shape (None, 4)"
+        );
     }
 }

@@ -13,6 +13,7 @@ pub mod init;
 pub mod layer;
 pub mod masking;
 pub mod pooling;
+pub mod recurrent;
 pub mod reshape;
 pub mod time_distributed;
 
@@ -23,5 +24,6 @@ pub use embedding::Embedding;
 pub use layer::{default_output_dims, short_type_name, Layer, Mode, Param, ParamMut};
 pub use masking::Masking;
 pub use pooling::{GlobalAvgPool1d, GlobalMaxPool1d};
+pub use recurrent::{Bidirectional, Gru, Lstm, MergeMode, RnnOptions, SimpleRnn};
 pub use reshape::{Flatten, Reshape};
 pub use time_distributed::TimeDistributed;

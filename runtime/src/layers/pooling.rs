@@ -26,13 +26,22 @@ use crate::shape::Dims;
 /// `[T, F]` → `[F]`, checking the rank.
 fn pooled_dims(layer: &str, input: Dims) -> Result<Dims> {
     if input.rank() != 2 {
-        return Err(Error::shape(format!("input of `{layer}`"), "(None, steps, features)", input.with_batch_none()));
+        return Err(Error::shape(
+            format!("input of `{layer}`"),
+            "(None, steps, features)",
+            input.with_batch_none(),
+        ));
     }
     Ok(Dims::from_array([input.last()]))
 }
 
 /// The mask checked against `batch · steps`, or `None`.
-fn checked_mask<'m>(layer: &str, mask: Option<&'m [f32]>, batch: usize, steps: usize) -> Result<Option<&'m [f32]>> {
+fn checked_mask<'m>(
+    layer: &str,
+    mask: Option<&'m [f32]>,
+    batch: usize,
+    steps: usize,
+) -> Result<Option<&'m [f32]>> {
     match mask {
         Some(m) if m.len() != batch * steps => Err(Error::LengthMismatch {
             context: format!("`{layer}` batch steps ({batch} × {steps}) and the mask"),
@@ -126,7 +135,9 @@ impl Stage for GlobalAvgPool1d {
         let Some(dx) = dx else { return Ok(()) };
         let (steps, f) = (in_dims.as_slice().first().copied().unwrap_or(1), in_dims.last());
         let mask = checked_mask("GlobalAveragePooling1D", mask, batch, steps)?;
-        for (b, (g, sample)) in dy.chunks_exact(f.max(1)).zip(dx.chunks_exact_mut((steps * f).max(1))).enumerate() {
+        for (b, (g, sample)) in
+            dy.chunks_exact(f.max(1)).zip(dx.chunks_exact_mut((steps * f).max(1))).enumerate()
+        {
             let count = (0..steps).filter(|&t| is_real(mask, b, steps, t)).count();
             let scale = if count == 0 { 0.0 } else { 1.0 / count as f32 };
             for (t, row) in sample.chunks_exact_mut(f.max(1)).enumerate() {
@@ -177,7 +188,15 @@ impl GlobalMaxPool1d {
 
     /// The first step holding the max of feature `j` of sample `b` among the steps counted, or
     /// `None` when none is.
-    fn argmax(&self, x: &[f32], mask: Option<&[f32]>, b: usize, steps: usize, f: usize, j: usize) -> Option<usize> {
+    fn argmax(
+        &self,
+        x: &[f32],
+        mask: Option<&[f32]>,
+        b: usize,
+        steps: usize,
+        f: usize,
+        j: usize,
+    ) -> Option<usize> {
         let mask = if self.use_mask { mask } else { None };
         let mut best: Option<(usize, f32)> = None;
         for t in (0..steps).filter(|&t| is_real(mask, b, steps, t)) {

@@ -127,7 +127,12 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
     /// labels differ in length, the data is empty or holds NaN/Inf, `batch_size` is 0,
     /// `validation_split` is outside [0, 1), the sample weights are not one per sample, or a
     /// class id is not below the number of outputs.
-    pub fn fit<Y>(&mut self, x: &[M::Input], y: &[Y], mut options: FitOptions<'_, M::Input, Y>) -> Result<History>
+    pub fn fit<Y>(
+        &mut self,
+        x: &[M::Input],
+        y: &[Y],
+        mut options: FitOptions<'_, M::Input, Y>,
+    ) -> Result<History>
     where
         Y: Labels<L, M::Output>,
     {
@@ -136,7 +141,10 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
         }
         validate(x, y, options.sample_weight)?;
         if options.batch_size == 0 {
-            return Err(Error::InvalidArgument { name: "batch_size", detail: "must be at least 1, but is 0".into() });
+            return Err(Error::InvalidArgument {
+                name: "batch_size",
+                detail: "must be at least 1, but is 0".into(),
+            });
         }
         if !(0.0..1.0).contains(&options.validation_split) {
             return Err(Error::InvalidArgument {
@@ -186,7 +194,9 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
         }
         self.padding = (0, 0);
         let mut stop = false;
-        self.with_context(&mut stop, |ctx| options.callbacks.iter_mut().try_for_each(|c| c.on_train_begin(ctx)))?;
+        self.with_context(&mut stop, |ctx| {
+            options.callbacks.iter_mut().try_for_each(|c| c.on_train_begin(ctx))
+        })?;
 
         for epoch in options.initial_epoch..options.epochs {
             if stop {
@@ -206,7 +216,8 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
             let (mut loss_sum, mut seen) = (0.0f64, 0usize);
             let mut running = Logs::new();
             for (b, &chunk) in batch_order.iter().enumerate() {
-                let batch = &order[chunk * options.batch_size..((chunk + 1) * options.batch_size).min(n_train)];
+                let batch =
+                    &order[chunk * options.batch_size..((chunk + 1) * options.batch_size).min(n_train)];
                 let loss = self.batch_step(x, y, batch, weighting, true)?;
                 loss_sum += loss as f64 * batch.len() as f64;
                 seen += batch.len();
@@ -232,7 +243,9 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
                 options.callbacks.iter_mut().try_for_each(|c| c.on_epoch_end(epoch, &logs, ctx))
             })?;
         }
-        self.with_context(&mut stop, |ctx| options.callbacks.iter_mut().try_for_each(|c| c.on_train_end(ctx)))?;
+        self.with_context(&mut stop, |ctx| {
+            options.callbacks.iter_mut().try_for_each(|c| c.on_train_end(ctx))
+        })?;
         Ok(history)
     }
 
@@ -288,7 +301,14 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
     /// One batch: the samples `idx` of `x` and `y` padded into contiguous buffers, forward,
     /// loss, metrics, and — when training — backward and the optimiser update. Allocates
     /// nothing once the buffers are large enough.
-    fn batch_step<Y>(&mut self, x: &[M::Input], y: &[Y], idx: &[usize], weighting: Weighting<'_>, train: bool) -> Result<f32>
+    fn batch_step<Y>(
+        &mut self,
+        x: &[M::Input],
+        y: &[Y],
+        idx: &[usize],
+        weighting: Weighting<'_>,
+        train: bool,
+    ) -> Result<f32>
     where
         Y: Labels<L, M::Output>,
     {
@@ -385,7 +405,8 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
 
         let activation = model.output_activation();
         let (pred, grad) = model.output_and_grad();
-        let value = loss.compute(pred, targets, row_len, weights, activation, if train { Some(grad) } else { None })?;
+        let value =
+            loss.compute(pred, targets, row_len, weights, activation, if train { Some(grad) } else { None })?;
         // Keras: `compile(metrics=...)` metrics see the mask but not the sample or class weights.
         for state in buffers.states.iter_mut() {
             state.update(pred, targets, row_len, metric_weights)?;
@@ -411,14 +432,19 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
     fn reset_metrics(&mut self, sparse: bool) {
         let row_len = M::Out::DIMS.last().copied().flatten().unwrap_or(1).max(1);
         if self.buffers.states.len() != self.metrics.len() {
-            self.buffers.states = self.metrics.iter().map(|&m| MetricState::new(m, row_len, sparse)).collect();
+            self.buffers.states =
+                self.metrics.iter().map(|&m| MetricState::new(m, row_len, sparse)).collect();
         }
         self.buffers.states.iter_mut().for_each(MetricState::reset);
     }
 
     /// Runs `f` with a [`FitContext`] over this model and optimiser; `stop` carries
     /// `stop_training` across calls.
-    fn with_context(&mut self, stop: &mut bool, f: impl FnOnce(&mut FitContext<'_, M>) -> Result<()>) -> Result<()> {
+    fn with_context(
+        &mut self,
+        stop: &mut bool,
+        f: impl FnOnce(&mut FitContext<'_, M>) -> Result<()>,
+    ) -> Result<()> {
         let mut ctx = FitContext { model: &mut self.model, optimizer: &mut *self.optimizer, stop: *stop };
         let result = f(&mut ctx);
         *stop = ctx.stop;
@@ -457,13 +483,21 @@ fn grow_ids(buf: &mut Vec<u32>, len: usize) {
 /// The checks every entry point makes, each `Err` naming both values: as many labels (and
 /// sample weights) as samples, finite inputs, per-step labels as long as their sequence, and
 /// sample weights finite and not negative.
-fn validate<X: InputSample, Y: Labels<L, O>, L, O>(x: &[X], y: &[Y], sample_weight: Option<&[f32]>) -> Result<()> {
+fn validate<X: InputSample, Y: Labels<L, O>, L, O>(
+    x: &[X],
+    y: &[Y],
+    sample_weight: Option<&[f32]>,
+) -> Result<()> {
     if x.len() != y.len() {
         return Err(Error::LengthMismatch { context: "x and y".into(), left: x.len(), right: y.len() });
     }
     if let Some(w) = sample_weight {
         if w.len() != x.len() {
-            return Err(Error::LengthMismatch { context: "x and sample_weight".into(), left: x.len(), right: w.len() });
+            return Err(Error::LengthMismatch {
+                context: "x and sample_weight".into(),
+                left: x.len(),
+                right: w.len(),
+            });
         }
         if let Some((i, w)) = w.iter().enumerate().find(|(_, w)| !w.is_finite() || **w < 0.0) {
             return Err(Error::InvalidArgument {
@@ -501,9 +535,10 @@ fn validate<X: InputSample, Y: Labels<L, O>, L, O>(x: &[X], y: &[Y], sample_weig
 
 /// Class ids must be below the number of outputs: an `Err` naming the id, the sample and the
 /// count, where Keras on JAX silently gives NaN.
-fn check_class_ids<M: Model, L, Y: Labels<L, M::Output>>(y: &[Y]) -> Result<()>
+fn check_class_ids<M, L, Y>(y: &[Y]) -> Result<()>
 where
-    M: SampleTypes,
+    M: Model + SampleTypes,
+    Y: Labels<L, M::Output>,
 {
     if !Y::SPARSE {
         return Ok(());

@@ -1,0 +1,129 @@
+//! Variable-length sequences through whole models: per-batch padding and masks give the same
+//! answers as each sequence alone, per-step labels, and the errors a user can meet.
+
+use shaped::prelude::*;
+
+shaped::model! {
+    /// Every step's class.
+    struct Tagger {
+        input: [None, 4],
+        Masking(0.0),
+        Bidirectional(Gru(6, return_sequences = true), merge_mode = concat),
+        Lstm(5, return_sequences = true),
+        TimeDistributed(Dense(3, activation = softmax)),
+    }
+}
+
+shaped::model! {
+    /// One class per sequence of token ids.
+    struct Reader {
+        input: u32[None],
+        Embedding(20, 6, mask_zero = true),
+        SimpleRnn(8, return_sequences = true),
+        Gru(6, return_sequences = true),
+        GlobalAvgPool1d,
+        Dense(2, activation = softmax),
+    }
+}
+
+fn sequences() -> Vec<Vec<[f32; 4]>> {
+    let mut rng = shaped::data::SplitMix64::new(3);
+    [3usize, 7, 1, 5, 2]
+        .iter()
+        .map(|&len| (0..len).map(|_| std::array::from_fn(|_| rng.next_f32() - 0.5)).collect())
+        .collect()
+}
+
+#[test]
+fn a_padded_batch_predicts_what_each_sequence_alone_predicts() {
+    let x = sequences();
+    let mut model = Tagger::new(1);
+    let batch: Vec<Vec<[f32; 3]>> = model.predict(&x).unwrap();
+    for (seq, out) in x.iter().zip(&batch) {
+        assert_eq!(out.len(), seq.len(), "one prediction per real step");
+        let alone: Vec<Vec<[f32; 3]>> = model.predict(std::slice::from_ref(seq)).unwrap();
+        shaped::testing::assert_close(out.as_flattened(), alone[0].as_flattened(), 1e-5);
+    }
+    let ids: Vec<Vec<u32>> = vec![vec![3, 4, 5], vec![7], vec![1, 2, 3, 4, 5, 6]];
+    let mut reader = Reader::new(2);
+    let batch: Vec<[f32; 2]> = reader.predict(&ids).unwrap();
+    for (seq, out) in ids.iter().zip(&batch) {
+        let alone: Vec<[f32; 2]> = reader.predict(std::slice::from_ref(seq)).unwrap();
+        shaped::testing::assert_close(out, &alone[0], 1e-5);
+    }
+}
+
+#[test]
+fn per_step_labels_train_and_are_checked_against_their_sequence() {
+    let x = sequences();
+    let y: Vec<Vec<u32>> = x.iter().map(|s| (0..s.len()).map(|t| (t % 3) as u32).collect()).collect();
+    let mut model = Tagger::new(4)
+        .compile(Adam::default(), SparseCategoricalCrossentropy::default(), [Accuracy])
+        .unwrap();
+    let options = || FitOptions { epochs: 30, batch_size: 5, verbose: Verbose::Silent, ..Default::default() };
+    let history = model.fit(&x, &y, options()).unwrap();
+    let loss = history.get("loss").unwrap();
+    assert!(loss[29] < loss[0], "loss {} → {}", loss[0], loss[29]);
+
+    let mut short = y.clone();
+    short[1].pop();
+    let err = model.fit(&x, &short, options()).unwrap_err().to_string();
+    assert_eq!(err, "sequence 1 and its per-step labels must have the same length, but have 7 and 6");
+    let mut bad = y.clone();
+    bad[3][2] = 3;
+    let err = model.fit(&x, &bad, options()).unwrap_err().to_string();
+    assert_eq!(err, "invalid `y`: class id 3 of sample 3 is not below the model's 3 outputs");
+}
+
+#[test]
+fn loss_on_a_sequence_output_averages_over_real_steps() {
+    // Keras: the mask becomes a sample weight scaled by N_total / N_valid, so the loss is the
+    // mean over real steps. Evaluate on the batch equals the step-weighted mean of each alone.
+    let x = sequences();
+    let y: Vec<Vec<u32>> = x.iter().map(|s| (0..s.len()).map(|t| ((t + 1) % 3) as u32).collect()).collect();
+    let mut model =
+        Tagger::new(5).compile(Sgd::default(), SparseCategoricalCrossentropy::default(), []).unwrap();
+    let together = model.evaluate(&x, &y).unwrap().get("loss").unwrap();
+    let steps: usize = x.iter().map(Vec::len).sum();
+    let weighted: f64 = x
+        .iter()
+        .zip(&y)
+        .map(|(s, l)| {
+            model.evaluate(std::slice::from_ref(s), std::slice::from_ref(l)).unwrap().get("loss").unwrap()
+                * s.len() as f64
+        })
+        .sum::<f64>()
+        / steps as f64;
+    assert!((together - weighted).abs() < 1e-5, "{together} vs {weighted}");
+}
+
+#[test]
+fn token_ids_out_of_range_are_an_error_not_nan() {
+    let mut reader = Reader::new(6);
+    let err = reader.predict(&[vec![3, 25, 4]]).unwrap_err().to_string();
+    assert!(err.contains("25") && err.contains("20"), "{err}");
+}
+
+#[test]
+fn bucketing_pads_less() {
+    let mut rng = shaped::data::SplitMix64::new(9);
+    let x: Vec<Vec<[f32; 4]>> = (0..64)
+        .map(|_| (0..1 + rng.next_below(40) as usize).map(|_| [rng.next_f32(); 4]).collect())
+        .collect();
+    let y: Vec<Vec<u32>> = x.iter().map(|s| vec![1; s.len()]).collect();
+    let padded = |bucket_by_length: bool| {
+        let mut model =
+            Tagger::new(7).compile(Sgd::default(), SparseCategoricalCrossentropy::default(), []).unwrap();
+        let options = FitOptions {
+            epochs: 1,
+            batch_size: 8,
+            bucket_by_length,
+            verbose: Verbose::Silent,
+            ..Default::default()
+        };
+        model.fit(&x, &y, options).unwrap();
+        model.padded_fraction().unwrap()
+    };
+    let (plain, bucketed) = (padded(false), padded(true));
+    assert!(bucketed < plain / 2.0, "padded fraction {plain} without bucketing, {bucketed} with");
+}
