@@ -522,7 +522,9 @@ fn fully_masked_and_empty<S: Stage>(mut make: impl FnMut(RnnOptions) -> S) {
         layer.forward_masked(&x, dims, 1, Some(&[0.0; 3]), &mut y, Mode::Training).unwrap();
         assert!(y.iter().all(|&v| v == 0.0), "{}: {y:?}", layer.kind());
         let mut dx = vec![f32::NAN; 6];
-        layer.backward_masked(&x, dims, 1, Some(&[0.0; 3]), &y, &vec![1.0; out], Some(&mut dx), false).unwrap();
+        layer
+            .backward_masked(&x, dims, 1, Some(&[0.0; 3]), &y, &vec![1.0; out], Some(&mut dx), false)
+            .unwrap();
         assert_eq!(dx, [0.0; 6]);
         layer.visit_params(&mut |p| assert!(p.grad.iter().all(|&g| g == 0.0), "{}", p.name));
         let empty = Dims::new(&[0, 2]).unwrap();
@@ -539,7 +541,9 @@ fn fully_masked_and_empty_sequences() {
     fully_masked_and_empty(|o| SimpleRnn::new(2, 3, o, &mut SplitMix64::new(0)));
     fully_masked_and_empty(|o| Lstm::new(2, 3, o, &mut SplitMix64::new(0)));
     fully_masked_and_empty(|o| Gru::new(2, 3, o, &mut SplitMix64::new(0)));
-    fully_masked_and_empty(|o| Gru::new(2, 3, RnnOptions { reset_after: false, ..o }, &mut SplitMix64::new(0)));
+    fully_masked_and_empty(|o| {
+        Gru::new(2, 3, RnnOptions { reset_after: false, ..o }, &mut SplitMix64::new(0))
+    });
     fully_masked_and_empty(|o| {
         let rng = &mut SplitMix64::new(0);
         Bidirectional::new(Lstm::new(2, 3, o, rng), MergeMode::Concat, rng)

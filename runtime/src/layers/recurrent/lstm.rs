@@ -41,7 +41,8 @@ pub struct Lstm {
     /// Per packed row: the states before the step, `h_{t−1}` and `c_{t−1}`.
     h_prev: Vec<f32>,
     c_prev: Vec<f32>,
-    /// Per packed row: the new cell state `c_t` and `φ(c_t)`.
+    /// Per packed row: the new cell state `c_t` (not kept with the default activations) and
+    /// `φ(c_t)`.
     cs: Vec<f32>,
     tcs: Vec<f32>,
     /// The current states of every row, `batch × u`.
@@ -56,8 +57,9 @@ pub struct Lstm {
     dh_step: Vec<f32>,
     /// `u` values: `dh ⊙ o`, then its gradient through `φ(c)`.
     dtc: Vec<f32>,
-    /// `[k; d]`, `4u` each, for the default activations: gate `= k tanh(k a) + d`, which is
-    /// `σ(a)` with `k = d = ½` (blocks i, f, o) and `tanh(a)` with `k = 1, d = 0` (block g).
+    /// `[k; d; 0]`, `4u` each, for the default activations: gate `= k tanh(k a) + d`, which
+    /// is `σ(a)` with `k = d = ½` (blocks i, f, o) and `tanh(a)` with `k = 1, d = 0` (block
+    /// g); the zeros stand in for a missing bias.
     gate_affine: Vec<f32>,
     recurrent_t: Vec<f32>,
     kernel_t: Vec<f32>,
@@ -95,13 +97,13 @@ impl Lstm {
             dc: Vec::new(),
             dh_step: Vec::new(),
             dtc: Vec::new(),
-            gate_affine: (0..8 * units)
+            gate_affine: (0..12 * units)
                 .map(|j| {
-                    let (block, in_scale) = ((j % (4 * units)) / units.max(1), j < 4 * units);
-                    match (block == 2, in_scale) {
-                        (true, true) => 1.0,
-                        (true, false) => 0.0,
-                        (false, _) => 0.5,
+                    let (part, block) = (j / (4 * units), (j % (4 * units)) / units);
+                    match (part, block == 2) {
+                        (0, true) => 1.0,
+                        (0 | 1, false) => 0.5,
+                        _ => 0.0,
                     }
                 })
                 .collect(),
@@ -197,29 +199,25 @@ impl Stage for Lstm {
                     continue;
                 }
                 let row = &mut gs[r * g4..(r + 1) * g4];
-                add_bias(row, &w.bias);
                 let at = (o + r) * u..(o + r + 1) * u;
                 if defaults {
-                    // σ(x) = ½ tanh(½x) + ½ on i, f, o and tanh on g: one pass over the row.
-                    let (scale, shift) = gate_affine.split_at(g4);
-                    for ((v, &k), &d) in row.iter_mut().zip(scale).zip(shift) {
-                        *v = k * tanh(k * *v) + d;
+                    // Bias, then σ(x) = ½ tanh(½x) + ½ on i, f, o and tanh on g, in one pass;
+                    // c_t itself is not kept (tanh' needs only tanh(c_t)).
+                    let (scale, rest) = gate_affine.split_at(g4);
+                    let (shift, zeros) = rest.split_at(g4);
+                    let bias = if w.bias.is_empty() { zeros } else { &w.bias[..] };
+                    for (((v, &k), &d), &b) in row.iter_mut().zip(scale).zip(shift).zip(bias) {
+                        *v = k * tanh(k * (*v + b)) + d;
                     }
                     let (ig, rest) = row.split_at(u);
                     let (fg, rest) = rest.split_at(u);
                     let (gg, og) = rest.split_at(u);
-                    let (cp, cn, tc) = (&c_prev[at.clone()], &mut cs[at.clone()], &mut tcs[at]);
+                    let (cp, tc) = (&c_prev[at.clone()], &mut tcs[at]);
                     let (hr, cr) = (&mut h[r * u..(r + 1) * u], &mut c[r * u..(r + 1) * u]);
-                    for j in 0..u {
-                        let cj = fg[j] * cp[j] + ig[j] * gg[j];
-                        let t = tanh(cj);
-                        cn[j] = cj;
-                        cr[j] = cj;
-                        tc[j] = t;
-                        hr[j] = og[j] * t;
-                    }
+                    cell_forward([ig, fg, gg, og], cp, tc, hr, cr);
                     continue;
                 }
+                add_bias(row, &w.bias);
                 if needs_pre {
                     pre[(o + r) * g4..(o + r + 1) * g4].copy_from_slice(row);
                 }
@@ -230,6 +228,7 @@ impl Stage for Lstm {
                 let (fg, rest) = rest.split_at(u);
                 let (gg, og) = rest.split_at(u);
                 let (cp, cn, tc) = (&c_prev[at.clone()], &mut cs[at.clone()], &mut tcs[at]);
+                let (ig, fg, gg, cp, cn) = (&ig[..u], &fg[..u], &gg[..u], &cp[..u], &mut cn[..u]);
                 for j in 0..u {
                     cn[j] = fg[j] * cp[j] + ig[j] * gg[j];
                 }
@@ -335,26 +334,20 @@ impl Stage for Lstm {
                 let (dhr, dcr) = (&dh[state.clone()], &mut dc[state]);
                 if defaults {
                     // σ' = y(1 − y), tanh' = 1 − y², all in one pass.
-                    let (di, rest) = drow.split_at_mut(u);
-                    let (df, rest) = rest.split_at_mut(u);
-                    let (dgg, dout) = rest.split_at_mut(u);
-                    for j in 0..u {
-                        let dcj = dcr[j] + dhr[j] * og[j] * (1.0 - tc[j] * tc[j]);
-                        di[j] = dcj * gg[j] * ig[j] * (1.0 - ig[j]);
-                        df[j] = dcj * cp[j] * fg[j] * (1.0 - fg[j]);
-                        dgg[j] = dcj * ig[j] * (1.0 - gg[j] * gg[j]);
-                        dout[j] = dhr[j] * tc[j] * og[j] * (1.0 - og[j]);
-                        dcr[j] = dcj * fg[j];
-                    }
+                    cell_backward([ig, fg, gg, og], tc, cp, dhr, dcr, drow);
                     continue;
                 }
-                for j in 0..u {
-                    dtc[j] = dhr[j] * og[j];
+                for ((d, &dhj), &oj) in dtc.iter_mut().zip(dhr).zip(og) {
+                    *d = dhj * oj;
                 }
                 activation_grad(act, cn, tc, dtc, u, scratch);
                 let (di, rest) = drow.split_at_mut(u);
                 let (df, rest) = rest.split_at_mut(u);
                 let (dgg, dout) = rest.split_at_mut(u);
+                let (di, df, dgg, dout) = (&mut di[..u], &mut df[..u], &mut dgg[..u], &mut dout[..u]);
+                let (ig, fg, gg, tc, cp, dhr, dtc) =
+                    (&ig[..u], &fg[..u], &gg[..u], &tc[..u], &cp[..u], &dhr[..u], &dtc[..u]);
+                let dcr = &mut dcr[..u];
                 for j in 0..u {
                     let dcj = dcr[j] + dtc[j];
                     di[j] = dcj * gg[j];
@@ -405,6 +398,50 @@ impl Stage for Lstm {
 
     fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
         self.weights.visit_mut(visit);
+    }
+}
+
+/// One row of the forward step with the default activations, from the activated gates:
+/// `c = f ⊙ c_{t−1} + i ⊙ g`, `tc = tanh(c)`, `h = o ⊙ tc`. A function of its own so that the
+/// slices are known not to overlap and the loop vectorises.
+fn cell_forward([ig, fg, gg, og]: [&[f32]; 4], c_prev: &[f32], tc: &mut [f32], h: &mut [f32], c: &mut [f32]) {
+    let u = tc.len();
+    let (ig, fg, gg, og, c_prev, h, c) =
+        (&ig[..u], &fg[..u], &gg[..u], &og[..u], &c_prev[..u], &mut h[..u], &mut c[..u]);
+    for j in 0..u {
+        let cj = fg[j] * c_prev[j] + ig[j] * gg[j];
+        let t = tanh(cj);
+        c[j] = cj;
+        tc[j] = t;
+        h[j] = og[j] * t;
+    }
+}
+
+/// One row of the backward step with the default activations (`σ' = y(1 − y)`,
+/// `tanh' = 1 − y²`): from `dh`, `dc` (updated to `dc_{t−1}`), the activated gates, `tc` and
+/// `c_{t−1}`, writes the gate pre-activation gradients `[da_i, da_f, da_c, da_o]` into `dg`.
+fn cell_backward(
+    [ig, fg, gg, og]: [&[f32]; 4],
+    tc: &[f32],
+    c_prev: &[f32],
+    dh: &[f32],
+    dc: &mut [f32],
+    dg: &mut [f32],
+) {
+    let u = dc.len();
+    let (di, rest) = dg.split_at_mut(u);
+    let (df, rest) = rest.split_at_mut(u);
+    let (dgg, dout) = rest.split_at_mut(u);
+    let (di, df, dgg, dout) = (&mut di[..u], &mut df[..u], &mut dgg[..u], &mut dout[..u]);
+    let (ig, fg, gg, og, tc, c_prev, dh) =
+        (&ig[..u], &fg[..u], &gg[..u], &og[..u], &tc[..u], &c_prev[..u], &dh[..u]);
+    for j in 0..u {
+        let dcj = dc[j] + dh[j] * og[j] * (1.0 - tc[j] * tc[j]);
+        di[j] = dcj * gg[j] * ig[j] * (1.0 - ig[j]);
+        df[j] = dcj * c_prev[j] * fg[j] * (1.0 - fg[j]);
+        dgg[j] = dcj * ig[j] * (1.0 - gg[j] * gg[j]);
+        dout[j] = dh[j] * tc[j] * og[j] * (1.0 - og[j]);
+        dc[j] = dcj * fg[j];
     }
 }
 

@@ -10,7 +10,7 @@
 //! is the output of the last processed step. `go_backwards` processes `T−1 … 0` and returns the
 //! sequence in processing order.
 //!
-//! How the work is laid out (all layers), see [`Timeline`]: the batch is copied once into a
+//! How the work is laid out (all layers), see `Timeline`: the batch is copied once into a
 //! time-major buffer in processing order, its rows sorted by their number of real steps, and
 //! packed like PyTorch's `PackedSequence`: step `s` keeps only rows `0..active[s]` (up to its
 //! last real row), so for post- or pre-padded batches no work is done for padding at all. The
@@ -25,6 +25,11 @@
 //!
 //! Every buffer grows to the largest batch seen and never shrinks: after the first batch of a
 //! given size, forward and backward allocate nothing.
+//!
+//! Sigmoid and tanh gates use a branch-free rational approximation of tanh (within 5e-7 of
+//! the exact value, see `tanh` here) that the compiler vectorises; other activations go through
+//! [`Activation`]. The default LSTM (tanh, sigmoid) fuses each step's gate activations into
+//! one pass per row.
 
 mod bidirectional;
 mod gru;
@@ -536,11 +541,11 @@ pub(crate) fn transpose_into(src: &[f32], rows: usize, cols: usize, dst: &mut Ve
 ///
 /// Sigmoid and tanh take the branch-free [`sigmoid`] and [`tanh`] below, which the compiler
 /// vectorises; everything else goes through [`Activation::forward_in_place`].
-pub fn activate(act: Activation, values: &mut [f32], block: usize) {
+pub(crate) fn activate(act: Activation, values: &mut [f32], block: usize) {
     match act {
         Activation::Linear => {}
-        Activation::Sigmoid => map_unrolled(values, sigmoid),
-        Activation::Tanh => map_unrolled(values, tanh),
+        Activation::Sigmoid => values.iter_mut().for_each(|v| *v = sigmoid(*v)),
+        Activation::Tanh => values.iter_mut().for_each(|v| *v = tanh(*v)),
         Activation::Softmax => {
             for chunk in values.chunks_exact_mut(block.max(1)) {
                 act.forward_in_place(chunk, block);
@@ -548,17 +553,6 @@ pub fn activate(act: Activation, values: &mut [f32], block: usize) {
         }
         other => other.forward_in_place(values, block.max(1)),
     }
-}
-
-/// `v ← f(v)` over `values`, sixteen at a time, so that the compiler interleaves four
-/// independent vector chains of `f` (one chain is bound by its latency).
-#[inline(always)]
-fn map_unrolled(values: &mut [f32], f: impl Fn(f32) -> f32) {
-    let mut chunks = values.chunks_exact_mut(16);
-    for chunk in &mut chunks {
-        chunk.iter_mut().for_each(|v| *v = f(*v));
-    }
-    chunks.into_remainder().iter_mut().for_each(|v| *v = f(*v));
 }
 
 /// `d ← d ⊙ act'(z)` in place, with `y = act(z)` (`z` is read only when
@@ -596,15 +590,15 @@ pub(crate) fn tanh(x: f32) -> f32 {
     let x = if CLAMP < x { CLAMP } else { x };
     let x = if x < -CLAMP { -CLAMP } else { x };
     let x2 = x * x;
-    let p = -2.760_768_5e-16 * x2 + 2.000_187_9e-13;
-    let p = p * x2 - 8.604_671_5e-11;
+    let p = -2.760_768_5e-16 * x2 + 2.000_188e-13;
+    let p = p * x2 - 8.604_672e-11;
     let p = p * x2 + 5.122_297e-8;
     let p = p * x2 + 1.485_722_4e-5;
     let p = p * x2 + 6.372_619_3e-4;
     let p = p * x2 + 4.893_524_6e-3;
     let q = 1.198_258_4e-6 * x2 + 1.185_347_1e-4;
     let q = q * x2 + 2.268_434_6e-3;
-    let q = q * x2 + 4.893_525_2e-3;
+    let q = q * x2 + 4.893_525e-3;
     x * p / q
 }
 
