@@ -127,3 +127,20 @@ fn bucketing_pads_less() {
     let (plain, bucketed) = (padded(false), padded(true));
     assert!(bucketed < plain / 2.0, "padded fraction {plain} without bucketing, {bucketed} with");
 }
+
+shaped::model! {
+    /// Max over real steps only.
+    struct Peaks {
+        input: [None, 3],
+        GlobalMaxPool1d,
+    }
+}
+
+#[test]
+fn max_pooling_ignores_padding_even_when_every_value_is_negative() {
+    // Keras 3.15's GlobalMaxPooling1D takes the max over padded steps too, so the padding's
+    // zeros would win here; shaped's honours the mask.
+    let x = vec![vec![[-3.0, -1.0, -2.0], [-5.0, -4.0, -0.5]], vec![[-1.0, -2.0, -3.0]; 5]];
+    let peaks: Vec<[f32; 3]> = Peaks::new(0).predict(&x).unwrap();
+    assert_eq!(peaks, [[-3.0, -1.0, -0.5], [-1.0, -2.0, -3.0]]);
+}

@@ -622,7 +622,7 @@ fn stage_init(def: &ModelDef, layer: &PlannedLayer, index: usize, in_ty: &TokenS
             }
         }
         Op::GlobalPool { max: false } => quote!(::shaped::layers::GlobalAvgPool1d::new()),
-        Op::GlobalPool { max: true } => quote!(::shaped::layers::GlobalMaxPool1d::new()),
+        Op::GlobalPool { max: true } => quote!(::shaped::layers::GlobalMaxPool1d::masked()),
     }
 }
 
