@@ -48,9 +48,7 @@ pub fn predict_samples<M: Model, X: InputSample, Y: OutputSample>(
         }
         let mut dims = static_dims;
         if let Some(t) = steps {
-            let mut all = dims.as_slice().to_vec();
-            all[0] = t;
-            dims = Dims::new(&all).unwrap_or(dims);
+            dims = dims.with_first(t);
             mask.clear();
             for sample in chunk {
                 let len = sample.steps().unwrap_or(t);

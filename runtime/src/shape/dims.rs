@@ -70,6 +70,14 @@ impl Dims {
         self.as_slice().last().copied().unwrap_or(1)
     }
 
+    /// These dims with the first axis (the time axis of a sequence) replaced by `d`.
+    pub fn with_first(mut self, d: usize) -> Dims {
+        if self.len > 0 {
+            self.dims[0] = d;
+        }
+        self
+    }
+
     /// These dims with the last axis replaced by `d`.
     pub fn with_last(mut self, d: usize) -> Dims {
         if self.len > 0 {

@@ -325,11 +325,7 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
         let mut dims = Dims::from_static(M::In::DIMS);
         let mask = match steps {
             Some(t) => {
-                let mut all = dims.as_slice().to_vec();
-                if let Some(first) = all.first_mut() {
-                    *first = t;
-                }
-                dims = Dims::new(&all).unwrap_or(dims);
+                dims = dims.with_first(t);
                 grow(&mut buffers.mask, batch * t);
                 let mut real = 0u64;
                 for (row, &i) in buffers.mask.chunks_exact_mut(t).zip(idx) {
