@@ -549,37 +549,3 @@ fn fully_masked_and_empty_sequences() {
         Bidirectional::new(Lstm::new(2, 3, o, rng), MergeMode::Concat, rng)
     });
 }
-
-/// LSTM(64), batch 32 × 150 steps × 32 features, forward + backward; run with
-/// `cargo test --release --test recurrent -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn lstm_speed() {
-    let (batch, steps, features, units) = (32, 150, 32, 64);
-    let mut lstm = Lstm::new(features, units, RnnOptions::default(), &mut SplitMix64::new(0));
-    let dims = Dims::new(&[steps, features]).unwrap();
-    let mut rng = SplitMix64::new(1);
-    let x = random(&mut rng, batch * steps * features, 1.0);
-    let dy = random(&mut rng, batch * units, 1.0);
-    let mut y = vec![0.0; batch * units];
-    let mut dx = vec![0.0; x.len()];
-    // Lengths 10..150 as in the benchmark's batches, post-padded.
-    let mut mask = vec![0.0; batch * steps];
-    for b in 0..batch {
-        let len = 10 + (rng.next_u64() % 141) as usize;
-        mask[b * steps..b * steps + len].fill(1.0);
-    }
-    for (label, mask) in [("unmasked", None), ("masked 10..150", Some(&mask[..]))] {
-        let mut times = Vec::new();
-        for _ in 0..15 {
-            let start = std::time::Instant::now();
-            lstm.forward_masked(&x, dims, batch, mask, &mut y, Mode::Training).unwrap();
-            let mid = start.elapsed();
-            lstm.backward_masked(&x, dims, batch, mask, &y, &dy, Some(&mut dx), false).unwrap();
-            times.push((mid, start.elapsed()));
-        }
-        times.sort();
-        let (fwd, total) = times[times.len() / 2];
-        println!("LSTM(64) {label}, batch 32 × 150 × 32: forward {fwd:?}, forward + backward {total:?}");
-    }
-}
