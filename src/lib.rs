@@ -28,9 +28,14 @@
 //!   defaults, optionally prefixed by `name:`; otherwise layers get Keras's automatic names
 //!   (`dense`, `dense_1`, ...).
 //! - Built-in layers: `Dense(units, activation, use_bias)`, `Activation(name)`,
-//!   `Dropout(rate, seed)`, `Flatten`, `Reshape([..])` (at most one `-1`). Activations:
-//!   linear, relu, sigmoid, tanh, softmax, gelu, elu, selu, softplus, softsign, leaky_relu,
-//!   swish (alias silu), written bare (`relu`) or quoted (`"relu"`).
+//!   `Dropout(rate, seed)`, `Flatten`, `Reshape([..])` (at most one `-1`); for sequences
+//!   (`input: [None, features]` or token ids `input: u32[None]`): `Embedding(input_dim,
+//!   output_dim, mask_zero)`, `Masking(mask_value)`, `SimpleRnn`, `Lstm`, `Gru` (`units`,
+//!   `activation`, `recurrent_activation`, `use_bias`, `unit_forget_bias`, `return_sequences`,
+//!   `go_backwards`, `reset_after`), `Bidirectional(Lstm(..), merge_mode = concat)`,
+//!   `TimeDistributed(Dense(..))`, `GlobalAvgPool1d`, `GlobalMaxPool1d`. Activations: linear,
+//!   relu, sigmoid, tanh, softmax, gelu, elu, selu, softplus, softsign, leaky_relu, swish (alias
+//!   silu), written bare (`relu`) or quoted (`"relu"`).
 //! - Any other line is a custom layer: a Rust expression of a type implementing [`Layer`]
 //!   (`Scale::new(2.0)`, `Scale { factor: 2.0 }`, or a nested model `Encoder::new(seed)`; `seed`
 //!   is the model's seed). Its type is read from the expression. It may declare its output,
@@ -45,9 +50,15 @@
 //!    but its input has 64``.
 //! 3. A custom layer with no `Layer` impl for its input shape gets a plain-words trait error.
 //!
-//! Data handed to the generated `predict` is plain arrays (`&[[f32; 64]]`), so a wrong feature
-//! count is a type error. The runtime-checked entry points ([`model::Model::predict_flat`])
-//! return an `Err` naming both shapes.
+//! Data handed to the generated `predict` and to `fit` is plain Rust values (`&[[f32; 64]]`;
+//! `&[Vec<[f32; 12]>]` for sequences, padded per batch and masked), so a wrong feature count is
+//! a type error, and labels are checked against the loss
+//! ([`train::labels::Labels`]). The runtime-checked entry points
+//! ([`model::Model::predict_flat`]) return an `Err` naming both shapes.
+//!
+//! Training: `Digits::new(42).compile(Adam::default(), CategoricalCrossentropy::default(),
+//! [Accuracy])?` returns a [`train::Compiled`] model with Keras's `fit`, `evaluate` and
+//! `train_on_batch`.
 
 pub use shaped_macros::{dim, model};
 #[doc(no_inline)]
