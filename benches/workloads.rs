@@ -7,12 +7,13 @@
 //!
 //! Arguments starting with `--` (cargo passes `--bench`) are ignored; no name at all means
 //! `all`. To add a workload, write `fn wN_…()` that prints its line with [`print_line`] and add
-//! it to [`WORKLOADS`]; [`time_per_call`] and [`SplitMix64`] are shared.
+//! it to [`WORKLOADS`]; [`time_per_call`] and `vec_f32` are shared (the generator is `shaped::data::SplitMix64`).
 
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use shaped::data::SplitMix64;
 use shaped::prelude::*;
 use shaped_runtime::kernels::gemm;
 
@@ -117,33 +118,10 @@ fn print_line(workload: &str, fields: &str) {
     println!("{{\"workload\":\"{workload}\",{fields}}}");
 }
 
-/// SplitMix64 exactly as BENCHMARKS.md specifies (wrapping u64 arithmetic).
-struct SplitMix64 {
-    state: u64,
-}
-
-impl SplitMix64 {
-    fn new(seed: u64) -> Self {
-        SplitMix64 { state: seed }
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[0, 1)`, from the top 24 bits.
-    fn next_f32(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
-    }
-
-    /// `len` values uniform in `[0, 1)`.
-    fn vec_f32(&mut self, len: usize) -> Vec<f32> {
-        (0..len).map(|_| self.next_f32()).collect()
-    }
+/// `len` values uniform in `[0, 1)` from `rng` (shaped's SplitMix64, the generator
+/// BENCHMARKS.md specifies; W4 checks its stream against the plan's published lengths).
+fn vec_f32(rng: &mut SplitMix64, len: usize) -> Vec<f32> {
+    (0..len).map(|_| rng.next_f32()).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,8 +133,8 @@ fn w1_sgemm() {
     let mut rng = SplitMix64::new(1);
     let mut results = Vec::new();
     for n in [64usize, 128, 256, 512, 1024] {
-        let a = rng.vec_f32(n * n);
-        let b = rng.vec_f32(n * n);
+        let a = vec_f32(&mut rng, n * n);
+        let b = vec_f32(&mut rng, n * n);
         let mut c = vec![0.0f32; n * n];
         let s = n as isize;
         let stats = time_per_call(3, 9, Duration::from_millis(30), || {
@@ -186,7 +164,7 @@ fn w3_mlp_infer() {
     let mut model = Mlp::new(42);
     let mut fields = Vec::new();
     for batch in [1usize, 256] {
-        let x = rng.vec_f32(batch * 784);
+        let x = vec_f32(&mut rng, batch * 784);
         let dims = Dims::from_array([784]);
         let stats = time_per_call(3, 7, Duration::from_millis(50), || {
             let (y, _) = model
@@ -248,8 +226,8 @@ fn w2_mlp_train() {
         .iter()
         .map(|&(i, o)| {
             (
-                rng.vec_f32(BATCH * i),
-                rng.vec_f32(i * o),
+                vec_f32(&mut rng, BATCH * i),
+                vec_f32(&mut rng, i * o),
                 vec![0.0; BATCH * o],
                 vec![0.0; i * o],
                 vec![0.0; BATCH * i],

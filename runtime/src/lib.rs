@@ -3,6 +3,7 @@
 //! Users reach all of this through the `shaped` facade crate and `shaped::prelude`; the
 //! `model!` macro expands to code that calls into these modules.
 
+mod buffer;
 pub mod data;
 pub mod error;
 pub mod io;

@@ -7,6 +7,7 @@
 //! Backward, with `z = x @ K + b` and `dz = act'(z) ⊙ dy`: `dK = xᵀ · dz`, `db = Σ_rows dz`,
 //! `dx = dz · Kᵀ`: two gemms for the whole batch.
 
+use crate::buffer::grow;
 use crate::data::rng::SplitMix64;
 use crate::error::{Error, Result};
 use crate::kernels::gemm::{matmul, matmul_a_bt_with, matmul_at_b};
@@ -205,13 +206,6 @@ impl Stage for Dense {
                 grad: &mut self.bias_grad,
             });
         }
-    }
-}
-
-/// Grows `buf` to at least `len` elements; never shrinks, so steady batches allocate nothing.
-pub(crate) fn grow(buf: &mut Vec<f32>, len: usize) {
-    if buf.len() < len {
-        buf.resize(len, 0.0);
     }
 }
 

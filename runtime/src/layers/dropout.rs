@@ -37,13 +37,13 @@ impl Stage for Dropout {
         if mode == Mode::Inference || self.rate == 0.0 {
             y.copy_from_slice(x);
             if mode == Mode::Training {
-                crate::layers::dense::grow(&mut self.mask, x.len());
+                crate::buffer::grow(&mut self.mask, x.len());
                 self.mask[..x.len()].fill(1.0);
             }
             return Ok(());
         }
         let scale = 1.0 / (1.0 - self.rate);
-        crate::layers::dense::grow(&mut self.mask, x.len());
+        crate::buffer::grow(&mut self.mask, x.len());
         for ((o, &i), m) in y.iter_mut().zip(x).zip(&mut self.mask) {
             *m = if self.rng.next_f32() < self.rate { 0.0 } else { scale };
             *o = i * *m;

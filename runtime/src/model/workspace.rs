@@ -1,7 +1,7 @@
 //! Activation, gradient and mask buffers of a model, sized once and reused for every batch.
 
+use crate::buffer::grow;
 use crate::error::Result;
-use crate::layers::dense::grow;
 use crate::layers::Mode;
 use crate::model::stage::{MaskRule, Stage};
 use crate::shape::Dims;

@@ -9,6 +9,7 @@
 //! each sequence; the padding is masked, every layer honours the mask, and a loss on a sequence
 //! output averages over real steps only (Keras: `w = mask · N_total / N_valid`).
 
+use crate::buffer::grow;
 use crate::data::SplitMix64;
 use crate::error::{Error, Result};
 use crate::layers::Mode;
@@ -351,7 +352,7 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
         let rows = out_dims.numel() / row_len;
         let label_steps = if M::Output::SEQUENCE { rows } else { 1 };
         let targets = if Y::SPARSE {
-            grow_ids(&mut buffers.ids, batch * rows);
+            grow(&mut buffers.ids, batch * rows);
             for (slot, &i) in buffers.ids.chunks_exact_mut(rows).zip(idx) {
                 y[i].write(label_steps, &mut [], slot);
             }
@@ -461,18 +462,6 @@ fn class_of(targets: Targets<'_>, row: usize, row_len: usize) -> u32 {
                 crate::train::metrics::argmax(r) as u32
             }
         }
-    }
-}
-
-fn grow(buf: &mut Vec<f32>, len: usize) {
-    if buf.len() < len {
-        buf.resize(len, 0.0);
-    }
-}
-
-fn grow_ids(buf: &mut Vec<u32>, len: usize) {
-    if buf.len() < len {
-        buf.resize(len, 0);
     }
 }
 

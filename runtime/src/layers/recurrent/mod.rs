@@ -207,12 +207,7 @@ pub(crate) fn check_len(kind: &str, what: &str, needed: usize, found: usize) -> 
     }
 }
 
-/// Grows `buf` to at least `len` elements; never shrinks.
-pub(crate) fn grow<T: Clone + Default>(buf: &mut Vec<T>, len: usize) {
-    if buf.len() < len {
-        buf.resize(len, T::default());
-    }
-}
+pub(crate) use crate::buffer::grow;
 
 /// One batch laid out for a recurrent layer: time-major, in processing order, rows sorted by
 /// their number of real steps (most first), and packed: step `s` keeps only its rows
