@@ -12,7 +12,15 @@ impl Stage for Activation {
     }
 
     /// Softmax is taken over the last axis, like Keras's `Activation("softmax")`.
-    fn forward(&mut self, x: &[f32], in_dims: Dims, _batch: usize, y: &mut [f32], _mode: Mode) -> Result<()> {
+    fn forward_masked(
+        &mut self,
+        x: &[f32],
+        in_dims: Dims,
+        _batch: usize,
+        _mask: Option<&[f32]>,
+        y: &mut [f32],
+        _mode: Mode,
+    ) -> Result<()> {
         y.copy_from_slice(x);
         self.forward_in_place(y, in_dims.last().max(1));
         Ok(())
@@ -20,11 +28,12 @@ impl Stage for Activation {
 
     /// `dx = f'(x) ⊙ dy` (the Jacobian-vector product for softmax), or `dx = dy` when `dy` is
     /// already with respect to the pre-activation (a fused loss).
-    fn backward(
+    fn backward_masked(
         &mut self,
         x: &[f32],
         in_dims: Dims,
         _batch: usize,
+        _mask: Option<&[f32]>,
         y: &[f32],
         dy: &[f32],
         dx: Option<&mut [f32]>,

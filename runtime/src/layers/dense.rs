@@ -117,7 +117,15 @@ impl Stage for Dense {
         Ok(input.with_last(self.units))
     }
 
-    fn forward(&mut self, x: &[f32], in_dims: Dims, batch: usize, y: &mut [f32], mode: Mode) -> Result<()> {
+    fn forward_masked(
+        &mut self,
+        x: &[f32],
+        in_dims: Dims,
+        batch: usize,
+        _mask: Option<&[f32]>,
+        y: &mut [f32],
+        mode: Mode,
+    ) -> Result<()> {
         let rows = batch * (in_dims.numel() / self.in_features.max(1));
         if mode == Mode::Training && self.activation.backward_needs_input() {
             let (k, n) = (self.in_features, self.units);
@@ -136,11 +144,12 @@ impl Stage for Dense {
         Ok(())
     }
 
-    fn backward(
+    fn backward_masked(
         &mut self,
         x: &[f32],
         in_dims: Dims,
         batch: usize,
+        _mask: Option<&[f32]>,
         y: &[f32],
         dy: &[f32],
         dx: Option<&mut [f32]>,

@@ -33,7 +33,15 @@ impl Stage for Dropout {
         Ok(input)
     }
 
-    fn forward(&mut self, x: &[f32], _in_dims: Dims, _batch: usize, y: &mut [f32], mode: Mode) -> Result<()> {
+    fn forward_masked(
+        &mut self,
+        x: &[f32],
+        _in_dims: Dims,
+        _batch: usize,
+        _mask: Option<&[f32]>,
+        y: &mut [f32],
+        mode: Mode,
+    ) -> Result<()> {
         if mode == Mode::Inference || self.rate == 0.0 {
             y.copy_from_slice(x);
             if mode == Mode::Training {
@@ -51,11 +59,12 @@ impl Stage for Dropout {
         Ok(())
     }
 
-    fn backward(
+    fn backward_masked(
         &mut self,
         _x: &[f32],
         _in_dims: Dims,
         _batch: usize,
+        _mask: Option<&[f32]>,
         _y: &[f32],
         dy: &[f32],
         dx: Option<&mut [f32]>,

@@ -114,7 +114,15 @@ impl Stage for Embedding {
     }
 
     /// `y[b, t, :] = E[x[b, t], :]`; `Err` on the first id that is not a row of the table.
-    fn forward(&mut self, x: &[f32], in_dims: Dims, _batch: usize, y: &mut [f32], _mode: Mode) -> Result<()> {
+    fn forward_masked(
+        &mut self,
+        x: &[f32],
+        in_dims: Dims,
+        _batch: usize,
+        _mask: Option<&[f32]>,
+        y: &mut [f32],
+        _mode: Mode,
+    ) -> Result<()> {
         let d = self.output_dim;
         let per_sample = in_dims.numel();
         for (i, out) in y.chunks_exact_mut(d.max(1)).take(x.len()).enumerate() {
@@ -125,11 +133,12 @@ impl Stage for Embedding {
     }
 
     /// `dE = 0`, then `dE[x[b, t], :] += dy[b, t, :]` for every position; `dx` is left alone.
-    fn backward(
+    fn backward_masked(
         &mut self,
         x: &[f32],
         in_dims: Dims,
         _batch: usize,
+        _mask: Option<&[f32]>,
         _y: &[f32],
         dy: &[f32],
         _dx: Option<&mut [f32]>,

@@ -69,17 +69,26 @@ impl Stage for Masking {
     }
 
     /// `y[t, :] = x[t, :]` at real steps, `0` at masked ones.
-    fn forward(&mut self, x: &[f32], in_dims: Dims, _batch: usize, y: &mut [f32], _mode: Mode) -> Result<()> {
+    fn forward_masked(
+        &mut self,
+        x: &[f32],
+        in_dims: Dims,
+        _batch: usize,
+        _mask: Option<&[f32]>,
+        y: &mut [f32],
+        _mode: Mode,
+    ) -> Result<()> {
         self.gate(x, in_dims.last(), x, y);
         Ok(())
     }
 
     /// `dx[t, :] = dy[t, :]` at real steps, `0` at masked ones.
-    fn backward(
+    fn backward_masked(
         &mut self,
         x: &[f32],
         in_dims: Dims,
         _batch: usize,
+        _mask: Option<&[f32]>,
         _y: &[f32],
         dy: &[f32],
         dx: Option<&mut [f32]>,

@@ -73,23 +73,6 @@ impl Stage for GlobalAvgPool1d {
         pooled_dims("GlobalAveragePooling1D", input)
     }
 
-    fn forward(&mut self, x: &[f32], in_dims: Dims, batch: usize, y: &mut [f32], mode: Mode) -> Result<()> {
-        self.forward_masked(x, in_dims, batch, None, y, mode)
-    }
-
-    fn backward(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        dy_is_preactivation: bool,
-    ) -> Result<()> {
-        self.backward_masked(x, in_dims, batch, None, y, dy, dx, dy_is_preactivation)
-    }
-
     /// `y[b, f] = Σ_t m_t x[b, t, f] / Σ_t m_t` (NaN for a fully padded sample).
     fn forward_masked(
         &mut self,
@@ -213,23 +196,6 @@ impl GlobalMaxPool1d {
 impl Stage for GlobalMaxPool1d {
     fn output_dims(&self, input: Dims) -> Result<Dims> {
         pooled_dims("GlobalMaxPooling1D", input)
-    }
-
-    fn forward(&mut self, x: &[f32], in_dims: Dims, batch: usize, y: &mut [f32], mode: Mode) -> Result<()> {
-        self.forward_masked(x, in_dims, batch, None, y, mode)
-    }
-
-    fn backward(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        dy_is_preactivation: bool,
-    ) -> Result<()> {
-        self.backward_masked(x, in_dims, batch, None, y, dy, dx, dy_is_preactivation)
     }
 
     /// `y[b, f] = max_t x[b, t, f]` over the steps counted (NaN if there are none).

@@ -18,11 +18,12 @@ impl Stage for Flatten {
         Ok(Dims::from_array([input.numel()]))
     }
 
-    fn forward(
+    fn forward_masked(
         &mut self,
         x: &[f32],
         _in_dims: Dims,
         _batch: usize,
+        _mask: Option<&[f32]>,
         y: &mut [f32],
         _mode: Mode,
     ) -> Result<()> {
@@ -30,11 +31,12 @@ impl Stage for Flatten {
         Ok(())
     }
 
-    fn backward(
+    fn backward_masked(
         &mut self,
         _x: &[f32],
         _in_dims: Dims,
         _batch: usize,
+        _mask: Option<&[f32]>,
         _y: &[f32],
         dy: &[f32],
         dx: Option<&mut [f32]>,
@@ -94,11 +96,12 @@ impl Stage for Reshape {
             .ok_or_else(|| Error::InvalidArgument { name: "Reshape", detail: "rank above 5".into() })
     }
 
-    fn forward(
+    fn forward_masked(
         &mut self,
         x: &[f32],
         _in_dims: Dims,
         _batch: usize,
+        _mask: Option<&[f32]>,
         y: &mut [f32],
         _mode: Mode,
     ) -> Result<()> {
@@ -106,11 +109,12 @@ impl Stage for Reshape {
         Ok(())
     }
 
-    fn backward(
+    fn backward_masked(
         &mut self,
         _x: &[f32],
         _in_dims: Dims,
         _batch: usize,
+        _mask: Option<&[f32]>,
         _y: &[f32],
         dy: &[f32],
         dx: Option<&mut [f32]>,

@@ -87,17 +87,26 @@ impl Stage for TimeDistributed {
     }
 
     /// `y[b, t] = inner(x[b, t])`: one inner forward on `b · T` samples.
-    fn forward(&mut self, x: &[f32], in_dims: Dims, batch: usize, y: &mut [f32], mode: Mode) -> Result<()> {
+    fn forward_masked(
+        &mut self,
+        x: &[f32],
+        in_dims: Dims,
+        batch: usize,
+        _mask: Option<&[f32]>,
+        y: &mut [f32],
+        mode: Mode,
+    ) -> Result<()> {
         let (steps, rest) = Self::split(in_dims)?;
         self.inner.forward_masked(x, rest, batch * steps, None, y, mode)
     }
 
     /// The inner backward on `b · T` samples: weight gradients summed over every step.
-    fn backward(
+    fn backward_masked(
         &mut self,
         x: &[f32],
         in_dims: Dims,
         batch: usize,
+        _mask: Option<&[f32]>,
         y: &[f32],
         dy: &[f32],
         dx: Option<&mut [f32]>,

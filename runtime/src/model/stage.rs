@@ -11,41 +11,20 @@ use crate::tensor::{TensorMut, TensorRef};
 
 /// One step of a model's straight-line forward code.
 ///
-/// Contract: `forward` reads `x` (`batch · numel(in_dims)` values) and writes every element of
+/// Contract: `forward_masked` reads `x` (`batch · numel(in_dims)` values) and writes every element of
 /// `y` (`batch · numel(output_dims(in_dims))` values).
 pub trait Stage {
     /// Per-sample output dims for per-sample input dims; `Err` naming both if the input does not fit.
     fn output_dims(&self, input: Dims) -> Result<Dims>;
 
-    /// `y = f(x)` for `batch` samples.
-    fn forward(&mut self, x: &[f32], in_dims: Dims, batch: usize, y: &mut [f32], mode: Mode) -> Result<()>;
-
-    /// Gradients for the batch of the last `forward` (run in [`Mode::Training`] on the same
-    /// `x`): overwrites the gradients of this layer's weights and, when `dx` is given, writes
-    /// the gradient with respect to the input (`x`'s length).
+    /// `y = f(x)` for `batch` samples, given the input's mask: `mask[b · steps + t]` is 1.0
+    /// where step `t` of sample `b` is real and 0.0 where it is padding (`steps = in_dims[0]`,
+    /// the time axis), `None` when every step is real.
     ///
-    /// `y` is that forward's output and `dy` the gradient with respect to it, or with respect
-    /// to the pre-activation when `dy_is_preactivation` (a loss fused with the layer's output
-    /// activation, see [`Stage::output_activation`]).
-    #[allow(clippy::too_many_arguments)]
-    fn backward(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        dy_is_preactivation: bool,
-    ) -> Result<()>;
-
-    /// [`Stage::forward`] given the input's mask: `mask[b · steps + t]` is 1.0 where step `t`
-    /// of sample `b` is real and 0.0 where it is padding (`steps = in_dims[0]`, the time axis).
-    ///
-    /// The default ignores the mask, which is right for layers that work on each step alone
-    /// (Dense, Activation, Dropout): padded steps get values that every mask-honouring layer
-    /// after them ignores, and zero gradients. Layers that mix steps (recurrent layers,
-    /// pooling over time) override it, as Keras's `call(mask=...)`.
+    /// Layers that work on each step alone (Dense, Activation, Dropout) ignore the mask:
+    /// padded steps get values that every mask-honouring layer after them ignores, and zero
+    /// gradients. Layers that mix steps (recurrent layers, pooling over time) honour it, as
+    /// Keras's `call(mask=...)`.
     #[allow(clippy::too_many_arguments)]
     fn forward_masked(
         &mut self,
@@ -55,12 +34,15 @@ pub trait Stage {
         mask: Option<&[f32]>,
         y: &mut [f32],
         mode: Mode,
-    ) -> Result<()> {
-        let _ = mask;
-        self.forward(x, in_dims, batch, y, mode)
-    }
+    ) -> Result<()>;
 
-    /// [`Stage::backward`] given the input's mask (see [`Stage::forward_masked`]).
+    /// Gradients for the batch of the last forward pass (run in [`Mode::Training`] on the
+    /// same `x` and mask): overwrites the gradients of this layer's weights and, when `dx` is
+    /// given, writes the gradient with respect to the input (`x`'s length).
+    ///
+    /// `y` is that forward's output and `dy` the gradient with respect to it, or with respect
+    /// to the pre-activation when `dy_is_preactivation` (a loss fused with the layer's output
+    /// activation, see [`Stage::output_activation`]).
     #[allow(clippy::too_many_arguments)]
     fn backward_masked(
         &mut self,
@@ -72,9 +54,26 @@ pub trait Stage {
         dy: &[f32],
         dx: Option<&mut [f32]>,
         dy_is_preactivation: bool,
+    ) -> Result<()>;
+
+    /// [`Stage::forward_masked`] with every step real.
+    fn forward(&mut self, x: &[f32], in_dims: Dims, batch: usize, y: &mut [f32], mode: Mode) -> Result<()> {
+        self.forward_masked(x, in_dims, batch, None, y, mode)
+    }
+
+    /// [`Stage::backward_masked`] with every step real.
+    #[allow(clippy::too_many_arguments)]
+    fn backward(
+        &mut self,
+        x: &[f32],
+        in_dims: Dims,
+        batch: usize,
+        y: &[f32],
+        dy: &[f32],
+        dx: Option<&mut [f32]>,
+        dy_is_preactivation: bool,
     ) -> Result<()> {
-        let _ = mask;
-        self.backward(x, in_dims, batch, y, dy, dx, dy_is_preactivation)
+        self.backward_masked(x, in_dims, batch, None, y, dy, dx, dy_is_preactivation)
     }
 
     /// What happens to the mask at this layer (Keras's `supports_masking` / `compute_mask`).
@@ -260,10 +259,6 @@ impl<L> Stage for Opaque<L> {
         (self.ops.output_dims)(&self.layer, input)
     }
 
-    fn forward(&mut self, x: &[f32], in_dims: Dims, batch: usize, y: &mut [f32], mode: Mode) -> Result<()> {
-        (self.ops.forward)(&mut self.layer, x, in_dims, batch, None, y, mode)
-    }
-
     fn forward_masked(
         &mut self,
         x: &[f32],
@@ -303,19 +298,6 @@ impl<L> Stage for Opaque<L> {
         out_mask: &mut [f32],
     ) -> Result<()> {
         (self.ops.produce_mask)(&self.layer, x, in_dims, batch, in_mask, out_mask)
-    }
-
-    fn backward(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        _dy_is_preactivation: bool,
-    ) -> Result<()> {
-        (self.ops.backward)(&mut self.layer, x, in_dims, batch, None, y, dy, dx)
     }
 
     fn kind(&self) -> String {

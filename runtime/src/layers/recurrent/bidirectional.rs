@@ -111,10 +111,6 @@ impl<R: Recurrent> Stage for Bidirectional<R> {
         })
     }
 
-    fn forward(&mut self, x: &[f32], in_dims: Dims, batch: usize, y: &mut [f32], mode: Mode) -> Result<()> {
-        self.forward_masked(x, in_dims, batch, None, y, mode)
-    }
-
     fn forward_masked(
         &mut self,
         x: &[f32],
@@ -157,19 +153,6 @@ impl<R: Recurrent> Stage for Bidirectional<R> {
             }
         }
         Ok(())
-    }
-
-    fn backward(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        dy_is_preactivation: bool,
-    ) -> Result<()> {
-        self.backward_masked(x, in_dims, batch, None, y, dy, dx, dy_is_preactivation)
     }
 
     fn backward_masked(

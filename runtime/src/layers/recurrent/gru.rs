@@ -147,10 +147,6 @@ impl Stage for Gru {
         sequence_output_dims("GRU", self.in_features, self.units, self.options.return_sequences, input)
     }
 
-    fn forward(&mut self, x: &[f32], in_dims: Dims, batch: usize, y: &mut [f32], mode: Mode) -> Result<()> {
-        self.forward_masked(x, in_dims, batch, None, y, mode)
-    }
-
     fn forward_masked(
         &mut self,
         x: &[f32],
@@ -256,19 +252,6 @@ impl Stage for Gru {
             tl.write_last(h, u, opt.zero_output_for_mask, y);
         }
         Ok(())
-    }
-
-    fn backward(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        dy_is_preactivation: bool,
-    ) -> Result<()> {
-        self.backward_masked(x, in_dims, batch, None, y, dy, dx, dy_is_preactivation)
     }
 
     fn backward_masked(

@@ -105,10 +105,6 @@ impl Stage for SimpleRnn {
         sequence_output_dims("SimpleRNN", self.in_features, self.units, self.options.return_sequences, input)
     }
 
-    fn forward(&mut self, x: &[f32], in_dims: Dims, batch: usize, y: &mut [f32], mode: Mode) -> Result<()> {
-        self.forward_masked(x, in_dims, batch, None, y, mode)
-    }
-
     fn forward_masked(
         &mut self,
         x: &[f32],
@@ -160,19 +156,6 @@ impl Stage for SimpleRnn {
             tl.write_last(h, u, opt.zero_output_for_mask, y);
         }
         Ok(())
-    }
-
-    fn backward(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        dy_is_preactivation: bool,
-    ) -> Result<()> {
-        self.backward_masked(x, in_dims, batch, None, y, dy, dx, dy_is_preactivation)
     }
 
     fn backward_masked(
