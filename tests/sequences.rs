@@ -144,3 +144,31 @@ fn max_pooling_ignores_padding_even_when_every_value_is_negative() {
     let peaks: Vec<[f32; 3]> = Peaks::new(0).predict(&x).unwrap();
     assert_eq!(peaks, [[-3.0, -1.0, -0.5], [-1.0, -2.0, -3.0]]);
 }
+
+shaped::model! {
+    /// A sequence-to-sequence block, used as a layer below.
+    struct Encoder {
+        input: [None, 4],
+        Lstm(5, return_sequences = true),
+    }
+}
+
+shaped::model! {
+    /// The nested model hands its output's mask on to the pooling after it.
+    struct Pooled {
+        input: [None, 4],
+        encoder: Encoder::new(seed) -> [None, 5],
+        GlobalAvgPool1d,
+    }
+}
+
+#[test]
+fn a_nested_sequence_model_passes_its_mask_on() {
+    let x = sequences();
+    let mut model = Pooled::new(8);
+    let batch: Vec<[f32; 5]> = model.predict(&x).unwrap();
+    for (seq, out) in x.iter().zip(&batch) {
+        let alone: Vec<[f32; 5]> = model.predict(std::slice::from_ref(seq)).unwrap();
+        shaped::testing::assert_close(out, &alone[0], 1e-5);
+    }
+}

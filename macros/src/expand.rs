@@ -237,6 +237,12 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
         _ => None,
     };
     let last_field = &fields[last];
+    // Used as a layer, a model hands on the mask of its own output when that output is a
+    // sequence (a time axis first), and no mask otherwise.
+    let nested_mask_rule = match plan.output() {
+        ShapeState::Known(dims) if dims.first() != Some(&None) => quote!(::shaped::model::MaskRule::Drop),
+        _ => quote!(::shaped::model::MaskRule::Produce),
+    };
     let backward_steps = (0..n_layers).rev().map(|i| {
         let field = &fields[i];
         let pre = if i == last { quote!(dy_is_preactivation) } else { quote!(false) };
@@ -409,7 +415,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                 }
 
                 fn mask_rule(&self) -> ::shaped::model::MaskRule {
-                    ::shaped::model::MaskRule::Produce
+                    #nested_mask_rule
                 }
 
                 fn produce_mask(
