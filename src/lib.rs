@@ -72,6 +72,9 @@ pub use layers::Layer;
 pub mod prelude {
     pub use crate::layers::{Layer, Mode};
     pub use crate::model::{Model, SampleTypes};
+    // The trait's methods (`summary`, `compile`, `save_weights`, ...) stay in scope even where a
+    // model is itself named `Model`, which shadows the name imported above.
+    pub use crate::model::Model as _;
     pub use crate::shape::{Check, Dim, Dims, Dyn, Shape};
     pub use crate::tensor::{Tensor, TensorMut, TensorRef};
     pub use crate::train::callbacks::{EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN};

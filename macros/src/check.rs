@@ -126,8 +126,8 @@ pub fn check(def: &ModelDef) -> syn::Result<Plan<'_>> {
     };
     let mut layers = Vec::new();
     let mut previous = match &input {
-        Some(dims) => format!("the model's input is {}", fmt_dims(dims)),
-        None => String::new(),
+        Some(dims) => Previous::input(dims, dtype),
+        None => Previous::default(),
     };
     for (decl, name) in def.layers.iter().zip(names) {
         let display = display(decl);
@@ -140,7 +140,7 @@ pub fn check(def: &ModelDef) -> syn::Result<Plan<'_>> {
             None => ShapeState::Broken,
         };
         if let ShapeState::Known(dims) = &output {
-            previous = format!("the previous layer `{display}` outputs {}", fmt_dims(dims));
+            previous = Previous::layer(&display, dims);
         }
         if let Some(op) = op {
             layers.push(PlannedLayer {
@@ -867,8 +867,56 @@ fn dim_span(d: &DimLit) -> Span {
     }
 }
 
+/// Where a layer's input comes from, as messages name it, and how to change that source.
+#[derive(Default)]
+struct Previous {
+    /// "the model's input is [None]", "the previous layer `Dense(128)` outputs [128]".
+    text: String,
+    /// The `input:` line's dtype prefix (`u32`) when the shape is the model's input, so a fix
+    /// can rewrite that line; `None` after a layer.
+    input_dtype: Option<&'static str>,
+}
+
+impl Previous {
+    fn input(dims: &[Option<usize>], dtype: DType) -> Self {
+        Previous {
+            text: format!("the model's input is {}", fmt_dims(dims)),
+            input_dtype: Some(match dtype {
+                DType::F32 => "",
+                DType::U32 => "u32",
+            }),
+        }
+    }
+
+    fn layer(display: &str, dims: &[Option<usize>]) -> Self {
+        Previous {
+            text: format!("the previous layer `{display}` outputs {}", fmt_dims(dims)),
+            input_dtype: None,
+        }
+    }
+
+    /// When the shape is the model's input, `fix` applied to the `input:` line with `dims`
+    /// (a fix that compiles as written); else nothing, since a layer's output cannot be
+    /// rewritten by a message.
+    fn fix_input(&self, dims: &[Option<usize>], fix: impl FnOnce(&str) -> String) -> String {
+        match self.input_dtype {
+            Some(dtype) => fix(&format!("`input: {dtype}{},`", fmt_dims(dims))),
+            None => String::new(),
+        }
+    }
+}
+
+impl std::fmt::Display for Previous {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// A recurrent layer takes `[timesteps, features]` with known features and outputs
 /// `[timesteps, units · factor]` with `return_sequences`, else `[units · factor]`.
+///
+/// Every fix a message suggests compiles when applied (each has a twin under
+/// `trybuild/fixed/`).
 fn recurrent_output(
     cx: &Ctxt,
     span: Span,
@@ -876,18 +924,21 @@ fn recurrent_output(
     rnn: &Rnn,
     factor: usize,
     dims: &[Option<usize>],
-    previous: &str,
+    previous: &Previous,
 ) -> ShapeState {
     let units = rnn.units * factor;
     match dims {
         [t, Some(_)] => {
             ShapeState::Known(if rnn.return_sequences { vec![*t, Some(units)] } else { vec![Some(units)] })
         }
-        [_, None] => {
+        [t, None] => {
+            let fix = previous.fix_input(&[*t, Some(1)], |l| {
+                format!("; declare how many values each step has, like {l} for one")
+            });
             cx.error(
                 span,
                 format!(
-                    "`{display}` needs a known number of features per step, but its input is {}",
+                    "`{display}` needs a known number of features per step, but its input is {}{fix}",
                     fmt_dims(dims)
                 ),
             );
@@ -902,15 +953,35 @@ fn recurrent_output(
             );
             ShapeState::Broken
         }
-        _ => {
+        [None] => {
+            let fix = previous.fix_input(&[None, Some(1)], |l| {
+                format!("; for sequences of one value per step, declare the input as {l}")
+            });
+            cx.error(span, format!("`{display}` expects [timesteps, features] input, but {previous}{fix}"));
+            ShapeState::Broken
+        }
+        [Some(t), rest @ ..] if rest.iter().all(Option::is_some) => {
+            let features: usize = rest.iter().flatten().product();
             cx.error(
                 span,
                 format!(
-                    "`{display}` expects [timesteps, features] input, but {previous}; give each step one feature vector (`Reshape` or `TimeDistributed(..)` before it)"
+                    "`{display}` expects [timesteps, features] input, but {previous}; to read it as {t} steps of {features} features, add `Reshape([{t}, {features}])` before it"
                 ),
             );
             ShapeState::Broken
         }
+        [t, rest @ ..] => {
+            let features = rest.iter().copied().collect::<Option<Vec<usize>>>().map(|f| f.iter().product());
+            let fix = match features {
+                Some(f) => previous.fix_input(&[*t, Some(f)], |l| {
+                    format!("; flatten each step's values in the data and declare the input as {l}")
+                }),
+                None => String::new(),
+            };
+            cx.error(span, format!("`{display}` expects [timesteps, features] input, but {previous}{fix}"));
+            ShapeState::Broken
+        }
+        [] => ShapeState::Broken,
     }
 }
 
@@ -921,7 +992,7 @@ fn infer_output(
     display: &str,
     op: &Op,
     input: &ShapeState,
-    previous: &str,
+    previous: &Previous,
 ) -> ShapeState {
     let span = match &decl.body {
         LayerBody::Builtin { ident, .. } => ident.span(),
@@ -956,28 +1027,32 @@ fn infer_output(
         Op::Embedding { output_dim, .. } => match dims.as_slice() {
             [t] => ShapeState::Known(vec![*t, Some(*output_dim)]),
             _ => {
+                let fix = previous
+                    .fix_input(&[None], |l| format!("; declare the input as {l}, one token id per step"));
                 cx.error(
                     span,
                     format!(
-                        "`{display}` takes one token id per step, [length], but its input is {}",
+                        "`{display}` takes one token id per step, [length], but its input is {}{fix}",
                         fmt_dims(dims)
                     ),
                 );
                 ShapeState::Broken
             }
         },
-        Op::Masking { .. } => {
-            match dims.as_slice() {
-                [_, _] => ShapeState::Known(dims.clone()),
-                _ => {
-                    cx.error(
+        Op::Masking { .. } => match dims.as_slice() {
+            [_, _] => ShapeState::Known(dims.clone()),
+            _ => {
+                let fix = one_value_per_step(dims, previous);
+                cx.error(
                     span,
-                    format!("`{display}` masks steps of a sequence, [timesteps, features], but its input is {}", fmt_dims(dims)),
+                    format!(
+                        "`{display}` masks steps of a sequence, [timesteps, features], but its input is {}{fix}",
+                        fmt_dims(dims)
+                    ),
                 );
-                    ShapeState::Broken
-                }
+                ShapeState::Broken
             }
-        }
+        },
         Op::Rnn(rnn) if rnn.go_backwards && rnn.return_sequences && dims.first() == Some(&None) => {
             cx.error(
                 span,
@@ -999,10 +1074,11 @@ fn infer_output(
                 ShapeState::Known(out)
             }
             _ => {
+                let fix = one_value_per_step(dims, previous);
                 cx.error(
                     span,
                     format!(
-                        "`{display}` applies its layer to every step of [timesteps, features], but its input is {}",
+                        "`{display}` applies its layer to every step of [timesteps, features], but its input is {}{fix}",
                         fmt_dims(dims)
                     ),
                 );
@@ -1011,11 +1087,21 @@ fn infer_output(
         },
         Op::GlobalPool { .. } => match dims.as_slice() {
             [_, f] => ShapeState::Known(vec![*f]),
-            _ => {
+            [Some(_)] => {
                 cx.error(
                     span,
                     format!(
-                        "`{display}` pools over the steps of [timesteps, features], but its input is {}",
+                        "`{display}` pools over the steps of [timesteps, features], but {previous}, which has no time axis to pool over; remove `{display}`"
+                    ),
+                );
+                ShapeState::Broken
+            }
+            _ => {
+                let fix = one_value_per_step(dims, previous);
+                cx.error(
+                    span,
+                    format!(
+                        "`{display}` pools over the steps of [timesteps, features], but its input is {}{fix}",
                         fmt_dims(dims)
                     ),
                 );
@@ -1029,10 +1115,28 @@ fn infer_output(
                 ShapeState::Known(out)
             }
             _ => {
-                cx.error(span, format!(
-                    "`{display}` needs a known last dimension, but its input is {}; pad or truncate that axis to a fixed size, or pool over the sequence first (`GlobalAvgPool1d`)",
-                    fmt_dims(dims)
-                ));
+                let fix = match dims.as_slice() {
+                    [None] => previous.fix_input(&[None, Some(1)], |l| {
+                        format!("; for one value per step declare the input as {l} (`Dense` then applies to each step), or pad or truncate the data to a fixed length and declare it, like `input: [100],`")
+                    }),
+                    _ => {
+                        let mut example = dims.clone();
+                        *example.last_mut().expect("non-empty") = Some(12);
+                        previous.fix_input(&example, |l| format!("; declare how many values each step has, like {l}"))
+                    }
+                };
+                let fix = if fix.is_empty() {
+                    "; the layer before it must output a fixed last dimension".to_string()
+                } else {
+                    fix
+                };
+                cx.error(
+                    span,
+                    format!(
+                        "`{display}` needs a known last dimension, but its input is {}{fix}",
+                        fmt_dims(dims)
+                    ),
+                );
                 ShapeState::Broken
             }
         },
@@ -1040,10 +1144,20 @@ fn infer_output(
         Op::Flatten => match dims.iter().copied().collect::<Option<Vec<usize>>>() {
             Some(known) => ShapeState::Known(vec![Some(known.iter().product())]),
             None => {
-                cx.error(span, format!(
-                    "`Flatten` needs every dimension known, but its input is {}; pool over the sequence instead (`GlobalAvgPool1d`), or pad or truncate every axis to a fixed size",
-                    fmt_dims(dims)
-                ));
+                let fix = match dims.as_slice() {
+                    [None, Some(_)] => "; pool over the steps instead: replace `Flatten` with `GlobalAvgPool1d`, or pad or truncate the sequences to a fixed length".to_string(),
+                    _ => match previous.input_dtype {
+                        Some(_) => previous.fix_input(&fixed_example(dims), |l| format!("; pad or truncate the data to a fixed size and declare it, like {l}")),
+                        None => "; the layer before it must output fixed dimensions".to_string(),
+                    },
+                };
+                cx.error(
+                    span,
+                    format!(
+                        "`Flatten` needs every dimension known, but its input is {}{fix}",
+                        fmt_dims(dims)
+                    ),
+                );
                 ShapeState::Broken
             }
         },
@@ -1051,7 +1165,16 @@ fn infer_output(
             let Some(total) =
                 dims.iter().copied().collect::<Option<Vec<usize>>>().map(|d| d.iter().product::<usize>())
             else {
-                cx.error(span, format!("`{display}` needs every dimension of its input known, but {previous}; give every axis a fixed size"));
+                let fix = match previous.input_dtype {
+                    Some(_) => previous.fix_input(&fixed_example(dims), |l| {
+                        format!("; pad or truncate the data to a fixed size and declare it, like {l}")
+                    }),
+                    None => "; the layer before it must output fixed dimensions".to_string(),
+                };
+                cx.error(
+                    span,
+                    format!("`{display}` needs every dimension of its input known, but {previous}{fix}"),
+                );
                 return ShapeState::Broken;
             };
             let known: usize = target.iter().flatten().product();
@@ -1077,4 +1200,21 @@ fn infer_output(
             None => ShapeState::Opaque,
         },
     }
+}
+
+/// For a layer that works on `[timesteps, features]` given `[None]` (a sequence of bare
+/// values): the `input: [None, 1]` that gives each step one feature, when the shape is the
+/// model's input.
+fn one_value_per_step(dims: &[Option<usize>], previous: &Previous) -> String {
+    match dims {
+        [None] => previous.fix_input(&[None, Some(1)], |l| {
+            format!("; for sequences of one value per step, declare the input as {l}")
+        }),
+        _ => String::new(),
+    }
+}
+
+/// `dims` with every `None` replaced by an example size, 100: the fixed shape a fix declares.
+fn fixed_example(dims: &[Option<usize>]) -> Vec<Option<usize>> {
+    dims.iter().map(|d| Some(d.unwrap_or(100))).collect()
 }

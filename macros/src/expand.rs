@@ -190,8 +190,6 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
     let all_bounds: Vec<TokenStream> = shape_bounds.iter().cloned().chain(make_bounds).collect();
     let generic = !customs.is_empty();
     let struct_ident = if generic { format_ident!("__Shaped{}", name) } else { name.clone() };
-    let self_ty = quote!(#struct_ident<#(#params),*>);
-    let impl_params = quote!(#(#params),*);
     let where_all = if all_bounds.is_empty() { quote!() } else { quote!(where #(#all_bounds),*) };
 
     let helpers = customs.iter().map(|(l, ty, expr)| {
@@ -199,25 +197,37 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
         custom_helpers(def, l, ty, expr, generic_input[i].then_some(&earlier[i]), &ins[i])
     });
     let dims_fns = dims_fns(def, plan, &ins, &generic_input, &earlier, &params, &concrete, &shape_bounds);
-    let checks = plan.layers.iter().enumerate().filter_map(|(i, l)| {
-        let check = layer_check(l, i, &ins[i], generic_input[i])?;
-        // A custom layer's rule needs only the custom layers up to it and their bounds; giving
-        // each check just that prefix keeps the trait solving linear in the model's length.
-        // Built-in rules read their input's dims from the const `__shaped_dims_*` chain.
-        let (before, bounds_before) = &earlier[i];
-        let (n_params, n_bounds) = match &l.op {
-            Op::Custom { .. } => (before.len() + 1, bounds_before.len() + 1),
-            _ => (0, 0),
-        };
-        Some(const_check(
-            def,
-            l,
-            check,
-            &params[..n_params],
-            &concrete[..n_params],
-            &shape_bounds[..n_bounds],
-        ))
-    });
+    let checks: Vec<(Ident, TokenStream)> = plan
+        .layers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let check = layer_check(def, l, i, &ins[i], generic_input[i])?;
+            // A custom layer's rule needs only the custom layers up to it and their bounds; giving
+            // each check just that prefix keeps the trait solving linear in the model's length.
+            // Built-in rules read their input's dims from the const `__shaped_dims_*` chain.
+            let (before, bounds_before) = &earlier[i];
+            let (n_params, n_bounds) = match &l.op {
+                Op::Custom { .. } => (before.len() + 1, bounds_before.len() + 1),
+                _ => (0, 0),
+            };
+            let block = check_block(
+                def,
+                l,
+                check,
+                &params[..n_params],
+                &concrete[..n_params],
+                &shape_bounds[..n_bounds],
+            );
+            Some((format_ident!("__SHAPED_CHECK_{}", l.decl.number), block))
+        })
+        .collect();
+    let check_params: Vec<&Ident> = checks.iter().map(|(p, _)| p).collect();
+    let check_blocks = checks.iter().map(|(_, b)| b);
+    // The model's generic parameters: one type per custom layer, then one `bool` per checked
+    // layer, which only the alias fills in (see `check_block`).
+    let impl_params = quote!(#(#params,)* #(const #check_params: bool),*);
+    let self_ty = quote!(#struct_ident<#(#params,)* #(#check_params),*>);
 
     let fields: Vec<Ident> = plan.layers.iter().map(|l| Ident::new(&l.name, layer_span(l))).collect();
     let field_tys = plan.layers.iter().map(stage_type);
@@ -234,8 +244,22 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                 }
             }
         }),
+        // After a custom layer the macro cannot see through, the output's plain type comes
+        // from the model's `Out` shape, for the user's layer types.
+        (Some(x), _) => Some(quote! {
+            impl ::shaped::model::SampleTypes for #name {
+                type Input = #x;
+                type Output = <::shaped::tensor::SampleOf<
+                    { ::shaped::tensor::sample_kind(<<#name as ::shaped::model::Model>::Out as ::shaped::shape::Shape>::DIMS) },
+                    { ::shaped::tensor::sample_dim(<<#name as ::shaped::model::Model>::Out as ::shaped::shape::Shape>::DIMS, 0) },
+                    { ::shaped::tensor::sample_dim(<<#name as ::shaped::model::Model>::Out as ::shaped::shape::Shape>::DIMS, 1) },
+                    { ::shaped::tensor::sample_dim(<<#name as ::shaped::model::Model>::Out as ::shaped::shape::Shape>::DIMS, 2) },
+                > as ::shaped::tensor::PickSample>::Sample;
+            }
+        }),
         _ => None,
     };
+    let uncompiled = uncompiled_methods(def);
     let last_field = &fields[last];
     // Used as a layer, a model hands on the mask of its own output when that output is a
     // sequence (a time axis first), and no mask otherwise.
@@ -265,12 +289,22 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
             quote!(#[doc(hidden)] #(#others)*),
             quote! {
                 #(#docs)*
-                #vis type #name = #struct_ident<#(#concrete),*>;
+                #vis type #name = #struct_ident<#(#concrete,)* #(#check_blocks),*>;
+
+                // Naming the alias makes rustc evaluate its checks even where the program
+                // never uses the model.
+                const _: () = {
+                    let _ = ::core::marker::PhantomData::<#name>;
+                };
+
+                #(#dims_fns)*
             },
         )
     } else {
         (quote!(#(#attrs)*), quote!())
     };
+    let compile_first = uncompiled.trait_def;
+    let uncompiled_methods = uncompiled.methods;
 
     quote! {
         #struct_attrs
@@ -294,13 +328,15 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
             }
 
             #predict
+
+            #uncompiled_methods
         }
+
+        #compile_first
 
         #sample_types
 
         const _: () = {
-            #(#dims_fns)*
-            #(#checks)*
 
             impl<#impl_params> ::shaped::model::Model for #self_ty #where_all {
                 type In = #in_ty;
@@ -378,7 +414,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
             }
 
             /// A model is a layer: it takes exactly its `input:` shape, checked at compile time.
-            impl<#(#params,)* __ShapedIn: ::shaped::shape::Shape> ::shaped::layers::Layer<__ShapedIn> for #self_ty #where_all {
+            impl<__ShapedIn: ::shaped::shape::Shape, #impl_params> ::shaped::layers::Layer<__ShapedIn> for #self_ty #where_all {
                 type Out = #out_ty;
                 const CHECK: ::shaped::shape::Check = ::shaped::shape::Check::exact(
                     <__ShapedIn as ::shaped::shape::Shape>::DIMS,
@@ -443,6 +479,71 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                 }
             }
         };
+    }
+}
+
+/// What [`uncompiled_methods`] generates.
+struct Uncompiled {
+    /// The never-implemented trait whose message explains the mistake.
+    trait_def: TokenStream,
+    /// `fit`, `evaluate` and `train_on_batch` of the uncompiled model, bound by that trait.
+    methods: TokenStream,
+}
+
+/// The Keras habit `model.compile(..)` as a statement, then `model.fit(..)`: `compile` returns
+/// the trainable model, so the model itself has no `fit`. These methods exist only to say so
+/// in rustc's error, in the model's own name; their bound is never met, so no program that
+/// compiles can call them.
+fn uncompiled_methods(def: &ModelDef) -> Uncompiled {
+    let ModelDef { vis, name, .. } = def;
+    let tr = format_ident!("__Shaped{}CompileFirst", name);
+    let message = format!("`{name}` must be compiled before it can train: `fit`, `evaluate` and `train_on_batch` belong to the model that `compile` returns");
+    let label = "this model is not compiled".to_string();
+    let note = format!(
+        "`compile` takes the model and returns it ready to train; keep what it returns: `let mut model = {name}::new(seed).compile(optimizer, loss, metrics)?;`, then `model.fit(..)`"
+    );
+    let not_compiled = quote! {
+        ::core::result::Result::Err(::shaped::Error::InvalidArgument {
+            name: "model",
+            detail: ::std::string::String::from("compile the model first"),
+        })
+    };
+    Uncompiled {
+        trait_def: quote! {
+            #[doc(hidden)]
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            #vis trait #tr {}
+
+            // One impl, for a type no value has, so rustc does not add "this trait has no
+            // implementations, consider adding one" to the message.
+            #[diagnostic::do_not_recommend]
+            impl #tr for ::shaped::model::Uninhabited {}
+        },
+        methods: quote! {
+            #[doc(hidden)]
+            #vis fn fit<__ShapedX: #tr, __ShapedY>(
+                &mut self,
+                _x: &[__ShapedX],
+                _y: &[__ShapedY],
+                _options: ::shaped::train::FitOptions<'_, __ShapedX, __ShapedY>,
+            ) -> ::shaped::Result<::shaped::train::History> {
+                #not_compiled
+            }
+
+            #[doc(hidden)]
+            #vis fn evaluate<__ShapedX: #tr, __ShapedY>(&mut self, _x: &[__ShapedX], _y: &[__ShapedY])
+                -> ::shaped::Result<::shaped::train::Logs>
+            {
+                #not_compiled
+            }
+
+            #[doc(hidden)]
+            #vis fn train_on_batch<__ShapedX: #tr, __ShapedY>(&mut self, _x: &[__ShapedX], _y: &[__ShapedY])
+                -> ::shaped::Result<f32>
+            {
+                #not_compiled
+            }
+        },
     }
 }
 
@@ -662,7 +763,6 @@ fn custom_helpers(
             let parts: Vec<String> = dims
                 .iter()
                 .map(|d| match d {
-                    Some(n) if *n <= 1024 => format!("shaped::typenum::U{n}"),
                     Some(n) => format!("shaped::dim!({n})"),
                     None => "shaped::shape::Dyn".to_string(),
                 })
@@ -728,7 +828,12 @@ fn custom_helpers(
     }
 }
 
-/// `const fn __shaped_dims_{i}()`: the dims flowing into layer `i` (and out of the model for
+/// `__shaped_dims_Net_3`: the const fn giving the dims that flow into layer `index` of `model`.
+fn dims_fn_ident(model: &Ident, index: usize) -> Ident {
+    format_ident!("__shaped_dims_{}_{}", model, index)
+}
+
+/// `const fn __shaped_dims_{model}_{i}()`: the dims flowing into layer `i` (and out of the model for
 /// `i = n`), for every boundary after a custom layer. A custom layer's output dims come from its
 /// `Layer::Out` through a generic const fn called with the user's types; each built-in after it
 /// transforms the dims in const code, so no check has to re-solve the type chain.
@@ -743,7 +848,6 @@ fn dims_fns(
     concrete: &[&syn::Path],
     bounds: &[TokenStream],
 ) -> Vec<TokenStream> {
-    let _ = def;
     let mut out = Vec::new();
     for (i, layer) in plan.layers.iter().enumerate() {
         // The boundary after layer i is input i + 1; emit it only when a later check reads it.
@@ -751,8 +855,8 @@ fn dims_fns(
         if !next_generic {
             continue;
         }
-        let this = format_ident!("__shaped_dims_{}", i + 1);
-        let prev = format_ident!("__shaped_dims_{}", i);
+        let this = dims_fn_ident(&def.name, i + 1);
+        let prev = dims_fn_ident(&def.name, i);
         let body = match (&layer.output, &layer.op) {
             (ShapeState::Known(dims), _) => {
                 let d = option_dims(dims);
@@ -763,11 +867,13 @@ fn dims_fns(
                 let nb = earlier[i].1.len() + 1;
                 let (ps, cs, bs) = (&params[..n], &concrete[..n], &bounds[..nb]);
                 let out_ty = &ins[i + 1];
+                // Named like every check's helper, with the same bounds: a missing `Layer` impl
+                // is then the same diagnostic everywhere, which rustc reports once.
                 quote! {{
-                    const fn __shaped_out<#(#ps),*>() -> ::shaped::shape::ConstDims where #(#bs),* {
+                    const fn __shaped_check<#(#ps),*>() -> ::shaped::shape::ConstDims where #(#bs),* {
                         ::shaped::shape::ConstDims::new(<#out_ty as ::shaped::shape::Shape>::DIMS)
                     }
-                    __shaped_out::<#(#cs),*>()
+                    __shaped_check::<#(#cs),*>()
                 }}
             }
             (_, Op::Dense { units, .. }) => quote!(#prev().with_last(#units)),
@@ -787,7 +893,11 @@ fn dims_fns(
                 | Op::GlobalPool { .. },
             ) => unreachable!("the check stage gives sequence layers a known input and output"),
         };
-        out.push(quote!(const fn #this() -> ::shaped::shape::ConstDims { #body }));
+        out.push(quote! {
+            #[doc(hidden)]
+            #[allow(non_snake_case)]
+            const fn #this() -> ::shaped::shape::ConstDims { #body }
+        });
     }
     out
 }
@@ -795,12 +905,13 @@ fn dims_fns(
 /// The shape rule a layer needs evaluated at compile time: a custom layer's `CHECK` (and its
 /// declared output), or a built-in's rule when its input comes from a custom layer.
 fn layer_check(
+    def: &ModelDef,
     layer: &PlannedLayer,
     index: usize,
     in_ty: &TokenStream,
     generic_input: bool,
 ) -> Option<TokenStream> {
-    let input_fn = format_ident!("__shaped_dims_{}", index);
+    let input_fn = dims_fn_ident(&def.name, index);
     let dims = quote!(#input_fn().as_slice());
     Some(match &layer.op {
         Op::Custom { declared, .. } => {
@@ -837,11 +948,12 @@ fn layer_check(
     })
 }
 
-/// A `const _` item that evaluates a layer's rule at compile time for the user's layer types.
-/// The rule is a generic const fn over the custom layers' types, called with the user's types
-/// (spanned at their lines), so a missing `Layer` impl is one error with the layer's message,
-/// and a failed check is one error on the layer's line.
-fn const_check(
+/// The const argument of the model's alias that evaluates a layer's rule at compile time for
+/// the user's layer types: `true`, or a const panic with the layer's message, spanned at its
+/// line. The rule is a generic const fn over the custom layers' types, called with the user's
+/// types, so a missing `Layer` impl is one error with the layer's message too. Either way the
+/// argument, and so the model's type, is an error, which keeps code using the model quiet.
+fn check_block(
     def: &ModelDef,
     layer: &PlannedLayer,
     check: TokenStream,
@@ -855,14 +967,13 @@ fn const_check(
     let where_clause = if bounds.is_empty() { quote!() } else { quote!(where #(#bounds),*) };
     let span = layer_span(layer);
     let panic = quote_spanned!(span=> ::core::panic!("{}", message.as_str()));
-    quote! {
-        const _: () = {
-            const fn __shaped_check<#(#params),*>() -> ::core::option::Option<::shaped::shape::Message> #where_clause {
-                #check.in_model(#model, #number, #display)
-            }
-            if let ::core::option::Option::Some(message) = __shaped_check::<#(#concrete),*>() {
-                #panic
-            }
-        };
-    }
+    quote! {{
+        const fn __shaped_check<#(#params),*>() -> ::core::option::Option<::shaped::shape::Message> #where_clause {
+            #check.in_model(#model, #number, #display)
+        }
+        match __shaped_check::<#(#concrete),*>() {
+            ::core::option::Option::Some(message) => #panic,
+            ::core::option::Option::None => true,
+        }
+    }}
 }

@@ -1,88 +1,37 @@
-//! What a model with errors expands to: the errors, plus a stub with the same name and public
-//! methods, so code that uses the model adds no errors of its own (thiserror's `fallback.rs`).
+//! What a model with errors expands to: the errors, and in place of the model a type that
+//! rustc knows is erroneous, so that code using the model (`new`, `compile`, `fit`,
+//! `save_weights`, naming it in a signature, nesting it in another model) adds no errors of its
+//! own (thiserror's `fallback.rs`, taken one step further).
+//!
+//! ```text
+//! #[doc(hidden)] pub struct __ShapedDigits<const __SHAPED_INVALID: bool>;
+//! pub type Digits = __ShapedDigits<{ ::core::compile_error!{"..."} true }>;
+//! ```
+//!
+//! The errors sit in the alias's const argument: rustc reports each at its own span (the
+//! offending layer) and then treats the argument, and so the type `Digits`, as an error, which
+//! silences every later use of it. A stub with real methods could not: it would have to guess
+//! the types of the data handed to `fit`.
 
-use crate::ast::ModelDef;
-use crate::check::snake_case;
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
+use syn::{Attribute, Ident, Visibility};
 
-/// The compile errors and a stub model that type-checks wherever the real one would.
-pub fn expand(def: &ModelDef, errors: syn::Error) -> TokenStream {
-    let ModelDef { attrs, vis, name, .. } = def;
+/// The compile errors, and an erroneous type under the model's name.
+pub fn expand(attrs: &[Attribute], vis: &Visibility, name: &Ident, errors: syn::Error) -> TokenStream {
     let errors = errors.to_compile_error();
-    let model_name = snake_case(&name.to_string());
+    let stub = format_ident!("__Shaped{}", name);
+    // Docs and conditional compilation carry over to the alias; derives and other attributes
+    // belong to a struct that no longer exists.
+    let kept: Vec<&Attribute> =
+        attrs.iter().filter(|a| a.path().is_ident("doc") || a.path().is_ident("cfg")).collect();
+    let cfgs = kept.iter().filter(|a| a.path().is_ident("cfg"));
     quote! {
-        #errors
+        #[doc(hidden)]
+        #(#cfgs)*
+        #vis struct #stub<const __SHAPED_INVALID: bool>;
 
-        #(#attrs)*
-        #vis struct #name {
-            __shaped_unusable: (),
-        }
-
-        impl #name {
-            /// Stub of a model that failed to compile.
-            #vis fn new(_seed: u64) -> Self {
-                ::core::unreachable!("the model failed to compile")
-            }
-
-            /// Stub of a model that failed to compile.
-            #vis fn predict<__ShapedX, __ShapedY>(&mut self, _x: __ShapedX) -> ::shaped::Result<__ShapedY> {
-                ::core::unreachable!("the model failed to compile")
-            }
-        }
-
-        impl ::shaped::model::Model for #name {
-            type In = ();
-            type Out = ();
-            const NAME: &'static str = #model_name;
-
-            fn run_masked(
-                &mut self,
-                _x: &[f32],
-                _dims: ::shaped::shape::Dims,
-                _batch: usize,
-                _mask: ::core::option::Option<&[f32]>,
-                _mode: ::shaped::layers::Mode,
-            ) -> ::shaped::Result<(&[f32], ::shaped::shape::Dims)>
-            {
-                ::core::unreachable!("the model failed to compile")
-            }
-
-            fn output_mask(&self) -> ::core::option::Option<&[f32]> {
-                ::core::option::Option::None
-            }
-
-            fn backward(&mut self, _x: &[f32], _batch: usize, _pre: bool, _dx: ::core::option::Option<&mut [f32]>)
-                -> ::shaped::Result<()>
-            {
-                ::core::unreachable!("the model failed to compile")
-            }
-
-            fn backward_visiting(
-                &mut self,
-                _x: &[f32],
-                _batch: usize,
-                _pre: bool,
-                _visit: &mut dyn FnMut(::shaped::layers::ParamMut<'_>),
-            ) -> ::shaped::Result<()> {
-                ::core::unreachable!("the model failed to compile")
-            }
-
-            fn output_and_grad(&mut self) -> (&[f32], &mut [f32]) {
-                ::core::unreachable!("the model failed to compile")
-            }
-
-            fn output_activation(&self) -> ::core::option::Option<::shaped::layers::Activation> {
-                ::core::option::Option::None
-            }
-
-            fn layers(&self) -> ::std::vec::Vec<::shaped::model::LayerInfo> {
-                ::std::vec::Vec::new()
-            }
-
-            fn visit_weights(&self, _visit: &mut dyn FnMut(::shaped::layers::Param<'_>)) {}
-
-            fn visit_weights_mut(&mut self, _visit: &mut dyn FnMut(::shaped::layers::ParamMut<'_>)) {}
-        }
+        #(#kept)*
+        #vis type #name = #stub<{ #errors true }>;
     }
 }

@@ -22,13 +22,20 @@ use proc_macro::TokenStream;
 /// See the `shaped` crate docs for the grammar.
 #[proc_macro]
 pub fn model(input: TokenStream) -> TokenStream {
-    let def = match syn::parse::<ast::ModelDef>(input) {
-        Ok(def) => def,
+    let head = match syn::parse::<parse::ModelHead>(input) {
+        Ok(head) => head,
         Err(err) => return err.to_compile_error().into(),
+    };
+    let def = match parse::parse_body(head) {
+        Ok(def) => def,
+        Err(failed) => {
+            let (head, err) = *failed;
+            return fallback::expand(&head.attrs, &head.vis, &head.name, err).into();
+        }
     };
     match check::check(&def) {
         Ok(plan) => expand::expand(&def, &plan).into(),
-        Err(err) => fallback::expand(&def, err).into(),
+        Err(err) => fallback::expand(&def.attrs, &def.vis, &def.name, err).into(),
     }
 }
 

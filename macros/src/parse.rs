@@ -8,7 +8,18 @@ use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{braced, bracketed, Attribute, Error, Expr, Ident, LitInt, Path, Result, Token, Visibility};
 
-impl Parse for ModelDef {
+/// The tokens before a model's body: `#[attrs] vis struct Name`, and the body itself.
+///
+/// Parsed first and on its own, so that a mistake inside the body still leaves a name for the
+/// fallback stub (code using the model then adds no errors of its own).
+pub struct ModelHead {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    pub body: proc_macro2::TokenStream,
+}
+
+impl Parse for ModelHead {
     fn parse(input: ParseStream) -> Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
@@ -16,15 +27,34 @@ impl Parse for ModelDef {
         let name: Ident = input.parse()?;
         let body;
         braced!(body in input);
-        let mut model = ModelDef { attrs, vis, name, input: None, layers: Vec::new() };
-        while !body.is_empty() {
-            parse_entry(&body, &mut model)?;
-            if body.is_empty() {
+        let body: proc_macro2::TokenStream = body.parse()?;
+        if !input.is_empty() {
+            return Err(input.error("unexpected tokens after the model's `{ .. }` body"));
+        }
+        Ok(ModelHead { attrs, vis, name, body })
+    }
+}
+
+/// Parses the body of `head` into the whole model.
+pub fn parse_body(head: ModelHead) -> std::result::Result<ModelDef, Box<(ModelHead, Error)>> {
+    let ModelHead { attrs, vis, name, body } = head;
+    let mut model = ModelDef { attrs, vis, name, input: None, layers: Vec::new() };
+    let parser = |input: ParseStream| -> Result<()> {
+        while !input.is_empty() {
+            parse_entry(input, &mut model)?;
+            if input.is_empty() {
                 break;
             }
-            body.parse::<Token![,]>()?;
+            input.parse::<Token![,]>()?;
         }
-        Ok(model)
+        Ok(())
+    };
+    match syn::parse::Parser::parse2(parser, body.clone()) {
+        Ok(()) => Ok(model),
+        Err(err) => {
+            let ModelDef { attrs, vis, name, .. } = model;
+            Err(Box::new((ModelHead { attrs, vis, name, body }, err)))
+        }
     }
 }
 

@@ -15,3 +15,9 @@ pub use sample_types::SampleTypes;
 pub use stage::{visit_prefixed, visit_prefixed_mut, MaskRule, Opaque, Stage};
 pub use summary::{readable_memory_size, summary_table};
 pub use workspace::Workspace;
+
+/// A type with no values, for the one impl of the never-satisfied traits that `model!` emits
+/// to explain a mistake in rustc's error (such as `fit` on a model that was not compiled).
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Uninhabited {}

@@ -149,6 +149,7 @@ pub trait Model {
     /// ```text
     /// let mut model = Digits::new(42).compile(Adam::default(), CategoricalCrossentropy::default(), [Accuracy])?;
     /// ```
+    #[must_use = "`compile` takes the model and returns it ready to train; keep what it returns: `let mut model = Net::new(seed).compile(optimizer, loss, metrics)?;`"]
     fn compile<L: crate::train::loss::Loss>(
         self,
         optimizer: impl crate::train::optim::IntoOptimizer,

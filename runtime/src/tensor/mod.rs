@@ -7,10 +7,12 @@ mod input_sample;
 mod output_sample;
 mod owned;
 mod sample;
+mod sample_of;
 mod view;
 
 pub use input_sample::InputSample;
 pub use output_sample::OutputSample;
 pub use owned::Tensor;
 pub use sample::Sample;
+pub use sample_of::{sample_dim, sample_kind, PickSample, SampleOf, UnsupportedOutputShape};
 pub use view::{TensorMut, TensorRef};

@@ -29,6 +29,7 @@ use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 
 /// A model ready to train: `model.compile(optimizer, loss, metrics)`.
+#[must_use = "this is the model that trains: keep it, `let mut model = Net::new(seed).compile(optimizer, loss, metrics)?;`, then `model.fit(..)`"]
 pub struct Compiled<M, L> {
     model: M,
     loss: L,

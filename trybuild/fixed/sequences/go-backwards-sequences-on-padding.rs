@@ -1,0 +1,11 @@
+// The fix that the error of `trybuild/sequences/go-backwards-sequences-on-padding.rs` suggests, applied: it compiles.
+shaped::model! {
+    struct Net {
+        input: [None, 12],
+        Bidirectional(Lstm(8, return_sequences = true)),
+        GlobalAvgPool1d,
+        Dense(2),
+    }
+}
+
+fn main() {}

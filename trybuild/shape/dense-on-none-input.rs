@@ -1,0 +1,8 @@
+shaped::model! {
+    struct Net {
+        input: [None],
+        Dense(10),
+    }
+}
+
+fn main() {}
