@@ -68,11 +68,14 @@ fn per_step_labels_train_and_are_checked_against_their_sequence() {
     let mut short = y.clone();
     short[1].pop();
     let err = model.fit(&x, &short, options()).unwrap_err().to_string();
-    assert_eq!(err, "sequence 1 and its per-step labels must have the same length, but have 7 and 6");
+    assert_eq!(err, "sequence x[1] and its per-step labels y[1] must have the same length, but have 7 and 6");
     let mut bad = y.clone();
     bad[3][2] = 3;
     let err = model.fit(&x, &bad, options()).unwrap_err().to_string();
-    assert_eq!(err, "invalid `y`: class id 3 of sample 3 is not below the model's 3 outputs");
+    assert_eq!(
+        err,
+        "invalid `y`: y[3] holds class id 3 at step 2, but the model has 3 outputs, so class ids must be below 3"
+    );
 }
 
 #[test]

@@ -13,6 +13,9 @@ use std::collections::HashMap;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit, Path};
 
+/// The largest vocabulary an `Embedding` may have: token ids travel as `f32`, exact up to 2^24.
+const MAX_EXACT_ID: usize = 1 << 24;
+
 /// A shape as far as the macro knows it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ShapeState {
@@ -133,7 +136,9 @@ pub fn check(def: &ModelDef) -> syn::Result<Plan<'_>> {
         let display = display(decl);
         let op = check_layer_args(&cx, decl);
         let output = match &op {
-            Some(op) if check_dtype(&cx, decl, &display, op, dtype, &layers) => {
+            // After a layer with an error the input is unknown: no dtype or shape rule applies.
+            Some(_) if shape == ShapeState::Broken => ShapeState::Broken,
+            Some(op) if check_dtype(&cx, decl, &display, op, dtype) => {
                 infer_output(&cx, decl, &display, op, &shape, &previous)
             }
             Some(_) => ShapeState::Broken,
@@ -261,16 +266,9 @@ fn check_names(cx: &Ctxt, def: &ModelDef) -> Vec<String> {
 /// Built-in layers work on floats; `u32` token ids need an `Embedding` first.
 /// Token ids (`u32` input) go into an `Embedding` first, and only there: an `Embedding` on
 /// float input, or a float layer on ids, is an error.
-fn check_dtype(
-    cx: &Ctxt,
-    decl: &LayerDecl,
-    display: &str,
-    op: &Op,
-    dtype: DType,
-    before: &[PlannedLayer],
-) -> bool {
+fn check_dtype(cx: &Ctxt, decl: &LayerDecl, display: &str, op: &Op, dtype: DType) -> bool {
     let LayerBody::Builtin { ident, .. } = &decl.body else { return true };
-    let first = before.is_empty();
+    let first = decl.number == 1;
     match (op, dtype) {
         (Op::Embedding { .. }, DType::U32) if first => return true,
         (Op::Embedding { .. }, DType::U32) => cx.error(
@@ -436,6 +434,13 @@ fn builtin_op<'a>(cx: &Ctxt, ident: &syn::Ident, args: &'a [Arg]) -> Option<Op<'
                 return None;
             };
             let input_dim = positive_int(cx, i, &name, "input_dim", "the vocabulary size")?;
+            if input_dim > MAX_EXACT_ID {
+                cx.error(
+                    i.span(),
+                    format!("`Embedding` input_dim is {input_dim}, but this version of shaped carries token ids as `f32`, which holds every integer only up to {MAX_EXACT_ID} (2^24); hash or bucket the ids into at most {MAX_EXACT_ID}, or use `Embedding({MAX_EXACT_ID}, ..)`"),
+                );
+                return None;
+            }
             let output_dim = positive_int(cx, o, &name, "output_dim", "the size of each vector")?;
             let mask_zero = match get("mask_zero") {
                 Some(e) => bool_arg(cx, e, "mask_zero")?,

@@ -260,6 +260,12 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
         _ => None,
     };
     let uncompiled = uncompiled_methods(def);
+    let input_ids_below = match plan.layers.first().map(|l| &l.op) {
+        Some(Op::Embedding { input_dim, .. }) => {
+            quote!(const INPUT_IDS_BELOW: ::core::option::Option<usize> = ::core::option::Option::Some(#input_dim);)
+        }
+        _ => quote!(),
+    };
     let last_field = &fields[last];
     // Used as a layer, a model hands on the mask of its own output when that output is a
     // sequence (a time axis first), and no mask otherwise.
@@ -275,10 +281,11 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
     });
     let backward_visit_steps = (0..n_layers).rev().map(|i| {
         let field = &fields[i];
+        let name = &names[i];
         let pre = if i == last { quote!(dy_is_preactivation) } else { quote!(false) };
         quote! {
             self.__shaped_workspace.backward(#i, &mut self.#field, x, batch, #pre, ::core::option::Option::None)?;
-            ::shaped::model::Stage::visit_params_mut(&mut self.#field, visit);
+            ::shaped::model::visit_prefixed_mut(&mut self.#field, #name, visit);
         }
     });
 
@@ -342,6 +349,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                 type In = #in_ty;
                 type Out = #out_ty;
                 const NAME: &'static str = #model_name;
+                #input_ids_below
 
                 fn run_masked(
                     &mut self,

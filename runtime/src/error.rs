@@ -52,6 +52,12 @@ pub enum Error {
         /// What is wrong, stating the value given and what is allowed.
         detail: String,
     },
+    /// Training met a NaN or infinite loss or weight and stopped; the weights are those of the
+    /// last finite step.
+    NonFinite {
+        /// What became non-finite, where, and what to try.
+        detail: String,
+    },
     /// An operating-system error while reading or writing a file.
     Io {
         /// The file involved.
@@ -94,6 +100,7 @@ impl fmt::Display for Error {
             Error::Weights { name, detail } => write!(f, "weights `{name}`: {detail}"),
             Error::Format { path, detail } => write!(f, "cannot read {path}: {detail}"),
             Error::InvalidArgument { name, detail } => write!(f, "invalid `{name}`: {detail}"),
+            Error::NonFinite { detail } => write!(f, "training stopped: {detail}"),
             Error::Io { path, source } => write!(f, "{path}: {source}"),
         }
     }

@@ -5,9 +5,14 @@
 //! computed by the same operations in every copy (no reductions, no fused multiply-add), so the
 //! results are bit-identical whichever copy runs.
 
-/// Keras's Adam step on one tensor, in place (SEMANTICS §6, the ε-hat form):
-/// `m ← m + (g − m)(1 − β1)`, `v ← v + (g² − v)(1 − β2)`, `w ← w − α·m / (√v + ε)`, where the
-/// caller folds the bias corrections into `alpha`.
+/// Keras's Adam step on one tensor, in place (SEMANTICS §6, the ε-hat form), after decoupled
+/// weight decay when `decay = Some((wd, lr))`:
+/// `w ← w − w·wd·lr`, `m ← m + (g − m)(1 − β1)`, `v ← v + (g² − v)(1 − β2)`,
+/// `w ← w − α·m / (√v + ε)`, where the caller folds the bias corrections into `alpha`.
+///
+/// Afterwards `g` holds the values `w` had before the step (so the step can be undone), and the
+/// result says whether every new value of `w` is finite: both cost a store and a compare per
+/// element, while the element is in a register.
 ///
 /// # Panics
 ///
@@ -15,14 +20,15 @@
 #[allow(clippy::too_many_arguments)]
 pub fn adam_update(
     w: &mut [f32],
-    g: &[f32],
+    g: &mut [f32],
     m: &mut [f32],
     v: &mut [f32],
     alpha: f32,
     beta_1: f32,
     beta_2: f32,
     eps: f32,
-) {
+    decay: Option<(f32, f32)>,
+) -> bool {
     assert!(
         g.len() == w.len() && m.len() == w.len() && v.len() == w.len(),
         "adam_update: slices differ in length (w {}, g {}, m {}, v {})",
@@ -35,34 +41,58 @@ pub fn adam_update(
     {
         if std::arch::is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU supports AVX-512F, checked on the line above.
-            return unsafe { adam_update_avx512(w, g, m, v, alpha, beta_1, beta_2, eps) };
+            return unsafe { adam_update_avx512(w, g, m, v, alpha, beta_1, beta_2, eps, decay) };
         }
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2, checked on the line above.
-            return unsafe { adam_update_avx2(w, g, m, v, alpha, beta_1, beta_2, eps) };
+            return unsafe { adam_update_avx2(w, g, m, v, alpha, beta_1, beta_2, eps, decay) };
         }
     }
-    adam_update_body(w, g, m, v, alpha, beta_1, beta_2, eps)
+    adam_update_body(w, g, m, v, alpha, beta_1, beta_2, eps, decay)
 }
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn adam_update_body(
     w: &mut [f32],
-    g: &[f32],
+    g: &mut [f32],
     m: &mut [f32],
     v: &mut [f32],
     alpha: f32,
     b1: f32,
     b2: f32,
     eps: f32,
-) {
+    decay: Option<(f32, f32)>,
+) -> bool {
     let (c1, c2) = (1.0 - b1, 1.0 - b2);
-    for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-        *m += (g - *m) * c1;
-        *v += (g * g - *v) * c2;
-        *w -= *m * alpha / (v.sqrt() + eps);
+    let mut non_finite = false;
+    // Two loops rather than a branch per element, so each vectorises on its own.
+    match decay {
+        None => {
+            for (((w, g), m), v) in w.iter_mut().zip(g.iter_mut()).zip(m.iter_mut()).zip(v.iter_mut()) {
+                let (old, grad) = (*w, *g);
+                *m += (grad - *m) * c1;
+                *v += (grad * grad - *v) * c2;
+                let new = old - *m * alpha / (v.sqrt() + eps);
+                *w = new;
+                *g = old;
+                non_finite |= !new.is_finite();
+            }
+        }
+        Some((wd, lr)) => {
+            for (((w, g), m), v) in w.iter_mut().zip(g.iter_mut()).zip(m.iter_mut()).zip(v.iter_mut()) {
+                let (old, grad) = (*w, *g);
+                let decayed = old - old * wd * lr;
+                *m += (grad - *m) * c1;
+                *v += (grad * grad - *v) * c2;
+                let new = decayed - *m * alpha / (v.sqrt() + eps);
+                *w = new;
+                *g = old;
+                non_finite |= !new.is_finite();
+            }
+        }
     }
+    !non_finite
 }
 
 /// Safety: requires AVX-512F.
@@ -71,15 +101,16 @@ fn adam_update_body(
 #[allow(clippy::too_many_arguments)]
 unsafe fn adam_update_avx512(
     w: &mut [f32],
-    g: &[f32],
+    g: &mut [f32],
     m: &mut [f32],
     v: &mut [f32],
     alpha: f32,
     b1: f32,
     b2: f32,
     eps: f32,
-) {
-    adam_update_body(w, g, m, v, alpha, b1, b2, eps)
+    decay: Option<(f32, f32)>,
+) -> bool {
+    adam_update_body(w, g, m, v, alpha, b1, b2, eps, decay)
 }
 
 /// Safety: requires AVX2.
@@ -88,15 +119,16 @@ unsafe fn adam_update_avx512(
 #[allow(clippy::too_many_arguments)]
 unsafe fn adam_update_avx2(
     w: &mut [f32],
-    g: &[f32],
+    g: &mut [f32],
     m: &mut [f32],
     v: &mut [f32],
     alpha: f32,
     b1: f32,
     b2: f32,
     eps: f32,
-) {
-    adam_update_body(w, g, m, v, alpha, b1, b2, eps)
+    decay: Option<(f32, f32)>,
+) -> bool {
+    adam_update_body(w, g, m, v, alpha, b1, b2, eps, decay)
 }
 
 /// Whether every value is finite (no NaN, no ±Inf). Accumulates `x · 0` (NaN exactly for a
@@ -121,20 +153,29 @@ mod tests {
     fn adam_update_matches_the_formula_on_every_path() {
         let n = 37;
         let g: Vec<f32> = (0..n).map(|i| (i as f32 * 0.7).sin()).collect();
-        let mut expected_w: Vec<f32> = (0..n).map(|i| i as f32 * 0.01).collect();
-        let mut em = vec![0.1f32; n];
-        let mut ev = vec![0.2f32; n];
+        let w0: Vec<f32> = (0..n).map(|i| i as f32 * 0.01).collect();
         let (alpha, b1, b2, eps) = (1e-3f32, 0.9f32, 0.999f32, 1e-7f32);
-        let mut w = expected_w.clone();
-        let mut m = em.clone();
-        let mut v = ev.clone();
-        for i in 0..n {
-            em[i] += (g[i] - em[i]) * (1.0 - b1);
-            ev[i] += (g[i] * g[i] - ev[i]) * (1.0 - b2);
-            expected_w[i] -= em[i] * alpha / (ev[i].sqrt() + eps);
+        for decay in [None, Some((0.004f32, 1e-3f32))] {
+            let mut expected_w = w0.clone();
+            let mut em = vec![0.1f32; n];
+            let mut ev = vec![0.2f32; n];
+            let (mut w, mut grad, mut m, mut v) = (w0.clone(), g.clone(), em.clone(), ev.clone());
+            for i in 0..n {
+                if let Some((wd, lr)) = decay {
+                    expected_w[i] -= expected_w[i] * wd * lr;
+                }
+                em[i] += (g[i] - em[i]) * (1.0 - b1);
+                ev[i] += (g[i] * g[i] - ev[i]) * (1.0 - b2);
+                expected_w[i] -= em[i] * alpha / (ev[i].sqrt() + eps);
+            }
+            assert!(adam_update(&mut w, &mut grad, &mut m, &mut v, alpha, b1, b2, eps, decay));
+            assert_eq!((w, m, v), (expected_w, em, ev));
+            assert_eq!(grad, w0, "the gradient buffer holds the weights from before the step");
         }
-        adam_update(&mut w, &g, &mut m, &mut v, alpha, b1, b2, eps);
-        assert_eq!((w, m, v), (expected_w, em, ev));
+        let (mut w, mut grad) = (w0.clone(), g.clone());
+        grad[20] = f32::NAN;
+        let (mut m, mut v) = (vec![0.0; n], vec![0.0; n]);
+        assert!(!adam_update(&mut w, &mut grad, &mut m, &mut v, alpha, b1, b2, eps, None));
     }
 
     #[test]

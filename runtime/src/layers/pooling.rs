@@ -5,14 +5,16 @@
 //!
 //! - [`GlobalAvgPool1d`]: `y[f] = Σ_t m_t x[t, f] / Σ_t m_t` (a plain mean over `T` without a
 //!   mask). Padded steps are skipped, not multiplied by 0, so NaN or garbage there never leaks.
-//!   A sample with no real step gives **NaN** (0/0), exactly as Keras. Backward:
-//!   `dx[t, f] = m_t · dy[f] / Σ_t m_t`, and 0 everywhere for a fully padded sample.
+//!   A sample with no real step (an empty sequence) gives **zeros**, as a recurrent layer gives
+//!   its zero state for it; Keras 3.15.1 gives NaN there (0/0, verified), which makes every
+//!   weight NaN after one training step. Backward: `dx[t, f] = m_t · dy[f] / Σ_t m_t`, and 0
+//!   everywhere for a sample with no real step.
 //! - [`GlobalMaxPool1d::new`]: `y[f] = max_t x[t, f]` over **every** step, padding included. This
 //!   is Keras 3.15.1: its `GlobalMaxPooling1D` does not support masking, so it warns ("this
 //!   layer does not support masking and will therefore destroy the mask information") and
 //!   takes the max over the padded steps too (fixture `f_embedding_pooling.npz`, `emb_gmp`).
 //! - [`GlobalMaxPool1d::masked`]: `y[f] = max_{t : m_t ≠ 0} x[t, f]`, the max over real steps
-//!   only (not a Keras layer); a sample with no real step gives NaN, like the masked mean.
+//!   only (not a Keras layer); a sample with no real step gives zeros, like the masked mean.
 //!
 //! Max backward: `dy[f]` goes to the first step holding the max of feature `f` (JAX splits it
 //! between tied steps; ties have measure zero for real-valued data), 0 to every other step. A
@@ -73,7 +75,7 @@ impl Stage for GlobalAvgPool1d {
         pooled_dims("GlobalAveragePooling1D", input)
     }
 
-    /// `y[b, f] = Σ_t m_t x[b, t, f] / Σ_t m_t` (NaN for a fully padded sample).
+    /// `y[b, f] = Σ_t m_t x[b, t, f] / Σ_t m_t` (0 for a sample with no real step).
     fn forward_masked(
         &mut self,
         x: &[f32],
@@ -95,9 +97,11 @@ impl Stage for GlobalAvgPool1d {
                     *o += v;
                 }
             }
-            let count = count as f32;
-            for o in out.iter_mut() {
-                *o /= count;
+            if count > 0 {
+                let count = count as f32;
+                for o in out.iter_mut() {
+                    *o /= count;
+                }
             }
         }
         Ok(())
@@ -158,8 +162,8 @@ impl GlobalMaxPool1d {
         GlobalMaxPool1d { use_mask: false }
     }
 
-    /// The max over real steps only (NaN for a fully padded sample): what `GlobalMaxPooling1D`
-    /// would do if Keras supported masking there.
+    /// The max over real steps only (0 for a sample with no real step): what
+    /// `GlobalMaxPooling1D` would do if Keras supported masking there.
     pub fn masked() -> Self {
         GlobalMaxPool1d { use_mask: true }
     }
@@ -198,7 +202,7 @@ impl Stage for GlobalMaxPool1d {
         pooled_dims("GlobalMaxPooling1D", input)
     }
 
-    /// `y[b, f] = max_t x[b, t, f]` over the steps counted (NaN if there are none).
+    /// `y[b, f] = max_t x[b, t, f]` over the steps counted (0 if there are none).
     fn forward_masked(
         &mut self,
         x: &[f32],
@@ -214,7 +218,7 @@ impl Stage for GlobalMaxPool1d {
             for (j, o) in out.iter_mut().enumerate() {
                 *o = match self.argmax(x, mask, b, steps, f, j) {
                     Some(t) => x[(b * steps + t) * f + j],
-                    None => f32::NAN,
+                    None => 0.0,
                 };
             }
         }
@@ -284,11 +288,11 @@ mod tests {
     }
 
     #[test]
-    fn fully_padded_mean_is_nan_with_zero_gradient() {
+    fn fully_padded_mean_is_zero_with_zero_gradient() {
         let mut p = GlobalAvgPool1d::new();
-        let mut y = [0.0; 2];
+        let mut y = [f32::NAN; 2];
         p.forward_masked(&X, dims(), 1, Some(&[0.0; 3]), &mut y, Mode::Training).unwrap();
-        assert!(y.iter().all(|v| v.is_nan()));
+        assert_eq!(y, [0.0; 2]);
         let mut dx = [f32::NAN; 6];
         p.backward_masked(&X, dims(), 1, Some(&[0.0; 3]), &y, &[1.0, 1.0], Some(&mut dx), false).unwrap();
         assert_eq!(dx, [0.0; 6]);
@@ -307,7 +311,11 @@ mod tests {
         masked.backward_masked(&X, dims(), 1, Some(&MASK), &y, &[5.0, 7.0], Some(&mut dx), false).unwrap();
         assert_eq!(dx, [0.0, 7.0, 5.0, 0.0, 0.0, 0.0]);
         masked.forward_masked(&X, dims(), 1, Some(&[0.0; 3]), &mut y, Mode::Training).unwrap();
-        assert!(y.iter().all(|v| v.is_nan()));
+        assert_eq!(y, [0.0; 2], "no real step: zeros");
+        masked
+            .backward_masked(&X, dims(), 1, Some(&[0.0; 3]), &y, &[5.0, 7.0], Some(&mut dx), false)
+            .unwrap();
+        assert_eq!(dx, [0.0; 6]);
     }
 
     #[test]

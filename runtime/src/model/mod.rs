@@ -10,6 +10,7 @@ mod summary;
 mod workspace;
 
 pub use model_trait::{LayerInfo, Model};
+pub(crate) use predict::check_ids;
 pub use predict::{predict_samples, DEFAULT_BATCH_SIZE};
 pub use sample_types::SampleTypes;
 pub use stage::{visit_prefixed, visit_prefixed_mut, MaskRule, Opaque, Stage};

@@ -29,6 +29,10 @@ pub trait Model {
     type Out: Shape;
     /// The model's name as Keras would print it (`digits` for `struct Digits`).
     const NAME: &'static str;
+    /// For a model that takes token ids (`input: u32[None]`): its `Embedding`'s `input_dim`,
+    /// which every id must be below; `None` for float input. `fit`, `evaluate` and `predict`
+    /// check every id against it before the first batch.
+    const INPUT_IDS_BELOW: Option<usize> = None;
 
     /// Runs every layer on `batch` samples of per-sample `dims` (which must fit `In`), the
     /// input's padded steps marked by `mask` (`batch · dims[0]` values, 1.0 for a real step),
@@ -65,7 +69,7 @@ pub trait Model {
     ) -> Result<()>;
 
     /// [`Model::backward`] without an input gradient, handing each layer's weights to `visit`
-    /// right after that layer's backward pass (last layer first; names relative to the layer):
+    /// right after that layer's backward pass (last layer first; full paths, `dense_1/kernel`):
     /// how the training loop lets the optimiser update a layer while its gradients are in
     /// cache.
     fn backward_visiting(

@@ -37,6 +37,11 @@ pub fn predict_samples<M: Model, X: InputSample, Y: OutputSample>(
             format!("samples of {} values per step", X::STEP_LEN),
         ));
     }
+    if let Some(limit) = M::INPUT_IDS_BELOW {
+        for (i, sample) in x.iter().enumerate() {
+            check_ids(sample, limit, i, "x")?;
+        }
+    }
     let mut out = Vec::with_capacity(x.len());
     let (mut values, mut mask) = (Vec::new(), Vec::new());
     for chunk in x.chunks(batch_size) {
@@ -70,4 +75,23 @@ pub fn predict_samples<M: Model, X: InputSample, Y: OutputSample>(
         }
     }
     Ok(out)
+}
+
+/// Token ids must be below the `Embedding`'s `input_dim` (Keras on JAX looks such an id up as
+/// NaN, silently).
+pub(crate) fn check_ids<X: InputSample>(
+    sample: &X,
+    limit: usize,
+    index: usize,
+    name: &'static str,
+) -> Result<()> {
+    match sample.first_id_at_least(limit) {
+        Some((step, id)) => Err(Error::InvalidArgument {
+            name,
+            detail: format!(
+                "{name}[{index}] holds token id {id} at step {step}, but the model's `Embedding` takes ids below {limit} (its input_dim)"
+            ),
+        }),
+        None => Ok(()),
+    }
 }

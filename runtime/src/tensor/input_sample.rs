@@ -22,6 +22,13 @@ pub trait InputSample {
 
     /// The position (flat index) and value of the first NaN or ±Inf value, if any.
     fn first_non_finite(&self) -> Option<(usize, f32)>;
+
+    /// For token ids: the step and value of the first id not below `limit` (an `Embedding`'s
+    /// `input_dim`); `None` for float samples.
+    fn first_id_at_least(&self, limit: usize) -> Option<(usize, u32)> {
+        let _ = limit;
+        None
+    }
 }
 
 impl<T: Sample> InputSample for T {
@@ -77,6 +84,10 @@ impl InputSample for Vec<u32> {
 
     fn first_non_finite(&self) -> Option<(usize, f32)> {
         None
+    }
+
+    fn first_id_at_least(&self, limit: usize) -> Option<(usize, u32)> {
+        self.iter().position(|&id| id as usize >= limit).map(|step| (step, self[step]))
     }
 }
 

@@ -17,6 +17,7 @@ use crate::model::{Model, SampleTypes};
 use crate::shape::{Dims, Shape};
 use crate::tensor::{InputSample, OutputSample};
 use crate::train::context::FitContext;
+use crate::train::data_checks::{check_class_weight, check_data, TRAINING, VALIDATION};
 use crate::train::fit_options::FitOptions;
 use crate::train::history::History;
 use crate::train::labels::Labels;
@@ -24,6 +25,7 @@ use crate::train::loss::Loss;
 use crate::train::metrics::{Metric, MetricState};
 use crate::train::optim::Optimizer;
 use crate::train::progress::Progress;
+use crate::train::step_guard::StepGuard;
 use crate::train::{Logs, Targets};
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
@@ -51,6 +53,7 @@ struct Buffers {
     weights: Vec<f32>,
     out_mask: Vec<f32>,
     states: Vec<MetricState>,
+    guard: StepGuard,
 }
 
 impl<M, L> Deref for Compiled<M, L> {
@@ -94,6 +97,12 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
         &*self.optimizer
     }
 
+    /// The optimiser, to change its learning rate between two `fit` calls
+    /// (`set_learning_rate`, checked like the optimiser's config).
+    pub fn optimizer_mut(&mut self) -> &mut dyn Optimizer {
+        &mut *self.optimizer
+    }
+
     /// The loss.
     pub fn loss(&self) -> &L {
         &self.loss
@@ -108,16 +117,20 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
 
     /// One gradient step on this batch (no shuffling), Keras's `train_on_batch`; returns the
     /// batch's loss.
+    ///
+    /// `Err`, before anything changes, for the data mistakes `fit` reports (empty data
+    /// included); `Err` [`Error::NonFinite`] when the loss or an updated weight is NaN or
+    /// infinite, with the step undone (see `fit`).
     pub fn train_on_batch<Y>(&mut self, x: &[M::Input], y: &[Y]) -> Result<f32>
     where
         Y: Labels<L, M::Output>,
     {
-        validate(x, y, None)?;
+        check_data::<M, L, Y>(x, y, None, TRAINING)?;
         self.reset_metrics(Y::SPARSE);
         let mut order = std::mem::take(&mut self.buffers.order);
         order.clear();
         order.extend(0..x.len());
-        let result = self.batch_step(x, y, &order, Weighting::default(), true);
+        let result = self.batch_step(x, y, &order, Weighting::default(), Some(Step::Single));
         self.buffers.order = order;
         result
     }
@@ -125,10 +138,48 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
     /// Trains for `options.epochs` epochs and returns the per-epoch history (`loss`, metrics,
     /// `val_*`), Keras's `fit`.
     ///
-    /// `Err` (naming both values) when `x` and `y` differ in length, a sequence and its per-step
-    /// labels differ in length, the data is empty or holds NaN/Inf, `batch_size` is 0,
-    /// `validation_split` is outside [0, 1), the sample weights are not one per sample, or a
-    /// class id is not below the number of outputs.
+    /// Every argument and every sample of the training and validation data is checked before
+    /// the first step, so a mistake never leaves a half-trained model. `Err` naming the values
+    /// and their place in your data (`x[35]`, `validation_data.1[2]`) when: the data is empty;
+    /// `x` and `y` differ in length; a sequence and its per-step labels differ in length; an
+    /// input or label value is NaN or infinite; a token id is not below the `Embedding`'s
+    /// `input_dim`; a class id is not below the number of outputs; `batch_size` or
+    /// `validation_batch_size` is 0; `validation_split` is outside [0, 1) or leaves no sample on
+    /// one side; a sample or class weight is negative or not finite.
+    ///
+    /// Training itself stops with [`Error::NonFinite`] when a batch's loss is NaN or infinite
+    /// (that step is not applied) or a step leaves a NaN or infinite weight (that step is
+    /// undone, and the optimizer's state restarts, as after a new `compile`): the model keeps
+    /// the weights of its last finite step. Keras trains on with NaN weights.
+    ///
+    /// ```
+    /// use shaped::prelude::*;
+    ///
+    /// shaped::model! {
+    ///     struct Net {
+    ///         input: [4],
+    ///         Dense(8, activation = relu),
+    ///         Dense(2, activation = softmax),
+    ///     }
+    /// }
+    ///
+    /// let x: Vec<[f32; 4]> = (0..64).map(|i| [i as f32 / 64.0, 0.5, 1.0, 0.0]).collect();
+    /// let y: Vec<u32> = (0..64).map(|i| u32::from(i >= 32)).collect();
+    /// let mut model = Net::new(0).compile(Adam::default(), SparseCategoricalCrossentropy::default(), [Accuracy])?;
+    /// let history = model.fit(&x, &y, FitOptions {
+    ///     epochs: 5,
+    ///     batch_size: 16,
+    ///     validation_split: 0.25, // the last 16 samples, taken before shuffling
+    ///     verbose: Verbose::Silent,
+    ///     ..Default::default()
+    /// })?;
+    /// assert_eq!(history.get("val_loss").map(|l| l.len()), Some(5));
+    ///
+    /// // A mistake in the data is found before the first step, with its place in `y`.
+    /// let err = model.fit(&x, &vec![7; 64], FitOptions::default()).unwrap_err();
+    /// assert!(err.to_string().contains("y[0] holds class id 7"));
+    /// # Ok::<(), shaped::Error>(())
+    /// ```
     pub fn fit<Y>(
         &mut self,
         x: &[M::Input],
@@ -138,14 +189,16 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
     where
         Y: Labels<L, M::Output>,
     {
-        if x.is_empty() && y.is_empty() {
-            return Err(Error::InvalidArgument { name: "x", detail: "the training data is empty".into() });
-        }
-        validate(x, y, options.sample_weight)?;
         if options.batch_size == 0 {
             return Err(Error::InvalidArgument {
                 name: "batch_size",
                 detail: "must be at least 1, but is 0".into(),
+            });
+        }
+        if options.validation_batch_size == Some(0) {
+            return Err(Error::InvalidArgument {
+                name: "validation_batch_size",
+                detail: "must be at least 1, but is 0 (leave it `None` to use `batch_size`)".into(),
             });
         }
         if !(0.0..1.0).contains(&options.validation_split) {
@@ -154,13 +207,15 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
                 detail: format!("must be at least 0 and below 1, but is {}", options.validation_split),
             });
         }
-        check_class_ids::<M, L, Y>(y)?;
+        check_data::<M, L, Y>(x, y, options.sample_weight, TRAINING)?;
+        if let Some(class_weight) = options.class_weight {
+            check_class_weight(class_weight)?;
+        }
 
         // Keras: the validation split is the tail, taken before shuffling.
         let (n_train, validation) = match options.validation_data {
             Some((vx, vy)) => {
-                validate(vx, vy, None)?;
-                check_class_ids::<M, L, Y>(vy)?;
+                check_data::<M, L, Y>(vx, vy, None, VALIDATION)?;
                 (x.len(), Some((vx, vy)))
             }
             None if options.validation_split > 0.0 => {
@@ -182,7 +237,7 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
             None => (x.len(), None),
         };
         let weighting = Weighting { sample: options.sample_weight, class: options.class_weight };
-        let val_batch = options.validation_batch_size.unwrap_or(options.batch_size).max(1);
+        let val_batch = options.validation_batch_size.unwrap_or(options.batch_size);
 
         let mut history = History::new();
         let mut progress = Progress::new(options.verbose, options.epochs);
@@ -220,7 +275,7 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
             for (b, &chunk) in batch_order.iter().enumerate() {
                 let batch =
                     &order[chunk * options.batch_size..((chunk + 1) * options.batch_size).min(n_train)];
-                let loss = self.batch_step(x, y, batch, weighting, true)?;
+                let loss = self.batch_step(x, y, batch, weighting, Some(Step::Fit { epoch, batch: b }))?;
                 loss_sum += loss as f64 * batch.len() as f64;
                 seen += batch.len();
                 running.set("loss", loss_sum / seen as f64);
@@ -257,8 +312,7 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
     where
         Y: Labels<L, M::Output>,
     {
-        validate(x, y, None)?;
-        check_class_ids::<M, L, Y>(y)?;
+        check_data::<M, L, Y>(x, y, None, TRAINING)?;
         self.evaluate_batched(x, y, crate::model::DEFAULT_BATCH_SIZE)
     }
 
@@ -278,7 +332,7 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
             let end = (start + batch_size).min(x.len());
             order.clear();
             order.extend(start..end);
-            match self.batch_step(x, y, &order, Weighting::default(), false) {
+            match self.batch_step(x, y, &order, Weighting::default(), None) {
                 Ok(value) => {
                     loss_sum += value as f64 * (end - start) as f64;
                     seen += end - start;
@@ -301,21 +355,23 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
     }
 
     /// One batch: the samples `idx` of `x` and `y` padded into contiguous buffers, forward,
-    /// loss, metrics, and — when training — backward and the optimiser update. Allocates
-    /// nothing once the buffers are large enough.
+    /// loss, metrics, and — when `step` says this is a training step — backward and the
+    /// optimiser update, undone if it leaves a non-finite weight. Allocates nothing once the
+    /// buffers are large enough.
     fn batch_step<Y>(
         &mut self,
         x: &[M::Input],
         y: &[Y],
         idx: &[usize],
         weighting: Weighting<'_>,
-        train: bool,
+        step: Option<Step>,
     ) -> Result<f32>
     where
         Y: Labels<L, M::Output>,
     {
         let Compiled { model, loss, optimizer, buffers, padding, .. } = self;
         let batch = idx.len();
+        let train = step.is_some();
 
         // Inputs, padded to the batch's longest sequence, and the data's mask.
         let steps = idx.iter().filter_map(|&i| x[i].steps()).max().map(|t| t.max(1));
@@ -409,18 +465,50 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
         for state in buffers.states.iter_mut() {
             state.update(pred, targets, row_len, metric_weights)?;
         }
-        if train && optimizer.updates_in_one_pass() {
+        let Some(step) = step else { return Ok(value.value) };
+        if !value.value.is_finite() {
+            return Err(Error::NonFinite {
+                detail: format!(
+                    "the loss is {} {step}; that step was not applied, so the weights are those of the step before; lower the learning rate, clip the gradients (`clipnorm`), or check the data",
+                    value.value
+                ),
+            });
+        }
+        let guard = &mut buffers.guard;
+        guard.begin(&**optimizer);
+        let pre = value.grad_is_preactivation;
+        let mut result = Ok(());
+        if optimizer.updates_in_one_pass() {
             // Each layer is updated right after its backward pass, while its gradients are in cache.
-            let mut result = Ok(());
             optimizer.apply_gradients(&mut |visit| {
                 if result.is_ok() {
-                    result = model.backward_visiting(xb, batch, value.grad_is_preactivation, visit);
+                    result = model.backward_visiting(xb, batch, pre, &mut |p| guard.update(p, visit));
                 }
             });
-            result?;
-        } else if train {
-            model.backward(xb, batch, value.grad_is_preactivation, None)?;
-            optimizer.apply_gradients(&mut |visit| model.visit_weights_mut(visit));
+        } else {
+            result = model.backward(xb, batch, pre, None);
+            if result.is_ok() {
+                optimizer
+                    .apply_gradients(&mut |visit| model.visit_weights_mut(&mut |p| guard.update(p, visit)));
+            }
+        }
+        if let Err(e) = result {
+            // A layer's backward failed after the layers above it were updated: undo them.
+            guard.restore(|visit| model.visit_weights_mut(visit));
+            optimizer.reset_state();
+            return Err(e);
+        }
+        if let Some(failure) = guard.finish(&mut **optimizer) {
+            let detail = format!(
+                "the update {step} made weight `{}` {} at index {} (learning rate {:e}); that step was undone, so the weights are those of the step before, and the optimizer's state starts afresh; lower the learning rate or clip the gradients (`clipnorm`)",
+                failure.name,
+                failure.value,
+                failure.index,
+                optimizer.current_learning_rate()
+            );
+            guard.restore(|visit| model.visit_weights_mut(visit));
+            optimizer.reset_state();
+            return Err(Error::NonFinite { detail });
         }
         Ok(value.value)
     }
@@ -466,82 +554,20 @@ fn class_of(targets: Targets<'_>, row: usize, row_len: usize) -> u32 {
     }
 }
 
-/// The checks every entry point makes, each `Err` naming both values: as many labels (and
-/// sample weights) as samples, finite inputs, per-step labels as long as their sequence, and
-/// sample weights finite and not negative.
-fn validate<X: InputSample, Y: Labels<L, O>, L, O>(
-    x: &[X],
-    y: &[Y],
-    sample_weight: Option<&[f32]>,
-) -> Result<()> {
-    if x.len() != y.len() {
-        return Err(Error::LengthMismatch { context: "x and y".into(), left: x.len(), right: y.len() });
-    }
-    if let Some(w) = sample_weight {
-        if w.len() != x.len() {
-            return Err(Error::LengthMismatch {
-                context: "x and sample_weight".into(),
-                left: x.len(),
-                right: w.len(),
-            });
-        }
-        if let Some((i, w)) = w.iter().enumerate().find(|(_, w)| !w.is_finite() || **w < 0.0) {
-            return Err(Error::InvalidArgument {
-                name: "sample_weight",
-                detail: format!("sample_weight[{i}] is {w}; weights must be finite and not negative"),
-            });
-        }
-    }
-    for (i, (xs, ys)) in x.iter().zip(y).enumerate() {
-        if let Some((at, value)) = xs.first_non_finite() {
-            let (step, feature) = (at / X::STEP_LEN.max(1), at % X::STEP_LEN.max(1));
-            let place = match xs.steps() {
-                Some(_) => format!("step {step}, feature {feature}"),
-                None => format!("feature {at}"),
-            };
-            return Err(Error::InvalidArgument {
-                name: "x",
-                detail: format!(
-                    "x[{i}] holds {value} at {place}; replace or drop non-finite values before training"
-                ),
-            });
-        }
-        if let (Some(ls), Some(xs)) = (ys.steps(), xs.steps()) {
-            if ls != xs {
-                return Err(Error::LengthMismatch {
-                    context: format!("sequence {i} and its per-step labels"),
-                    left: xs,
-                    right: ls,
-                });
-            }
-        }
-    }
-    Ok(())
+/// Which training step a batch is, for messages.
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    /// `train_on_batch`.
+    Single,
+    /// Batch `batch` of epoch `epoch` of `fit` (both from 0).
+    Fit { epoch: usize, batch: usize },
 }
 
-/// Class ids must be below the number of outputs: an `Err` naming the id, the sample and the
-/// count, where Keras on JAX silently gives NaN.
-fn check_class_ids<M, L, Y>(y: &[Y]) -> Result<()>
-where
-    M: Model + SampleTypes,
-    Y: Labels<L, M::Output>,
-{
-    if !Y::SPARSE {
-        return Ok(());
-    }
-    let classes = M::Out::DIMS.last().copied().flatten().unwrap_or(1);
-    let mut ids = Vec::new();
-    for (i, label) in y.iter().enumerate() {
-        let steps = label.steps().unwrap_or(1);
-        ids.clear();
-        ids.resize(steps, 0);
-        label.write(steps, &mut [], &mut ids);
-        if let Some(id) = ids.iter().find(|&&id| id as usize >= classes) {
-            return Err(Error::InvalidArgument {
-                name: "y",
-                detail: format!("class id {id} of sample {i} is not below the model's {classes} outputs"),
-            });
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Step::Single => f.write_str("in `train_on_batch`"),
+            Step::Fit { epoch, batch } => write!(f, "in epoch {}, batch {}", epoch + 1, batch + 1),
         }
     }
-    Ok(())
 }

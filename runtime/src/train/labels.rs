@@ -34,6 +34,19 @@ pub trait Labels<L, Out>: Sized {
     /// `dense` (`steps · C`, or the output's size for one label per sample) or class ids into
     /// `ids` (`steps`, or 1).
     fn write(&self, steps: usize, dense: &mut [f32], ids: &mut [u32]);
+
+    /// The position (flat index) and value of the first NaN or ±∞ among label values; `None`
+    /// for class ids, which are integers.
+    fn first_non_finite(&self) -> Option<(usize, f32)> {
+        None
+    }
+
+    /// The position (step) and value of the first class id not below `classes`; `None` for
+    /// labels that are values, not ids.
+    fn first_id_at_least(&self, classes: usize) -> Option<(usize, u32)> {
+        let _ = classes;
+        None
+    }
 }
 
 macro_rules! labels_like_output {
@@ -46,6 +59,9 @@ macro_rules! labels_like_output {
             fn write(&self, _steps: usize, dense: &mut [f32], _ids: &mut [u32]) {
                 dense.copy_from_slice(T::flatten(std::slice::from_ref(self)));
             }
+            fn first_non_finite(&self) -> Option<(usize, f32)> {
+                first_non_finite(T::flatten(std::slice::from_ref(self)))
+            }
         }
 
         impl<const C: usize> Labels<$loss, Vec<[f32; C]>> for Vec<[f32; C]> {
@@ -57,6 +73,9 @@ macro_rules! labels_like_output {
                 let n = self.len().min(steps) * C;
                 dense[..n].copy_from_slice(&self.as_flattened()[..n]);
                 dense[n..].fill(0.0);
+            }
+            fn first_non_finite(&self) -> Option<(usize, f32)> {
+                first_non_finite(self.as_flattened())
             }
         }
     )*};
@@ -72,6 +91,9 @@ impl<const C: usize> Labels<SparseCategoricalCrossentropy, [f32; C]> for u32 {
     fn write(&self, _steps: usize, _dense: &mut [f32], ids: &mut [u32]) {
         ids[0] = *self;
     }
+    fn first_id_at_least(&self, classes: usize) -> Option<(usize, u32)> {
+        (*self as usize >= classes).then_some((0, *self))
+    }
 }
 
 impl<const C: usize> Labels<SparseCategoricalCrossentropy, Vec<[f32; C]>> for Vec<u32> {
@@ -84,4 +106,15 @@ impl<const C: usize> Labels<SparseCategoricalCrossentropy, Vec<[f32; C]>> for Ve
         ids[..n].copy_from_slice(&self[..n]);
         ids[n..steps].fill(0);
     }
+    fn first_id_at_least(&self, classes: usize) -> Option<(usize, u32)> {
+        self.iter().position(|&id| id as usize >= classes).map(|step| (step, self[step]))
+    }
+}
+
+/// The first NaN or ±∞ of `values` and its index, after a vectorised scan finds there is one.
+fn first_non_finite(values: &[f32]) -> Option<(usize, f32)> {
+    if crate::kernels::elementwise::all_finite(values) {
+        return None;
+    }
+    values.iter().position(|v| !v.is_finite()).map(|i| (i, values[i]))
 }

@@ -11,6 +11,7 @@ pub mod callback;
 pub mod callbacks;
 mod compiled;
 mod context;
+mod data_checks;
 mod fit_options;
 pub mod history;
 pub mod labels;
@@ -19,6 +20,7 @@ pub mod loss;
 pub mod metrics;
 pub mod optim;
 pub mod progress;
+mod step_guard;
 pub mod targets;
 
 pub use callback::{Callback, TrainingContext};

@@ -10,6 +10,10 @@ use crate::train::callback::{Callback, TrainingContext};
 /// within the epoch) and asks training to stop after the current epoch, so every callback's
 /// `on_train_end` still runs. With `raise_error` it returns an `Err` from `on_batch_end`
 /// instead, which ends `fit` at once.
+///
+/// `fit` no longer needs it: a non-finite loss or weight already ends `fit` with
+/// [`Error::NonFinite`], the weights of the last finite step kept. It stays so that Keras code
+/// ports as written, and for a custom training loop that calls callbacks itself.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TerminateOnNaN {
     /// Returns an `Err` instead of stopping gracefully (`false`).

@@ -1,6 +1,7 @@
 //! Adam and AdamW: Keras `keras.optimizers.Adam` and `keras.optimizers.AdamW`.
 
-use super::{nan_max, BaseConfig, Built, IntoOptimizer, LearningRate, Optimizer, UpdateRule};
+use super::check::{check, Allowed};
+use super::{each_weight, nan_max, BaseConfig, Built, IntoOptimizer, LearningRate, Optimizer, UpdateRule};
 use crate::error::Result;
 
 /// Keras `Adam` (the "ε-hat" form). With `m`, `v` (and `v̂` for AMSGrad) zero at first and
@@ -151,11 +152,25 @@ struct AdamRule {
 }
 
 impl UpdateRule for AdamRule {
+    fn validate(&self, optimizer: &str) -> Result<()> {
+        check(optimizer, "beta_1", self.beta_1, Allowed::Fraction)?;
+        check(optimizer, "beta_2", self.beta_2, Allowed::Fraction)?;
+        check(optimizer, "epsilon", self.epsilon, Allowed::Positive)
+    }
+
     fn buffers(&self) -> usize {
         2 + usize::from(self.amsgrad)
     }
 
-    fn update(&self, w: &mut [f32], g: &[f32], state: &mut [f32], lr: f32, iterations: u64) {
+    fn update(
+        &self,
+        w: &mut [f32],
+        g: &mut [f32],
+        state: &mut [f32],
+        lr: f32,
+        iterations: u64,
+        decay: Option<f32>,
+    ) -> bool {
         let (b1, b2, eps) = (self.beta_1, self.beta_2, self.epsilon);
         let local_step = iterations.saturating_add(1) as f32;
         let alpha = lr * (1.0 - b2.powf(local_step)).sqrt() / (1.0 - b1.powf(local_step));
@@ -163,16 +178,17 @@ impl UpdateRule for AdamRule {
         let (m, rest) = state.split_at_mut(n.min(state.len()));
         let (v, v_hat) = rest.split_at_mut(n.min(rest.len()));
         if self.amsgrad {
-            let moments = w.iter_mut().zip(g).zip(m.iter_mut().zip(v.iter_mut()));
-            for (((w, &g), (m, v)), v_hat) in moments.zip(v_hat.iter_mut()) {
+            each_weight(w, g, decay, lr, |i, w, g| {
+                let (m, v, v_hat) = (&mut m[i], &mut v[i], &mut v_hat[i]);
                 *m += (g - *m) * (1.0 - b1);
                 *v += (g * g - *v) * (1.0 - b2);
                 *v_hat = nan_max(*v_hat, *v);
-                *w -= *m * alpha / (v_hat.sqrt() + eps);
-            }
+                w - *m * alpha / (v_hat.sqrt() + eps)
+            })
         } else {
             // The common case, vectorised for the CPU at hand (same formula, same results).
-            crate::kernels::elementwise::adam_update(w, g, m, v, alpha, b1, b2, eps);
+            let decay = decay.map(|wd| (wd, lr));
+            crate::kernels::elementwise::adam_update(w, g, m, v, alpha, b1, b2, eps, decay)
         }
     }
 }
@@ -205,7 +221,7 @@ mod tests {
         let rule = AdamRule { beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: true };
         let mut w = [1.0f32, 1.0, 1.0];
         let mut state = [0.0f32; 9];
-        rule.update(&mut w, &[3.0, -0.5, 0.0], &mut state, 0.01, 0);
+        assert!(rule.update(&mut w, &mut [3.0, -0.5, 0.0], &mut state, 0.01, 0, None));
         crate::testing::assert_close(&w, &[0.99, 1.01, 1.0], 1e-6);
         // v̂ = max(0, v) = v after one step.
         assert_eq!(state[3..6], state[6..9]);

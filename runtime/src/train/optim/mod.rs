@@ -42,6 +42,7 @@
 //! A NaN or infinite gradient propagates into the weights, as in Keras: nothing panics.
 
 mod adam;
+mod check;
 mod rmsprop;
 mod schedule;
 mod sgd;
@@ -53,6 +54,7 @@ pub use sgd::Sgd;
 
 use crate::error::{Error, Result};
 use crate::layers::ParamMut;
+use check::{check, Allowed};
 
 /// A built optimizer: updates weights from their gradients, one step per call.
 ///
@@ -72,8 +74,31 @@ pub trait Optimizer {
     /// Sets a constant learning rate: `lr(t) = lr` from the next step on.
     ///
     /// Like Keras, this is an [`Error::InvalidArgument`] naming the schedule when the optimizer
-    /// follows a schedule; the value itself is not checked (Keras does not either).
+    /// follows a schedule; unlike Keras, a NaN, infinite or negative `lr` is one too.
     fn set_learning_rate(&mut self, lr: f32) -> Result<()>;
+
+    /// Forgets the state of every step so far (moments, velocities, the iteration count), as a
+    /// newly built optimizer: what training does after a step made a weight non-finite, whose
+    /// state may hold NaN. Default: nothing (an optimizer without state).
+    fn reset_state(&mut self) {}
+
+    /// Whether a step can be undone for free: `true` promises that [`apply_gradients`] leaves,
+    /// in the [`ParamMut::grad`] buffer of every parameter it updates, that parameter's values
+    /// from before the step, and reports the first non-finite value it wrote through
+    /// [`Optimizer::take_non_finite`]. The built-in optimizers do both inside their update loop.
+    /// With `false` (the default), training copies each parameter before the optimizer updates
+    /// it and scans it after: the same guarantee, at the cost of a copy and a scan per step.
+    ///
+    /// [`apply_gradients`]: Optimizer::apply_gradients
+    fn keeps_previous_values(&self) -> bool {
+        false
+    }
+
+    /// The first value the last step made NaN or infinite, and forgets it (see
+    /// [`Optimizer::keeps_previous_values`]). Default: `None`.
+    fn take_non_finite(&mut self) -> Option<NonFiniteValue> {
+        None
+    }
 
     /// One optimisation step over every parameter.
     ///
@@ -95,6 +120,26 @@ pub trait Optimizer {
     /// a layer's weights are not read again after its own backward pass. Default `false`.
     fn updates_in_one_pass(&self) -> bool {
         false
+    }
+}
+
+/// A weight a step made NaN or infinite: its full path (`dense_1/kernel`), the flat index of
+/// the first such value, and the value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NonFiniteValue {
+    /// The weight's path.
+    pub name: String,
+    /// The flat index of its first non-finite value.
+    pub index: usize,
+    /// That value: NaN, `inf` or `-inf`.
+    pub value: f32,
+}
+
+impl NonFiniteValue {
+    /// The first non-finite value of `data`, named `name`; `None` when all are finite.
+    pub fn find(name: &str, data: &[f32]) -> Option<Self> {
+        let index = data.iter().position(|v| !v.is_finite())?;
+        Some(NonFiniteValue { name: name.to_string(), index, value: data[index] })
     }
 }
 
@@ -177,10 +222,25 @@ pub(crate) trait UpdateRule {
     /// How many `f32` buffers of the parameter's length the rule keeps per parameter.
     fn buffers(&self) -> usize;
 
-    /// Keras `update_step` for one parameter: `state` holds [`UpdateRule::buffers`] buffers of
-    /// `w.len()` values each, back to back, zero before the first step; `iterations` is the
-    /// number of steps applied before this one.
-    fn update(&self, w: &mut [f32], g: &[f32], state: &mut [f32], lr: f32, iterations: u64);
+    /// Checks the rule's own arguments, naming `optimizer` in the error.
+    fn validate(&self, optimizer: &str) -> Result<()>;
+
+    /// Keras `update_step` for one parameter, after decoupled weight decay `w ← w − w·wd·lr`
+    /// when `decay` is `Some(wd)`: `state` holds [`UpdateRule::buffers`] buffers of `w.len()`
+    /// values each, back to back, zero before the first step; `iterations` is the number of
+    /// steps applied before this one.
+    ///
+    /// Afterwards `g` holds the values `w` had before the step, and the result says whether
+    /// every new value is finite (see [`Optimizer::keeps_previous_values`]).
+    fn update(
+        &self,
+        w: &mut [f32],
+        g: &mut [f32],
+        state: &mut [f32],
+        lr: f32,
+        iterations: u64,
+        decay: Option<f32>,
+    ) -> bool;
 }
 
 /// A built optimizer: shared arguments, an update rule, and the state keyed by parameter index.
@@ -194,12 +254,18 @@ pub(crate) struct Built<R> {
     rule: R,
     /// `state[i]`: the rule's buffers for the parameter at position `i` of `visit`.
     state: Vec<Vec<f32>>,
+    /// The first value the last step made non-finite.
+    non_finite: Option<NonFiniteValue>,
 }
 
 impl<R: UpdateRule + 'static> Built<R> {
     /// Validates the shared arguments and boxes the optimizer.
     pub(crate) fn boxed(name: &'static str, base: BaseConfig, rule: R) -> Result<Box<dyn Optimizer>> {
-        base.learning_rate.validate()?;
+        base.learning_rate.validate(name)?;
+        if let Some(wd) = base.weight_decay {
+            check(name, "weight_decay", wd, Allowed::NonNegative)?;
+        }
+        rule.validate(name)?;
         let clip = Clip::new(base.clipnorm, base.clipvalue, base.global_clipnorm)?;
         Ok(Box::new(Built {
             name,
@@ -209,6 +275,7 @@ impl<R: UpdateRule + 'static> Built<R> {
             iterations: 0,
             rule,
             state: Vec::new(),
+            non_finite: None,
         }))
     }
 }
@@ -229,6 +296,7 @@ impl<R: UpdateRule> Optimizer for Built<R> {
     fn set_learning_rate(&mut self, lr: f32) -> Result<()> {
         match &self.learning_rate {
             LearningRate::Constant(_) => {
+                check(self.name, "learning_rate", lr, Allowed::NonNegative)?;
                 self.learning_rate = LearningRate::Constant(lr);
                 Ok(())
             }
@@ -248,6 +316,20 @@ impl<R: UpdateRule> Optimizer for Built<R> {
         !matches!(self.clip, Clip::GlobalNorm(_))
     }
 
+    fn reset_state(&mut self) {
+        self.iterations = 0;
+        self.state.clear();
+        self.non_finite = None;
+    }
+
+    fn keeps_previous_values(&self) -> bool {
+        true
+    }
+
+    fn take_non_finite(&mut self) -> Option<NonFiniteValue> {
+        self.non_finite.take()
+    }
+
     fn apply_gradients(&mut self, visit: &mut dyn FnMut(&mut dyn FnMut(ParamMut<'_>))) {
         let lr = self.learning_rate.at(self.iterations);
         let global_scale = match self.clip {
@@ -258,7 +340,7 @@ impl<R: UpdateRule> Optimizer for Built<R> {
             }
             _ => None,
         };
-        let Built { clip, weight_decay, iterations, rule, state, .. } = self;
+        let Built { clip, weight_decay, iterations, rule, state, non_finite, .. } = self;
         let (clip, weight_decay, iterations) = (*clip, *weight_decay, *iterations);
         let buffers = rule.buffers();
         let mut index = 0usize;
@@ -268,10 +350,6 @@ impl<R: UpdateRule> Optimizer for Built<R> {
                 (Clip::GlobalNorm(_), Some(scale)) => p.grad.iter_mut().for_each(|g| *g *= scale),
                 (Clip::Value(c), _) => p.grad.iter_mut().for_each(|g| *g = clamp(*g, c)),
                 _ => {}
-            }
-            if let Some(wd) = weight_decay {
-                // Keras `_apply_weight_decay`: variable - variable * wd * lr.
-                p.data.iter_mut().for_each(|w| *w -= *w * wd * lr);
             }
             let len = buffers * p.data.len();
             let slot = match state.get_mut(index) {
@@ -288,13 +366,42 @@ impl<R: UpdateRule> Optimizer for Built<R> {
                     &mut state[index]
                 }
             };
-            rule.update(p.data, p.grad, slot, lr, iterations);
+            // Keras `_apply_weight_decay` (`variable - variable * wd * lr`) happens inside the
+            // rule's loop, before its update.
+            if !rule.update(p.data, p.grad, slot, lr, iterations, weight_decay) && non_finite.is_none() {
+                *non_finite = NonFiniteValue::find(p.name, p.data);
+            }
             index += 1;
         });
         if index > 0 {
             self.iterations = self.iterations.saturating_add(1);
         }
     }
+}
+
+/// The loop every scalar update rule shares: for each element, `w` decayed (Keras's
+/// `w − w·wd·lr` when `decay` is `Some(wd)`), then `w ← rule(i, w, g)`; `g` is left holding the
+/// value `w` had before the step. Returns whether every new value is finite.
+pub(crate) fn each_weight(
+    w: &mut [f32],
+    g: &mut [f32],
+    decay: Option<f32>,
+    lr: f32,
+    mut rule: impl FnMut(usize, f32, f32) -> f32,
+) -> bool {
+    let mut non_finite = false;
+    for (i, (w, g)) in w.iter_mut().zip(g.iter_mut()).enumerate() {
+        let (old, grad) = (*w, *g);
+        let decayed = match decay {
+            Some(wd) => old - old * wd * lr,
+            None => old,
+        };
+        let new = rule(i, decayed, grad);
+        *w = new;
+        *g = old;
+        non_finite |= !new.is_finite();
+    }
+    !non_finite
 }
 
 /// `Σ g²`, accumulated in `f64`.
@@ -351,14 +458,25 @@ mod tests {
     struct Plain;
 
     impl UpdateRule for Plain {
+        fn validate(&self, _optimizer: &str) -> Result<()> {
+            Ok(())
+        }
         fn buffers(&self) -> usize {
             1
         }
-        fn update(&self, w: &mut [f32], g: &[f32], state: &mut [f32], lr: f32, _iterations: u64) {
-            for ((w, g), s) in w.iter_mut().zip(g).zip(state.iter_mut()) {
-                *s += 1.0;
-                *w -= lr * g;
-            }
+        fn update(
+            &self,
+            w: &mut [f32],
+            g: &mut [f32],
+            state: &mut [f32],
+            lr: f32,
+            _iterations: u64,
+            decay: Option<f32>,
+        ) -> bool {
+            each_weight(w, g, decay, lr, |i, old, grad| {
+                state[i] += 1.0;
+                old - lr * grad
+            })
         }
     }
 
@@ -381,6 +499,7 @@ mod tests {
             iterations: 0,
             rule: Plain,
             state: Vec::new(),
+            non_finite: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! RMSprop: Keras `keras.optimizers.RMSprop`.
 
-use super::{BaseConfig, Built, IntoOptimizer, LearningRate, Optimizer, UpdateRule};
+use super::check::{check, Allowed};
+use super::{each_weight, BaseConfig, Built, IntoOptimizer, LearningRate, Optimizer, UpdateRule};
 use crate::error::Result;
 
 /// Keras `RMSprop`. With `v`, `ḡ` and `M` zero at first, per step:
@@ -93,21 +94,34 @@ impl RmsPropRule {
 }
 
 impl UpdateRule for RmsPropRule {
+    fn validate(&self, optimizer: &str) -> Result<()> {
+        check(optimizer, "rho", self.rho, Allowed::Fraction)?;
+        check(optimizer, "momentum", self.momentum, Allowed::AtMostOne)?;
+        check(optimizer, "epsilon", self.epsilon, Allowed::Positive)
+    }
+
     fn buffers(&self) -> usize {
         1 + usize::from(self.has_momentum()) + usize::from(self.centered)
     }
 
-    fn update(&self, w: &mut [f32], g: &[f32], state: &mut [f32], lr: f32, _iterations: u64) {
+    fn update(
+        &self,
+        w: &mut [f32],
+        g: &mut [f32],
+        state: &mut [f32],
+        lr: f32,
+        _iterations: u64,
+        decay: Option<f32>,
+    ) -> bool {
         let (rho, mu, eps) = (self.rho, self.momentum, self.epsilon);
         let n = w.len();
         let (velocity, rest) = state.split_at_mut(n.min(state.len()));
         let (momentum, rest) = rest.split_at_mut(if self.has_momentum() { n.min(rest.len()) } else { 0 });
         let average_grad = if self.centered { rest } else { &mut [] };
-        let mut momentum = momentum.iter_mut();
-        let mut average_grad = average_grad.iter_mut();
-        for ((w, &g), v) in w.iter_mut().zip(g).zip(velocity.iter_mut()) {
+        each_weight(w, g, decay, lr, |i, w, g| {
+            let v = &mut velocity[i];
             *v = rho * *v + (1.0 - rho) * (g * g);
-            let denominator = match average_grad.next() {
+            let denominator = match average_grad.get_mut(i) {
                 Some(mg) => {
                     *mg = rho * *mg + (1.0 - rho) * g;
                     *v - *mg * *mg + eps
@@ -115,14 +129,14 @@ impl UpdateRule for RmsPropRule {
                 None => *v + eps,
             };
             let increment = lr * g / denominator.sqrt();
-            match momentum.next() {
+            match momentum.get_mut(i) {
                 Some(m) => {
                     *m = mu * *m + increment;
-                    *w -= *m;
+                    w - *m
                 }
-                None => *w -= increment,
+                None => w - increment,
             }
-        }
+        })
     }
 }
 
@@ -158,7 +172,7 @@ mod tests {
         let rule = RmsPropRule { rho: 0.9, momentum: 0.0, epsilon: 1e-7, centered: false };
         let mut w = [10.0f32];
         let mut v = [0.0f32];
-        rule.update(&mut w, &[10.0], &mut v, 0.1, 0);
+        assert!(rule.update(&mut w, &mut [10.0], &mut v, 0.1, 0, None));
         crate::testing::assert_close(&w, &[9.683772], 1e-7);
     }
 }

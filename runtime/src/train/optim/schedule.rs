@@ -4,6 +4,7 @@
 //! A schedule is evaluated at `iterations`, the number of steps applied so far, so the first
 //! step uses `lr(0)`, the second `lr(1)`, and so on (Keras passes `optimizer.iterations`).
 
+use super::check::{check, Allowed};
 use crate::error::{Error, Result};
 
 /// The learning rate of an optimizer: a constant `lr(t) = c`, or a schedule `lr(t)` of the
@@ -32,10 +33,11 @@ impl LearningRate {
     }
 
     /// Checks the schedule's arguments the way Keras's constructors do.
-    pub(crate) fn validate(&self) -> Result<()> {
+    /// Checks the rate (finite, at least 0) or the schedule's arguments, naming `optimizer`.
+    pub(crate) fn validate(&self, optimizer: &str) -> Result<()> {
         match self {
-            LearningRate::Constant(_) => Ok(()),
-            LearningRate::ExponentialDecay(schedule) => schedule.validate(),
+            LearningRate::Constant(lr) => check(optimizer, "learning_rate", *lr, Allowed::NonNegative),
+            LearningRate::ExponentialDecay(schedule) => schedule.validate(optimizer),
         }
     }
 }
@@ -96,7 +98,9 @@ impl ExponentialDecay {
         self.initial_learning_rate * self.decay_rate.powf(p)
     }
 
-    fn validate(&self) -> Result<()> {
+    fn validate(&self, optimizer: &str) -> Result<()> {
+        check(optimizer, "initial_learning_rate", self.initial_learning_rate, Allowed::NonNegative)?;
+        check(optimizer, "decay_rate", self.decay_rate, Allowed::NonNegative)?;
         if self.decay_steps == 0 {
             return Err(Error::InvalidArgument {
                 name: "decay_steps",
@@ -148,8 +152,11 @@ mod tests {
             staircase: false,
         }
         .into();
-        let err = lr.validate().unwrap_err().to_string();
+        let err = lr.validate("sgd").unwrap_err().to_string();
         assert!(err.contains("decay_steps") && err.contains("got 0"), "{err}");
-        assert!(LearningRate::Constant(0.1).validate().is_ok());
+        assert!(LearningRate::Constant(0.1).validate("sgd").is_ok());
+        for bad in [f32::NAN, f32::INFINITY, -0.5] {
+            assert!(LearningRate::Constant(bad).validate("sgd").is_err(), "{bad}");
+        }
     }
 }

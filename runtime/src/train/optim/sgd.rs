@@ -1,6 +1,6 @@
 //! Stochastic gradient descent with optional (Nesterov) momentum: Keras `keras.optimizers.SGD`.
 
-use super::{BaseConfig, Built, IntoOptimizer, LearningRate, Optimizer, UpdateRule};
+use super::{each_weight, BaseConfig, Built, IntoOptimizer, LearningRate, Optimizer, UpdateRule};
 use crate::error::{Error, Result};
 
 /// Keras `SGD`. With velocity `m` (zero at first) and `μ = momentum`, per step:
@@ -72,24 +72,38 @@ struct SgdRule {
 }
 
 impl UpdateRule for SgdRule {
+    /// `momentum` is checked by [`Sgd::into_optimizer`] with Keras's message.
+    fn validate(&self, _optimizer: &str) -> Result<()> {
+        Ok(())
+    }
+
     fn buffers(&self) -> usize {
         usize::from(self.momentum != 0.0)
     }
 
-    fn update(&self, w: &mut [f32], g: &[f32], state: &mut [f32], lr: f32, _iterations: u64) {
+    fn update(
+        &self,
+        w: &mut [f32],
+        g: &mut [f32],
+        state: &mut [f32],
+        lr: f32,
+        _iterations: u64,
+        decay: Option<f32>,
+    ) -> bool {
         let mu = self.momentum;
         if mu == 0.0 {
-            w.iter_mut().zip(g).for_each(|(w, g)| *w -= g * lr);
-            return;
+            return each_weight(w, g, decay, lr, |_, w, g| w - g * lr);
         }
-        for ((w, g), m) in w.iter_mut().zip(g).zip(state.iter_mut()) {
+        let nesterov = self.nesterov;
+        each_weight(w, g, decay, lr, |i, w, g| {
+            let m = &mut state[i];
             *m = *m * mu - g * lr;
-            if self.nesterov {
-                *w += *m * mu - g * lr;
+            if nesterov {
+                w + (*m * mu - g * lr)
             } else {
-                *w += *m;
+                w + *m
             }
-        }
+        })
     }
 }
 
@@ -124,8 +138,8 @@ mod tests {
     fn momentum_accumulates() {
         let rule = SgdRule { momentum: 0.9, nesterov: false };
         let (mut w, mut m) = ([1.0f32], [0.0f32]);
-        rule.update(&mut w, &[1.0], &mut m, 0.1, 0);
-        rule.update(&mut w, &[1.0], &mut m, 0.1, 1);
+        assert!(rule.update(&mut w, &mut [1.0], &mut m, 0.1, 0, None));
+        assert!(rule.update(&mut w, &mut [1.0], &mut m, 0.1, 1, None));
         assert_eq!(m, [-0.1f32 * 0.9 - 0.1]);
         assert_eq!(w, [1.0f32 - 0.1 + (-0.1f32 * 0.9 - 0.1)]);
     }
