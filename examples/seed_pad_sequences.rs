@@ -35,9 +35,9 @@ fn main() -> shaped::Result<()> {
     println!("token ids:           {sentences:?}");
 
     // Keras's defaults: maxlen = the longest, padding and truncating at the front, value 0.
-    let padded = pad_sequences(&sentences, None, Padding::Pre, Truncating::Pre, 0);
+    let padded = pad_sequences(&sentences, None, Padding::Pre, Truncating::Pre, 0)?;
     println!("pad_sequences (pre): {padded:?}");
-    let cut = pad_sequences(&sentences, Some(4), Padding::Post, Truncating::Pre, 0);
+    let cut = pad_sequences(&sentences, Some(4), Padding::Post, Truncating::Pre, 0)?;
     println!("maxlen 4, post:      {cut:?}\n");
 
     // With mask_zero the padded and the ragged sequences give the same predictions.

@@ -265,3 +265,33 @@ fn fused_and_two_pass_updates_give_identical_weights() {
     let two_pass = run(Adam { global_clipnorm: Some(1e30), ..Default::default() }, false);
     assert_eq!(fused, two_pass);
 }
+
+/// Progress and the callbacks' messages both go to `FitOptions::output`, in order, each on a
+/// line of its own.
+#[test]
+fn callbacks_print_through_the_fit_output() {
+    let (x, y) = data();
+    let mut model = compiled(15, 0.0);
+    let stop = EarlyStopping {
+        monitor: "loss".into(),
+        patience: 0,
+        min_delta: 1.0,
+        verbose: true,
+        ..Default::default()
+    };
+    let mut printed: Vec<u8> = Vec::new();
+    let options = FitOptions {
+        epochs: 5,
+        batch_size: 8,
+        verbose: Verbose::EpochLines,
+        output: Some(Box::new(&mut printed)),
+        callbacks: vec![Box::new(stop)],
+        ..Default::default()
+    };
+    model.fit(&x, &y, options).unwrap();
+    let text = String::from_utf8(printed).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.first(), Some(&"Epoch 1/5"), "{text}");
+    assert_eq!(lines.last(), Some(&"Epoch 2: early stopping"), "{text}");
+    assert!(lines.iter().any(|l| l.starts_with("5/5 - ") && l.contains(" - loss: ")), "{text}");
+}

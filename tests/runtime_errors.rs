@@ -61,3 +61,36 @@ fn empty_input_gives_empty_output() -> shaped::Result<()> {
     assert!(model.predict(&[])?.is_empty());
     Ok(())
 }
+
+shaped::model! {
+    struct Frames {
+        input: [None, 4],
+        Dense(2),
+    }
+}
+
+/// Sizes from a caller are multiplied with checked arithmetic: a shape too large for memory is
+/// an `Err`, never a wrapped length that a kernel then indexes with.
+#[test]
+fn sizes_that_overflow_are_errors_not_panics() {
+    let mut model = Digits::new(1);
+    let err = model.predict_flat(&[], &[1 << 62, 64]).unwrap_err().to_string();
+    assert!(err.contains("more values than this machine can address"), "{err}");
+    let mut frames = Frames::new(1);
+    let err = frames.predict_flat(&[], &[1 << 40, 1 << 40, 4]).unwrap_err().to_string();
+    assert!(
+        err.contains("(1099511627776, 1099511627776, 4) given to model `frames` holds more values"),
+        "{err}"
+    );
+    let err = frames.predict_flat(&[], &[1, 1 << 62, 1 << 62]).unwrap_err().to_string();
+    assert!(err.contains("must have shape (None, None, 4)"), "{err}");
+    // The lower-level entry checks the data's length against the batch and dims it is told.
+    let dims = Dims::new(&[64]).unwrap();
+    let err = model.run(&[0.0; 64], dims, 1 << 62, Mode::Inference).unwrap_err().to_string();
+    assert!(err.contains("more values than this machine can address"), "{err}");
+    let err = model.run(&[0.0; 64], dims, 2, Mode::Inference).unwrap_err().to_string();
+    assert!(err.contains("have 64 and 128"), "{err}");
+    let steps = Dims::new(&[3, 4]).unwrap();
+    let err = frames.run_masked(&[0.0; 24], steps, 2, Some(&[1.0; 5]), Mode::Inference).unwrap_err();
+    assert!(err.to_string().contains("input mask"), "{err}");
+}

@@ -367,6 +367,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                             dims.with_batch_none(),
                         ));
                     }
+                    ::shaped::model::check_run_input(#model_name, x, dims, batch, mask)?;
                     self.__shaped_workspace.set_input_mask(mask);
                     let d = dims;
                     #(let d = self.__shaped_workspace.run(#indices, &mut self.#fields, x, d, batch, mode)?;)*

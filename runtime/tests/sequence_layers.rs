@@ -694,6 +694,7 @@ fn pad_sequences_matches_keras() {
     ];
     for (key, maxlen, padding, truncating, value) in cases {
         let ours: Vec<f32> = pad_sequences(&seqs, maxlen, padding, truncating, value)
+            .unwrap()
             .concat()
             .iter()
             .map(|&v| v as f32)
@@ -701,7 +702,7 @@ fn pad_sequences_matches_keras() {
         assert_eq!(ours, array(&npz, &format!("pad/{key}")), "{key}");
     }
     // SEMANTICS §4's example.
-    let doc = pad_sequences(&seqs[..3], Some(4), Padding::default(), Truncating::default(), 0);
+    let doc = pad_sequences(&seqs[..3], Some(4), Padding::default(), Truncating::default(), 0).unwrap();
     assert_eq!(doc, [[0, 1, 2, 3], [0, 0, 4, 5], [7, 8, 9, 10]]);
 }
 
@@ -710,11 +711,11 @@ fn pad_sequences_f32_matches_keras_float32_and_keeps_fractions() {
     let npz = fixture();
     let seqs: Vec<Vec<[f32; 2]>> =
         ragged_from(&npz, "pad_f32", 2).iter().map(|s| s.chunks(2).map(|c| [c[0], c[1]]).collect()).collect();
-    let (x, mask) = pad_sequences_f32(&seqs, Some(2), Padding::Post, Truncating::Pre, -1.0);
+    let (x, mask) = pad_sequences_f32(&seqs, Some(2), Padding::Post, Truncating::Pre, -1.0).unwrap();
     assert_eq!(x, array(&npz, "pad_f32/maxlen2_post_pre_value-1"));
     assert_eq!(mask, [1.0, 1.0, 1.0, 0.0, 0.0, 0.0]);
     // Keras's default dtype int32 truncates the values; ours keeps them.
-    let (x, mask) = pad_sequences_f32(&seqs, None, Padding::Pre, Truncating::Pre, 0.0);
+    let (x, mask) = pad_sequences_f32(&seqs, None, Padding::Pre, Truncating::Pre, 0.0).unwrap();
     let keras_int = array(&npz, "pad_f32/default_int32");
     assert_eq!(x.iter().map(|v| v.trunc()).collect::<Vec<_>>(), keras_int);
     assert_eq!(&x[..6], &[0.5, 1.7, 2.2, -3.5, 4.25, 5.0]);

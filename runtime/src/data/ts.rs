@@ -20,9 +20,18 @@ pub struct Series<const C: usize> {
 /// Reads a `.ts` file of `C` channels; `.gz` files are decompressed.
 ///
 /// `Err` naming the line and what is wrong for a series whose channel count is not `C`, whose
-/// channels differ in length, or that holds a value that is not a number.
+/// channels differ in length, or that holds a value that is not a number; `Err` for `C = 0`.
 pub fn read_ts<const C: usize>(path: impl AsRef<Path>) -> Result<Series<C>> {
     let path = path.as_ref();
+    if C == 0 {
+        return Err(Error::InvalidArgument {
+            name: "C",
+            detail: format!(
+                "read_ts::<0> reads no channel of {}; give the number of channels, like read_ts::<12>",
+                path.display()
+            ),
+        });
+    }
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let reader: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
         Box::new(flate2::read::MultiGzDecoder::new(file))
@@ -95,5 +104,7 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("expected 11 channels"));
+        let err = read_ts::<0>(dir.join("JapaneseVowels_TRAIN.ts.gz")).unwrap_err().to_string();
+        assert!(err.contains("read_ts::<0> reads no channel"), "{err}");
     }
 }

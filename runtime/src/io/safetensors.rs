@@ -11,20 +11,22 @@
 //! dense_1/bias    F32 [3]
 //! ```
 //!
-//! Saving is atomic (a sibling temp file, synced, then renamed over the target) and loading is
-//! all-or-nothing (every name, dtype and shape is checked before any weight is written), so a
-//! failed save keeps the previous file and a failed load keeps the model's weights.
+//! Saving is atomic (see `io/atomic_write.rs`: a temporary file of its own beside the target,
+//! synced, renamed over it; permissions and symbolic links kept) and loading is all-or-nothing
+//! (every name, dtype and shape is checked before any weight is written), so a failed save
+//! keeps the previous file and a failed load keeps the model's weights. The same weights give
+//! the same bytes: the header's keys are written in sorted order.
 //!
 //! [safetensors]: https://huggingface.co/docs/safetensors
 
 use crate::error::{Error, Result};
+use crate::io::write_atomically;
 use crate::model::Model;
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// One tensor of a file, as [`read_tensors`] returns it: name, shape, row-major values.
 pub type NamedTensor = (String, Vec<usize>, Vec<f32>);
@@ -34,9 +36,8 @@ pub const FORMAT: &str = "shaped";
 
 /// Saves every weight of `model` to the safetensors file at `path`.
 ///
-/// Writes `<path>.tmp-<pid>` in the same directory, flushes and syncs it, then renames it over
-/// `path`. On any error the temp file is removed and an existing file at `path` is left
-/// untouched.
+/// Atomic: on any error an existing file at `path` is left untouched (see the module docs).
+/// The same weights always give the same bytes.
 pub fn save_weights<M: Model + ?Sized>(model: &M, path: &Path) -> Result<()> {
     let tensors = collect_tensors(model)?;
     let views = tensors
@@ -55,7 +56,40 @@ pub fn save_weights<M: Model + ?Sized>(model: &M, path: &Path) -> Result<()> {
         name: path.display().to_string(),
         detail: format!("cannot serialize to safetensors: {e}"),
     })?;
-    write_atomically(path, &bytes)
+    write_atomically(path, &canonical_header(bytes, path)?)
+}
+
+/// `bytes` (a serialized safetensors file) with its JSON header's keys in sorted order, the
+/// header keeping its length: the `safetensors` crate writes the metadata map in hash order,
+/// which differs from run to run.
+fn canonical_header(mut bytes: Vec<u8>, path: &Path) -> Result<Vec<u8>> {
+    use std::collections::BTreeMap;
+    let bad = |detail: String| Error::Weights { name: path.display().to_string(), detail };
+    let len = bytes
+        .get(..8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(u64::from_le_bytes)
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|&n| n <= bytes.len() - 8)
+        .ok_or_else(|| bad("the serialized file has no header".into()))?;
+    let header = &bytes[8..8 + len];
+    let mut entries: BTreeMap<String, serde_json::Value> =
+        serde_json::from_slice(header).map_err(|e| bad(format!("cannot read back the header: {e}")))?;
+    if let Some(meta) = entries.get_mut("__metadata__") {
+        let sorted: BTreeMap<String, serde_json::Value> = serde_json::from_value(meta.take())
+            .map_err(|e| bad(format!("cannot read back the metadata: {e}")))?;
+        *meta = serde_json::to_value(sorted).map_err(|e| bad(e.to_string()))?;
+    }
+    let mut canonical = serde_json::to_vec(&entries).map_err(|e| bad(e.to_string()))?;
+    if canonical.len() > len {
+        return Err(bad(format!(
+            "the sorted header takes {} bytes, more than the {len} written",
+            canonical.len()
+        )));
+    }
+    canonical.resize(len, b' ');
+    bytes[8..8 + len].copy_from_slice(&canonical);
+    Ok(bytes)
 }
 
 /// Loads every weight of `model` from the safetensors file at `path`, by Keras path.
@@ -203,57 +237,4 @@ fn dtype_error(path: &Path, name: &str, dtype: Dtype) -> Error {
 /// Little-endian `f32`s; a trailing partial value (impossible after validation) is dropped.
 fn f32s(bytes: &[u8]) -> Vec<f32> {
     bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
-}
-
-/// Writes `bytes` to `path` through `<path>.tmp-<pid>` in the same directory: write, flush,
-/// `sync_all`, rename. Any error removes the temp file and leaves `path` as it was.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let temp = temp_path(path)?;
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&temp)
-        .map_err(|e| Error::io(&temp, e))?;
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.flush())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Error::io(&temp, e));
-    drop(file);
-    let renamed = written.and_then(|()| fs::rename(&temp, path).map_err(|e| Error::io(path, e)));
-    if let Err(e) = renamed {
-        let _ = fs::remove_file(&temp);
-        return Err(e);
-    }
-    sync_parent(path);
-    Ok(())
-}
-
-/// `<path>.tmp-<pid>`; `Err` when `path` has no file name.
-fn temp_path(path: &Path) -> Result<PathBuf> {
-    let file_name = path.file_name().ok_or_else(|| Error::InvalidArgument {
-        name: "path",
-        detail: format!("{} does not name a file", path.display()),
-    })?;
-    let mut temp_name = file_name.to_os_string();
-    temp_name.push(format!(".tmp-{}", std::process::id()));
-    Ok(path.with_file_name(temp_name))
-}
-
-/// Best effort: makes the rename durable by syncing the directory (Unix only; ignored
-/// elsewhere and on error).
-fn sync_parent(path: &Path) {
-    #[cfg(unix)]
-    {
-        let parent = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        if let Ok(dir) = fs::File::open(parent) {
-            let _ = dir.sync_all();
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
 }

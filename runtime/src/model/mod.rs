@@ -4,6 +4,7 @@
 
 mod model_trait;
 mod predict;
+mod run_input;
 mod sample_types;
 mod stage;
 mod summary;
@@ -12,6 +13,7 @@ mod workspace;
 pub use model_trait::{LayerInfo, Model};
 pub(crate) use predict::check_ids;
 pub use predict::{predict_samples, DEFAULT_BATCH_SIZE};
+pub use run_input::check_run_input;
 pub use sample_types::SampleTypes;
 pub use stage::{visit_prefixed, visit_prefixed_mut, MaskRule, Opaque, Stage};
 pub use summary::{readable_memory_size, summary_table};

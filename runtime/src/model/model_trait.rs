@@ -109,11 +109,19 @@ pub trait Model {
         let dims = Dims::new(sample).filter(|d| d.fits(Self::In::DIMS)).ok_or_else(|| {
             Error::shape(context(), Dims::keras_pattern(Self::In::DIMS), format_shape(shape))
         })?;
-        if x.len() != batch * dims.numel() {
+        let needed = dims.batch_numel(batch).ok_or_else(|| Error::InvalidArgument {
+            name: "shape",
+            detail: format!(
+                "{} given to model `{}` holds more values than this machine can address",
+                format_shape(shape),
+                Self::NAME
+            ),
+        })?;
+        if x.len() != needed {
             return Err(Error::LengthMismatch {
                 context: format!("data and shape {} given to model `{}`", format_shape(shape), Self::NAME),
                 left: x.len(),
-                right: batch * dims.numel(),
+                right: needed,
             });
         }
         let (y, out_dims) = self.run(x, dims, batch, Mode::Inference)?;

@@ -6,6 +6,9 @@ use std::fmt;
 pub const MAX_RANK: usize = 5;
 
 /// Per-sample dims known at run time (batch axis excluded), rank 0..=[`MAX_RANK`].
+///
+/// Dims made by [`Dims::new`] from a caller's sizes always have a product that fits `usize`,
+/// so [`Dims::numel`] cannot overflow; a batch of them is sized with [`Dims::batch_numel`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Dims {
     len: u8,
@@ -13,9 +16,10 @@ pub struct Dims {
 }
 
 impl Dims {
-    /// Dims from a slice; `None` if the rank exceeds [`MAX_RANK`].
+    /// Dims from a slice; `None` if the rank exceeds [`MAX_RANK`] or the product of the dims
+    /// overflows `usize` (no sample that large can exist in memory).
     pub fn new(dims: &[usize]) -> Option<Dims> {
-        if dims.len() > MAX_RANK {
+        if dims.len() > MAX_RANK || dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d)).is_none() {
             return None;
         }
         let mut out = Dims { len: dims.len() as u8, dims: [0; MAX_RANK] };
@@ -63,6 +67,11 @@ impl Dims {
     /// Elements per sample (1 for rank 0).
     pub fn numel(&self) -> usize {
         self.as_slice().iter().product()
+    }
+
+    /// Elements in `batch` samples, `None` when that overflows `usize`.
+    pub fn batch_numel(&self, batch: usize) -> Option<usize> {
+        self.as_slice().iter().try_fold(batch, |n, &d| n.checked_mul(d))
     }
 
     /// The last axis (1 for rank 0).

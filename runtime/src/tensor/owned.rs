@@ -20,10 +20,13 @@ pub struct Tensor<S: Shape> {
 impl<S: Shape> Tensor<S> {
     /// A zero tensor of `batch` samples with per-sample `dims`.
     ///
-    /// Returns `Err` naming both shapes if `dims` does not fit `S`.
+    /// Returns `Err` naming both shapes if `dims` does not fit `S`, and `Err` when the tensor
+    /// would not fit in memory (its size overflows, or the allocation fails).
     pub fn zeros(batch: usize, dims: Dims) -> Result<Self> {
         check_dims::<S>(dims, "tensor dims")?;
-        Ok(Tensor { data: vec![0.0; batch * dims.numel()], batch, dims, shape: PhantomData })
+        let len = batch_len(batch, dims)?;
+        let data = crate::buffer::try_filled(len, 0.0, || format!("a tensor of {batch} samples of {dims}"))?;
+        Ok(Tensor { data, batch, dims, shape: PhantomData })
     }
 
     /// A tensor from flat row-major data holding `batch` samples of per-sample `dims`.
@@ -31,7 +34,7 @@ impl<S: Shape> Tensor<S> {
     /// Returns `Err` if `dims` does not fit `S` or `data.len() != batch · numel(dims)`.
     pub fn from_vec(data: Vec<f32>, batch: usize, dims: Dims) -> Result<Self> {
         check_dims::<S>(dims, "tensor dims")?;
-        let needed = batch * dims.numel();
+        let needed = batch_len(batch, dims)?;
         if data.len() != needed {
             return Err(Error::LengthMismatch {
                 context: format!("data for {batch} samples of {dims} and the {needed} elements they need"),
@@ -106,6 +109,15 @@ impl<S: Shape> Tensor<S> {
     }
 }
 
+/// The number of values in `batch` samples of `dims`, or an `Err` naming both when it
+/// overflows `usize`.
+pub(crate) fn batch_len(batch: usize, dims: Dims) -> Result<usize> {
+    dims.batch_numel(batch).ok_or_else(|| Error::InvalidArgument {
+        name: "batch",
+        detail: format!("{batch} samples of {dims} hold more values than this machine can address"),
+    })
+}
+
 /// `Err` naming both shapes unless runtime `dims` fit the shape type `S`.
 pub(crate) fn check_dims<S: Shape>(dims: Dims, context: &str) -> Result<()> {
     if dims.fits(S::DIMS) {
@@ -119,7 +131,7 @@ pub(crate) fn check_dims<S: Shape>(dims: Dims, context: &str) -> Result<()> {
 mod tests {
     use super::*;
     use crate::shape::Dyn;
-    use typenum::{U2, U3};
+    use typenum::{U2, U3, U4};
 
     #[test]
     fn construction_checks_shapes() {
@@ -131,5 +143,17 @@ mod tests {
         assert!(Tensor::<(Dyn, U3)>::zeros(4, Dims::new(&[7, 3]).unwrap()).is_ok());
         assert!(Tensor::<(U3,)>::from_flat(vec![0.0; 4]).is_err());
         assert!(Tensor::<(U3,)>::from_vec(vec![0.0; 4], 2, Dims::new(&[3]).unwrap()).is_err());
+    }
+
+    #[test]
+    fn sizes_that_overflow_or_cannot_be_allocated_are_errors() {
+        assert!(Dims::new(&[1 << 40, 1 << 40]).is_none(), "the product overflows");
+        let dims = Dims::new(&[1 << 31, 4]).unwrap();
+        let err = Tensor::<(Dyn, U4)>::zeros(1 << 40, dims).unwrap_err().to_string();
+        assert!(err.contains("more values than this machine can address"), "{err}");
+        let err = Tensor::<(Dyn, U4)>::from_vec(Vec::new(), 1 << 40, dims).unwrap_err().to_string();
+        assert!(err.contains("more values than this machine can address"), "{err}");
+        let err = Tensor::<(Dyn, U4)>::zeros(1, Dims::new(&[1 << 60, 4]).unwrap()).unwrap_err().to_string();
+        assert!(err.contains("more memory than can be allocated"), "{err}");
     }
 }

@@ -28,6 +28,13 @@ pub trait TrainingContext {
     /// Saves the model's weights to a safetensors file (atomically: a failed save keeps the
     /// previous file).
     fn save_weights(&self, path: &Path) -> Result<()>;
+
+    /// Prints a callback's message as a line where `fit` prints its progress
+    /// (`FitOptions::output`, stdout by default). The default, for contexts other than
+    /// `fit`'s, prints to stdout.
+    fn print(&mut self, message: &str) {
+        println!("{message}");
+    }
 }
 
 /// Hooks called by `fit`. Every method has an empty default; implement the ones you need.

@@ -240,7 +240,10 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
         let val_batch = options.validation_batch_size.unwrap_or(options.batch_size);
 
         let mut history = History::new();
-        let mut progress = Progress::new(options.verbose, options.epochs);
+        let mut progress = match options.output.take() {
+            Some(out) => Progress::with_writer(options.verbose, options.epochs, out),
+            None => Progress::new(options.verbose, options.epochs),
+        };
         let mut order: Vec<usize> = (0..n_train).collect();
         let mut rng = SplitMix64::new(options.seed);
         let steps = n_train.div_ceil(options.batch_size);
@@ -251,7 +254,7 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
         }
         self.padding = (0, 0);
         let mut stop = false;
-        self.with_context(&mut stop, |ctx| {
+        self.with_context(&mut stop, &mut progress, |ctx| {
             options.callbacks.iter_mut().try_for_each(|c| c.on_train_begin(ctx))
         })?;
 
@@ -259,7 +262,7 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
             if stop {
                 break;
             }
-            self.with_context(&mut stop, |ctx| {
+            self.with_context(&mut stop, &mut progress, |ctx| {
                 options.callbacks.iter_mut().try_for_each(|c| c.on_epoch_begin(epoch, ctx))
             })?;
             if bucketed {
@@ -283,7 +286,7 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
                     running.set(state.name(), state.result());
                 }
                 progress.batch_end(b + 1, &running);
-                self.with_context(&mut stop, |ctx| {
+                self.with_context(&mut stop, &mut progress, |ctx| {
                     options.callbacks.iter_mut().try_for_each(|c| c.on_batch_end(b, loss as f64, ctx))
                 })?;
             }
@@ -296,11 +299,11 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
             }
             progress.epoch_end(&logs);
             history.push(epoch, &logs);
-            self.with_context(&mut stop, |ctx| {
+            self.with_context(&mut stop, &mut progress, |ctx| {
                 options.callbacks.iter_mut().try_for_each(|c| c.on_epoch_end(epoch, &logs, ctx))
             })?;
         }
-        self.with_context(&mut stop, |ctx| {
+        self.with_context(&mut stop, &mut progress, |ctx| {
             options.callbacks.iter_mut().try_for_each(|c| c.on_train_end(ctx))
         })?;
         Ok(history)
@@ -524,14 +527,16 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
         self.buffers.states.iter_mut().for_each(MetricState::reset);
     }
 
-    /// Runs `f` with a [`FitContext`] over this model and optimiser; `stop` carries
+    /// Runs `f` with a [`FitContext`] over this model, optimiser and progress output; `stop` carries
     /// `stop_training` across calls.
-    fn with_context(
+    fn with_context<'w>(
         &mut self,
         stop: &mut bool,
-        f: impl FnOnce(&mut FitContext<'_, M>) -> Result<()>,
+        progress: &mut Progress<'w>,
+        f: impl FnOnce(&mut FitContext<'_, 'w, M>) -> Result<()>,
     ) -> Result<()> {
-        let mut ctx = FitContext { model: &mut self.model, optimizer: &mut *self.optimizer, stop: *stop };
+        let mut ctx =
+            FitContext { model: &mut self.model, optimizer: &mut *self.optimizer, progress, stop: *stop };
         let result = f(&mut ctx);
         *stop = ctx.stop;
         result

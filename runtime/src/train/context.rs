@@ -3,17 +3,19 @@
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::train::optim::Optimizer;
+use crate::train::progress::Progress;
 use crate::train::TrainingContext;
 use std::path::Path;
 
 /// Access to the model and optimiser being trained, for one callback call.
-pub(crate) struct FitContext<'a, M> {
+pub(crate) struct FitContext<'a, 'w, M> {
     pub model: &'a mut M,
     pub optimizer: &'a mut dyn Optimizer,
+    pub progress: &'a mut Progress<'w>,
     pub stop: bool,
 }
 
-impl<M: Model> TrainingContext for FitContext<'_, M> {
+impl<M: Model> TrainingContext for FitContext<'_, '_, M> {
     fn stop_training(&mut self) {
         self.stop = true;
     }
@@ -56,5 +58,9 @@ impl<M: Model> TrainingContext for FitContext<'_, M> {
 
     fn save_weights(&self, path: &Path) -> Result<()> {
         crate::io::safetensors::save_weights(&*self.model, path)
+    }
+
+    fn print(&mut self, message: &str) {
+        self.progress.message(message);
     }
 }

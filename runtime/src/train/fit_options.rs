@@ -3,6 +3,7 @@
 use crate::train::progress::Verbose;
 use crate::train::Callback;
 use std::collections::HashMap;
+use std::io::Write;
 
 /// The arguments of `fit`, as Keras names them. Write the ones you change and
 /// `..Default::default()` for the rest:
@@ -39,6 +40,10 @@ pub struct FitOptions<'a, X, Y> {
     pub bucket_by_length: bool,
     /// Progress output: a Keras-style bar on a terminal, one line per epoch otherwise.
     pub verbose: Verbose,
+    /// Where the progress and the callbacks' messages go; default stdout (a terminal gets
+    /// colours). `Some(Box::new(std::io::sink()))` with `verbose: Verbose::Silent` prints
+    /// nothing at all.
+    pub output: Option<Box<dyn Write + 'a>>,
     /// Callbacks, called in order.
     pub callbacks: Vec<Box<dyn Callback + 'a>>,
 }
@@ -58,6 +63,7 @@ impl<X, Y> Default for FitOptions<'_, X, Y> {
             validation_batch_size: None,
             bucket_by_length: false,
             verbose: Verbose::Auto,
+            output: None,
             callbacks: Vec::new(),
         }
     }

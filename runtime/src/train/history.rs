@@ -9,11 +9,25 @@
 //! ```
 
 use crate::error::Result;
-use crate::io::safetensors::write_atomically;
+use crate::io::write_atomically;
 use crate::train::logs::Logs;
 use crate::train::progress::{python_exp, python_float};
 use std::fmt::Write as _;
 use std::path::Path;
+
+impl serde::Serialize for History {
+    /// `{"epoch": [..], "<key>": [..], ..}` with keys in the order first seen; non-finite
+    /// values become `null` (what `serde_json` writes for them).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.keys.len() + 1))?;
+        map.serialize_entry("epoch", &self.epochs)?;
+        for (key, series) in self.keys.iter().zip(&self.values) {
+            map.serialize_entry(key, series)?;
+        }
+        map.end()
+    }
+}
 
 /// Per-epoch values of every logged quantity, in the order first seen: `loss`, the metrics,
 /// then `val_loss`, `val_<metric>`.
@@ -106,21 +120,10 @@ impl History {
 
     /// JSON like Keras's `history.history` plus the epoch list:
     /// `{"epoch":[0,1],"loss":[0.5,0.4],...}`, keys in the order first seen, NaN and ±∞ as
-    /// `null`.
+    /// `null` (written by `serde_json` through `History`'s `Serialize` impl).
     pub fn to_json(&self) -> String {
-        let mut json = String::from("{\"epoch\":[");
-        let epochs: Vec<String> = self.epochs.iter().map(usize::to_string).collect();
-        json.push_str(&epochs.join(","));
-        json.push(']');
-        for (key, series) in self.keys.iter().zip(&self.values) {
-            let values: Vec<String> = series
-                .iter()
-                .map(|&v| if v.is_finite() { python_float(v) } else { "null".to_string() })
-                .collect();
-            let _ = write!(json, ",{}:[{}]", json_string(key), values.join(","));
-        }
-        json.push('}');
-        json
+        // A map of string keys to numbers: serde_json's writer into a `Vec` cannot fail on it.
+        serde_json::to_string(self).expect("a map of numbers serializes")
     }
 
     /// A self-contained 800×500 SVG line chart: one panel for the losses (`loss`, `val_loss`,
@@ -462,26 +465,6 @@ fn csv_field(field: &str) -> String {
     }
 }
 
-/// A JSON string literal.
-fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// Text safe inside SVG markup.
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -557,7 +540,12 @@ mod tests {
         history.push(1, &logs(&[("loss", 0.25), ("val_loss", f64::NAN)]));
         assert_eq!(history.to_json(), r#"{"epoch":[0,1],"loss":[0.5,0.25],"val_loss":[null,null]}"#);
         assert_eq!(History::new().to_json(), r#"{"epoch":[]}"#);
-        assert_eq!(json_string("a\"b\\c\u{1}"), r#""a\"b\\c\u0001""#);
+        let mut odd = History::new();
+        let mut logs = Logs::new();
+        logs.set("a\"b\\c\u{1}", 1.0);
+        odd.push(0, &logs);
+        let parsed: serde_json::Value = serde_json::from_str(&odd.to_json()).unwrap();
+        assert_eq!(parsed["a\"b\\c\u{1}"][0], 1.0);
     }
 
     #[test]

@@ -56,20 +56,23 @@ const GREEN: &str = "\x1b[32m";
 const WHITE: &str = "\x1b[37m";
 const RESET: &str = "\x1b[0m";
 
-/// Prints fit's progress as Keras does, to stdout or to any writer.
-pub struct Progress {
+/// Prints fit's progress as Keras does, to stdout or to any writer; callbacks' messages go
+/// through it too ([`Progress::message`]).
+pub struct Progress<'w> {
     mode: Verbose,
     epochs: usize,
-    out: Box<dyn Write>,
+    out: Box<dyn Write + 'w>,
     colors: bool,
     steps: usize,
     start: Instant,
     last_draw: Option<Instant>,
     after_first_step: Option<Instant>,
     prev_width: usize,
+    /// A bar is drawn and its line not ended yet.
+    mid_line: bool,
 }
 
-impl std::fmt::Debug for Progress {
+impl std::fmt::Debug for Progress<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Progress")
             .field("mode", &self.mode)
@@ -79,7 +82,7 @@ impl std::fmt::Debug for Progress {
     }
 }
 
-impl Progress {
+impl<'w> Progress<'w> {
     /// Progress of a fit of `epochs` epochs, printed to stdout; colours when stdout is a
     /// terminal.
     pub fn new(verbose: Verbose, epochs: usize) -> Self {
@@ -91,7 +94,7 @@ impl Progress {
     }
 
     /// Progress written to `out`, without colours; `Auto` means [`Verbose::EpochLines`] here.
-    pub fn with_writer(verbose: Verbose, epochs: usize, out: Box<dyn Write>) -> Self {
+    pub fn with_writer(verbose: Verbose, epochs: usize, out: Box<dyn Write + 'w>) -> Self {
         Progress {
             mode: verbose.resolve(false),
             epochs,
@@ -102,6 +105,7 @@ impl Progress {
             last_draw: None,
             after_first_step: None,
             prev_width: 0,
+            mid_line: false,
         }
     }
 
@@ -114,6 +118,18 @@ impl Progress {
     /// The mode in use (never `Auto`).
     pub fn mode(&self) -> Verbose {
         self.mode
+    }
+
+    /// Prints a line of a callback (`Epoch 3: early stopping`) in every mode, after ending a
+    /// bar drawn half-way, so the two never share a line.
+    pub fn message(&mut self, text: &str) {
+        if self.mid_line {
+            self.write("\n");
+            self.mid_line = false;
+            self.prev_width = 0;
+        }
+        self.write(text);
+        self.write("\n");
     }
 
     /// Starts epoch `epoch` (0-based) of `steps` batches; prints `Epoch {epoch + 1}/{epochs}`
@@ -232,6 +248,7 @@ impl Progress {
         self.write(&line);
         self.prev_width = width;
         self.last_draw = Some(now);
+        self.mid_line = !finalize;
     }
 
     fn style(&self, code: &str, text: &str) -> String {

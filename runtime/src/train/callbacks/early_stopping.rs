@@ -118,12 +118,12 @@ impl Callback for EarlyStopping {
         let Some(current) = logs.get(&self.monitor) else {
             if !self.state.warned {
                 self.state.warned = true;
-                eprintln!(
+                ctx.print(&format!(
                     "warning: Early stopping conditioned on metric `{}` which is not available. \
                      Available metrics are: {}",
                     self.monitor,
                     available(logs)
-                );
+                ));
             }
             return Ok(());
         };
@@ -157,14 +157,14 @@ impl Callback for EarlyStopping {
 
     fn on_train_end(&mut self, ctx: &mut dyn TrainingContext) -> Result<()> {
         if let (Some(epoch), true) = (self.state.stopped_epoch, self.verbose) {
-            println!("Epoch {}: early stopping", epoch + 1);
+            ctx.print(&format!("Epoch {}: early stopping", epoch + 1));
         }
         if let (true, Some(weights)) = (self.restore_best_weights, &self.state.best_weights) {
             if self.verbose {
-                println!(
+                ctx.print(&format!(
                     "Restoring model weights from the end of the best epoch: {}.",
                     self.state.best_epoch + 1
-                );
+                ));
             }
             ctx.restore_weights(weights)?;
         }

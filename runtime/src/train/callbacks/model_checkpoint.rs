@@ -140,35 +140,42 @@ impl Callback for ModelCheckpoint {
                 None => {
                     if !self.state.warned {
                         self.state.warned = true;
-                        eprintln!("warning: Can save best model only with {} available.", self.monitor);
+                        ctx.print(&format!(
+                            "warning: Can save best model only with {} available.",
+                            self.monitor
+                        ));
                     }
                 }
                 Some(current) if self.improves(current) => {
                     if self.verbose {
-                        println!(
+                        ctx.print(&format!(
                             "Epoch {n}: {} improved from {} to {}, saving model to {}",
                             self.monitor,
                             self.best_str(),
                             python_fixed(current, 5),
                             path.display()
-                        );
+                        ));
                     }
                     self.state.best = Some(current);
                 }
                 Some(_) => {
                     if self.verbose {
-                        println!("Epoch {n}: {} did not improve from {}", self.monitor, self.best_str());
+                        ctx.print(&format!(
+                            "Epoch {n}: {} did not improve from {}",
+                            self.monitor,
+                            self.best_str()
+                        ));
                     }
                     return Ok(());
                 }
             }
         } else if self.verbose {
-            println!("Epoch {n}: saving model to {}", path.display());
+            ctx.print(&format!("Epoch {n}: saving model to {}", path.display()));
         }
         create_parent(&path)?;
         ctx.save_weights(&path)?;
         if self.verbose {
-            println!("Epoch {n}: finished saving model to {}", path.display());
+            ctx.print(&format!("Epoch {n}: finished saving model to {}", path.display()));
         }
         Ok(())
     }
@@ -183,6 +190,10 @@ fn create_parent(path: &Path) -> Result<()> {
         _ => Ok(()),
     }
 }
+
+/// The largest width or precision a placeholder may ask for: the longest file name most file
+/// systems allow (a larger one would only fail later, after allocating that many characters).
+const MAX_FIELD: usize = 255;
 
 /// One `{name:spec}` placeholder of a Python format string.
 struct Spec {
@@ -208,6 +219,11 @@ fn parse_spec(spec: &str) -> Result<Spec, String> {
     let width = if width_part.is_empty() { 0 } else { width_part.parse::<usize>().map_err(|_| bad())? };
     if kind == Some('d') && precision.is_some() {
         return Err(bad());
+    }
+    if let Some(n) = Some(width).filter(|&w| w > MAX_FIELD).or(precision.filter(|&p| p > MAX_FIELD)) {
+        return Err(format!(
+            "format spec `{spec}` asks for {n} characters, more than the {MAX_FIELD} a file name may have"
+        ));
     }
     Ok(Spec { zero, width, precision, kind })
 }
@@ -393,6 +409,16 @@ mod tests {
         assert!(check_template("{epoch:x}").is_err());
         assert!(check_template("{epoch").is_err());
         assert!(check_template("epoch}").is_err());
+    }
+
+    #[test]
+    fn huge_widths_are_an_error_not_an_allocation() {
+        for spec in ["{epoch:0999999999999d}", "{loss:.99999999999f}", "{epoch:256d}"] {
+            let err =
+                parse_spec(&spec[spec.find(':').unwrap() + 1..spec.len() - 1]).err().unwrap_or_default();
+            assert!(err.contains("more than the 255"), "{spec}: {err}");
+        }
+        assert!(parse_spec("255d").is_ok());
     }
 
     #[test]

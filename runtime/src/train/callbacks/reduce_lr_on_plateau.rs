@@ -112,12 +112,12 @@ impl Callback for ReduceLROnPlateau {
         let Some(current) = logs.get(&self.monitor) else {
             if !self.state.warned {
                 self.state.warned = true;
-                eprintln!(
+                ctx.print(&format!(
                     "warning: Learning rate reduction is conditioned on metric `{}` which is not \
                      available. Available metrics are: {}.",
                     self.monitor,
                     available(logs)
-                );
+                ));
             }
             return Ok(());
         };
@@ -136,11 +136,11 @@ impl Callback for ReduceLROnPlateau {
                     let new_lr = (old_lr * self.factor).max(self.min_lr);
                     ctx.set_learning_rate(new_lr as f32)?;
                     if self.verbose {
-                        println!(
+                        ctx.print(&format!(
                             "Epoch {}: ReduceLROnPlateau reducing learning rate to {}.",
                             epoch + 1,
                             python_float(new_lr)
-                        );
+                        ));
                     }
                     self.state.cooldown_counter = self.cooldown;
                     self.state.wait = 0;

@@ -40,7 +40,7 @@ impl Callback for TerminateOnNaN {
                 ),
             });
         }
-        println!("Batch {batch}: Invalid loss, terminating training");
+        ctx.print(&format!("Batch {batch}: Invalid loss, terminating training"));
         ctx.stop_training();
         Ok(())
     }
