@@ -110,34 +110,97 @@ pub fn write_npy_f32(shape: &[usize], data: &[f32]) -> Vec<u8> {
     out
 }
 
-/// Parses a whole `.npy` buffer; the error is the detail for [`Error::Format`].
-fn parse(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
-    if bytes.get(..MAGIC.len()) != Some(&MAGIC[..]) {
-        return Err(format!(
+/// How much the start of a `.npy` file tells about its length; see [`extent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Extent {
+    /// The first this many bytes, more than were given, are needed to tell.
+    AtLeast(usize),
+    /// The whole file, header and data, is exactly this many bytes long.
+    Exactly(usize),
+}
+
+/// The length of the `.npy` file that starts with `prefix`, from its header alone.
+///
+/// The length is the header's own plus the data's, shape × dtype size, computed with checked
+/// arithmetic (a shape too large to count is an error). If `prefix` ends inside the header, the
+/// answer is how many bytes are needed to go on: the caller reads that many and asks again. This
+/// is how an `.npz` entry learns its array's size before inflating any of the data.
+pub(crate) fn extent(prefix: &[u8]) -> std::result::Result<Extent, String> {
+    Ok(match scan(prefix)? {
+        Scan::Short { need, .. } => Extent::AtLeast(need),
+        Scan::Layout(layout) => Extent::Exactly(layout.len),
+    })
+}
+
+/// Where the parts of a `.npy` file are, as its header declares them.
+struct Layout {
+    header: Header,
+    dtype: Dtype,
+    /// Where the data starts: the length of the header.
+    data_start: usize,
+    /// The data's length in bytes: shape × dtype size.
+    data_len: usize,
+    /// `data_start + data_len`: the length of the whole file.
+    len: usize,
+}
+
+/// What [`scan`] found at the start of a `.npy` file.
+enum Scan {
+    /// The bytes end inside the header: `need` bytes are needed to read on, and `detail` says
+    /// what is missing (the error if these bytes are the whole file).
+    Short { need: usize, detail: String },
+    /// The header is complete.
+    Layout(Layout),
+}
+
+/// Reads the magic, version, header length and header dict at the start of `bytes`.
+fn scan(bytes: &[u8]) -> std::result::Result<Scan, String> {
+    let start = bytes.get(..MAGIC.len()).unwrap_or(bytes);
+    let not_npy = || {
+        format!(
             "not a .npy file: it must start with the bytes \\x93NUMPY, but starts with {:?}",
-            String::from_utf8_lossy(bytes.get(..MAGIC.len()).unwrap_or(bytes))
-        ));
+            String::from_utf8_lossy(start)
+        )
+    };
+    if !MAGIC.starts_with(start) {
+        return Err(not_npy());
     }
     let (major, minor) = match bytes.get(6..8) {
         Some(&[major, minor]) => (major, minor),
-        _ => return Err(format!("truncated: {} bytes, too short for the format version", bytes.len())),
+        _ if start.len() < MAGIC.len() => return Ok(Scan::Short { need: 8, detail: not_npy() }),
+        _ => {
+            let detail = format!("truncated: {} bytes, too short for the format version", bytes.len());
+            return Ok(Scan::Short { need: 8, detail });
+        }
     };
-    let (header_len, header_start) = match major {
-        1 => (u16_le(bytes, 8).map(usize::from), 10usize),
-        2 | 3 => (u32_le(bytes, 8).and_then(|n| usize::try_from(n).ok()), 12),
+    let header_start = match major {
+        1 => 10usize,
+        2 | 3 => 12,
         _ => {
             return Err(format!(
                 "unsupported .npy format version {major}.{minor}; supported are 1.0, 2.0 and 3.0"
             ))
         }
     };
-    let header_len = header_len
-        .ok_or_else(|| format!("truncated: {} bytes, too short for the header length", bytes.len()))?;
-    let header_end =
-        header_start.checked_add(header_len).filter(|&end| end <= bytes.len()).ok_or_else(|| {
-            format!("truncated: the header needs {header_len} bytes but the file has {}", bytes.len())
-        })?;
-    let header_bytes = &bytes[header_start..header_end];
+    let header_len = if major == 1 {
+        u16_le(bytes, 8).map(usize::from)
+    } else {
+        u32_le(bytes, 8)
+            .map(|n| usize::try_from(n).map_err(|_| format!("header length {n} is too large")))
+            .transpose()?
+    };
+    let Some(header_len) = header_len else {
+        let detail = format!("truncated: {} bytes, too short for the header length", bytes.len());
+        return Ok(Scan::Short { need: header_start, detail });
+    };
+    let header_end = header_start
+        .checked_add(header_len)
+        .ok_or_else(|| format!("header length {header_len} is too large"))?;
+    let Some(header_bytes) = bytes.get(header_start..header_end) else {
+        let detail =
+            format!("truncated: the header needs {header_len} bytes but the file has {}", bytes.len());
+        return Ok(Scan::Short { need: header_end, detail });
+    };
     let header_text: String = if major == 3 {
         std::str::from_utf8(header_bytes)
             .map_err(|e| format!("the version 3.0 header is not UTF-8: {e}"))?
@@ -155,13 +218,23 @@ fn parse(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
         .ok_or_else(|| format!("shape {:?} has too many elements", header.shape))?;
-    let needed = count
-        .checked_mul(dtype.size)
-        .ok_or_else(|| format!("shape {:?} has too many bytes", header.shape))?;
-    let body = &bytes[header_end..];
-    if body.len() != needed {
+    let too_many_bytes = || format!("shape {:?} has too many bytes", header.shape);
+    let data_len = count.checked_mul(dtype.size).ok_or_else(too_many_bytes)?;
+    let len = header_end.checked_add(data_len).ok_or_else(too_many_bytes)?;
+    Ok(Scan::Layout(Layout { header, dtype, data_start: header_end, data_len, len }))
+}
+
+/// Parses a whole `.npy` buffer; the error is the detail for [`Error::Format`].
+fn parse(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
+    let layout = match scan(bytes)? {
+        Scan::Short { detail, .. } => return Err(detail),
+        Scan::Layout(layout) => layout,
+    };
+    let Layout { header, dtype, data_start, data_len, .. } = layout;
+    let body = bytes.get(data_start..).unwrap_or_default();
+    if body.len() != data_len {
         return Err(format!(
-            "shape {:?} of dtype '{}' needs {needed} data bytes, but the file has {}",
+            "shape {:?} of dtype '{}' needs {data_len} data bytes, but the file has {}",
             header.shape,
             header.descr,
             body.len()
@@ -666,6 +739,49 @@ mod tests {
         let mut v3 = npy(3, &header("<f4", false, "(1,)"), &1.0f32.to_le_bytes());
         v3[14] = 0xff;
         assert!(parse_err(&v3).contains("not UTF-8"));
+    }
+
+    #[test]
+    fn extent_asks_for_the_header_then_gives_the_exact_length() {
+        let bytes = write_npy_f32(&[3, 2], &[0.0; 6]);
+        let header_end = 10 + usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
+        assert_eq!(bytes.len(), header_end + 24);
+        let mut len = 0;
+        let mut asked = Vec::new();
+        loop {
+            match extent(&bytes[..len]).unwrap() {
+                Extent::AtLeast(need) => {
+                    assert!(need > len, "{need} after {len} bytes");
+                    asked.push(need);
+                    len = need;
+                }
+                Extent::Exactly(total) => {
+                    assert_eq!(total, bytes.len());
+                    break;
+                }
+            }
+        }
+        assert_eq!(asked, [8, 10, header_end]);
+        // Any prefix that holds the header gives the length; data bytes are never looked at.
+        assert_eq!(extent(&bytes).unwrap(), Extent::Exactly(bytes.len()));
+        assert_eq!(extent(&bytes[..header_end + 1]).unwrap(), Extent::Exactly(bytes.len()));
+        // Versions 2 and 3 have a 4-byte header length.
+        assert_eq!(extent(&npy(2, "x", &[])[..8]).unwrap(), Extent::AtLeast(12));
+        assert_eq!(extent(&npy(2, &"x".repeat(100), &[])[..12]).unwrap(), Extent::AtLeast(112));
+    }
+
+    #[test]
+    fn extent_rejects_what_parse_rejects() {
+        assert!(extent(b"PK\x03").unwrap_err().contains("not a .npy file"));
+        assert!(extent(b"\x93NUMPY\x04\x00").unwrap_err().contains("version 4.0"));
+        let huge = npy(1, &header("<f8", false, &format!("({},)", usize::MAX / 4 + 1)), &[]);
+        assert!(extent(&huge).unwrap_err().contains("too many bytes"));
+        let huge = npy(1, &header("<f4", false, "(99999999999, 99999999999)"), &[]);
+        assert!(extent(&huge).unwrap_err().contains("too many elements"));
+        // The largest header length of version 2 is asked for, not read.
+        let mut big = MAGIC.to_vec();
+        big.extend_from_slice(&[2, 0, 0xff, 0xff, 0xff, 0xff]);
+        assert_eq!(extent(&big).unwrap(), Extent::AtLeast(12 + u32::MAX as usize));
     }
 
     #[test]
