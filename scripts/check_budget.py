@@ -17,6 +17,13 @@ impl<S: Shape> Layer<S> for Scale {
         y.data_mut().iter_mut().zip(x.data()).for_each(|(o, i)| *o = self.0 * i);
         Ok(())
     }
+    fn backward(&mut self, _x: TensorRef<'_, S>, _y: TensorRef<'_, S>, dy: TensorRef<'_, S>,
+                dx: Option<TensorMut<'_, S>>) -> shaped::Result<()> {
+        if let Some(mut dx) = dx {
+            dx.data_mut().iter_mut().zip(dy.data()).for_each(|(g, d)| *g = self.0 * d);
+        }
+        Ok(())
+    }
 }
 """
 

@@ -60,7 +60,71 @@
 //! [Accuracy])?` returns a [`train::Compiled`] model with Keras's `fit`, `evaluate` and
 //! `train_on_batch`.
 
-pub use shaped_macros::{dim, model};
+/// # Grammar
+///
+/// ```text
+/// model!   { attributes  visibility  struct Name {  input,  layer,  layer,  ...  } }
+/// input    = input: dtype? [dim, dim, ...]         dtype: f32 (default) or u32 (token ids)
+/// dim      = a positive integer, or None (a size known at run time: a sequence's length)
+/// layer    = (name:)? Builtin                      Flatten, GlobalAvgPool1d
+///          | (name:)? Builtin(value, ..., key = value, ...)   Keras's arguments and defaults
+///          | (name:)? expression (-> [dim, ...])?  a custom layer or a nested model, with its
+///                                                  output shape declared optionally
+/// ```
+///
+/// A built-in's positional arguments come in Keras's order (`Dense(units, activation,
+/// use_bias)`); activations are written bare (`relu`) or quoted (`"relu"`). The expression of a
+/// custom layer is any Rust expression whose type implements [`Layer`] (`Scale::new(2.0)`,
+/// `Scale { factor: 2.0 }`); `seed` in it is the model's seed. Unnamed layers get Keras's
+/// names: `dense`, `dense_1`, ...
+///
+/// The macro generates the struct, `new(seed)`, `predict` on plain arrays, and the
+/// [`model::Model`] and [`Layer`] impls (a model is a layer of another model).
+///
+/// # Example
+///
+/// ```
+/// use shaped::prelude::*;
+///
+/// shaped::model! {
+///     /// A reusable encoder: 64 features to 16.
+///     pub struct Encoder {
+///         input: [64],
+///         Dense(16, activation = relu),
+///     }
+/// }
+///
+/// shaped::model! {
+///     /// Classifies 8x8 digits.
+///     pub struct Digits {
+///         input: [8, 8],                          // per sample; the batch axis is implicit
+///         Flatten,
+///         encoder: Encoder::new(seed),            // a nested model, seeded from this one's seed
+///         Dropout(0.2),
+///         Dense(10, activation = softmax),        // named `dense` automatically
+///     }
+/// }
+///
+/// let mut model = Digits::new(42);
+/// let probs: Vec<[f32; 10]> = model.predict(&[[[0.5; 8]; 8]; 3])?;
+/// assert_eq!(probs.len(), 3);
+/// assert!(model.summary_string().contains("encoder (Encoder)"));
+/// # Ok::<(), shaped::Error>(())
+/// ```
+#[doc(inline)]
+pub use shaped_macros::model;
+
+/// # Example
+///
+/// A custom layer for one shape names its input with `dim!` (`(shaped::dim!(64),)` is the shape
+/// `[64]`); any size works, where typenum's named aliases stop at 1024:
+///
+/// ```
+/// type Wide = (shaped::dim!(50_000),);
+/// assert_eq!(<Wide as shaped::shape::Shape>::DIMS, &[Some(50_000)]);
+/// ```
+#[doc(inline)]
+pub use shaped_macros::dim;
 #[doc(no_inline)]
 pub use shaped_runtime::typenum;
 pub use shaped_runtime::{data, error, io, kernels, layers, model, shape, tensor, testing, train};
@@ -92,3 +156,9 @@ pub mod prelude {
     pub use crate::train::{Callback, Compiled, FitOptions, History, Logs, TrainingContext, Verbose};
     pub use crate::{dim, model};
 }
+
+/// The README's Rust examples, compiled and run as doctests (from the repository's root, where
+/// `data/` is), so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -19,7 +19,8 @@ use proc_macro::TokenStream;
 
 /// Declares a model: a struct whose layers and shapes are checked at compile time.
 ///
-/// See the `shaped` crate docs for the grammar.
+/// The grammar, with an example, is on the page of `shaped::model!` (the facade re-exports this
+/// macro with its documentation).
 #[proc_macro]
 pub fn model(input: TokenStream) -> TokenStream {
     let head = match syn::parse::<parse::ModelHead>(input) {

@@ -4,6 +4,8 @@
 //! - [`digits`]: the 8×8 handwritten digits of `data/digits.csv.gz` ([`load_digits`]).
 //! - [`categorical`]: one-hot labels ([`to_categorical`]).
 //! - [`padding`]: ragged sequences to one length ([`pad_sequences`], [`pad_sequences_f32`]).
+//! - [`rows`]: rows read at run time into a model's arrays ([`from_rows`],
+//!   [`features_and_labels`]).
 //! - [`rng`]: the seeded [`SplitMix64`] generator used for shuffling and splitting.
 
 pub mod categorical;
@@ -11,6 +13,7 @@ pub mod csv;
 pub mod digits;
 pub mod padding;
 pub mod rng;
+pub mod rows;
 pub mod ts;
 
 pub use categorical::to_categorical;
@@ -18,4 +21,5 @@ pub use csv::{parse_csv_f32, read_csv_f32};
 pub use digits::{load_digits, Digits};
 pub use padding::{pad_sequences, pad_sequences_f32, Padding, Truncating};
 pub use rng::SplitMix64;
+pub use rows::{features_and_labels, from_rows};
 pub use ts::{read_ts, Series};

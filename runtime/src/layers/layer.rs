@@ -83,6 +83,78 @@ pub struct ParamMut<'a> {
 /// }
 /// ```
 ///
+/// # A layer for one shape, with weights, in a model
+///
+/// A layer written for one input shape implements `Layer` for that shape only, spelled with
+/// [`dim!`](https://docs.rs/shaped/latest/shaped/macro.dim.html): `(shaped::dim!(64),)` is the
+/// shape `[64]`, `(shaped::dim!(8), shaped::dim!(8))` is `[8, 8]`, and `shaped::shape::Dyn`
+/// stands for `None`. A model that gives it another shape is a compile error on the layer's
+/// line, in plain numbers. Its weights are shown through `visit_params`/`visit_params_mut`,
+/// which is how they are trained, saved and loaded.
+///
+/// ```
+/// use shaped::prelude::*;
+/// use shaped::layers::{Param, ParamMut};
+///
+/// type In = (shaped::dim!(4),);
+///
+/// /// `y = x · w` per feature: one trainable weight per input feature.
+/// struct FeatureScale { w: [f32; 4], grad: [f32; 4] }
+///
+/// impl Layer<In> for FeatureScale {
+///     type Out = In;
+///     fn forward(&mut self, x: TensorRef<'_, In>, mut y: TensorMut<'_, In>, _: Mode) -> shaped::Result<()> {
+///         for (out, row) in y.data_mut().chunks_mut(4).zip(x.data().chunks(4)) {
+///             for i in 0..4 {
+///                 out[i] = row[i] * self.w[i];
+///             }
+///         }
+///         Ok(())
+///     }
+///     /// `dw_i = Σ_batch x_i · dy_i`, `dx_i = w_i · dy_i`.
+///     fn backward(&mut self, x: TensorRef<'_, In>, _y: TensorRef<'_, In>, dy: TensorRef<'_, In>,
+///                 dx: Option<TensorMut<'_, In>>) -> shaped::Result<()> {
+///         self.grad = [0.0; 4];
+///         for (row, d) in x.data().chunks(4).zip(dy.data().chunks(4)) {
+///             for i in 0..4 {
+///                 self.grad[i] += row[i] * d[i];
+///             }
+///         }
+///         if let Some(mut dx) = dx {
+///             for (g, d) in dx.data_mut().chunks_mut(4).zip(dy.data().chunks(4)) {
+///                 for i in 0..4 {
+///                     g[i] = self.w[i] * d[i];
+///                 }
+///             }
+///         }
+///         Ok(())
+///     }
+///     fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>)) {
+///         visit(Param { name: "w", shape: &[4], data: &self.w, grad: &self.grad });
+///     }
+///     fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
+///         visit(ParamMut { name: "w", shape: &[4], data: &mut self.w, grad: &mut self.grad });
+///     }
+/// }
+///
+/// shaped::model! {
+///     struct Net {
+///         input: [4],
+///         scale: FeatureScale { w: [1.0; 4], grad: [0.0; 4] } -> [4],
+///         Dense(1),
+///     }
+/// }
+///
+/// let x = vec![[1.0, 2.0, 3.0, 4.0]; 8];
+/// let y = vec![[1.0f32]; 8];
+/// let mut model = Net::new(0).compile(Sgd::default(), MeanSquaredError, [])?;
+/// model.fit(&x, &y, FitOptions { epochs: 3, verbose: Verbose::Silent, ..Default::default() })?;
+/// let mut names = Vec::new();
+/// model.visit_weights(&mut |p| names.push(p.name.to_string()));
+/// assert_eq!(names, ["scale/w", "dense/kernel", "dense/bias"]);
+/// # Ok::<(), shaped::Error>(())
+/// ```
+///
 /// The shape contract:
 /// - `CHECK` is evaluated at compile time for the input shape the model gives the layer; a
 ///   failure becomes a compile error on the layer's line. Build it with the const constructors

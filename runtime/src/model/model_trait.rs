@@ -100,7 +100,26 @@ pub trait Model {
     ///
     /// Returns `Err` naming both shapes when `shape` does not fit the model's input
     /// (`input of model `digits` must have shape (None, 64), but has shape (32, 63)`) or when
-    /// `x.len()` is not the product of `shape`.
+    /// `x.len()` is not the product of `shape` (computed without overflow).
+    ///
+    /// ```
+    /// use shaped::prelude::*;
+    ///
+    /// shaped::model! {
+    ///     struct Net {
+    ///         input: [4],
+    ///         Dense(2, activation = softmax),
+    ///     }
+    /// }
+    ///
+    /// let mut model = Net::new(0);
+    /// // Data read at run time: its shape is checked here, not by the compiler.
+    /// let probs = model.predict_flat(&[0.5; 3 * 4], &[3, 4])?;
+    /// assert_eq!((probs.batch(), probs.dims().as_slice()), (3, &[2][..]));
+    /// let err = model.predict_flat(&[0.5; 3 * 5], &[3, 5]).unwrap_err();
+    /// assert_eq!(err.to_string(), "input of model `net` must have shape (None, 4), but has shape (3, 5)");
+    /// # Ok::<(), shaped::Error>(())
+    /// ```
     fn predict_flat(&mut self, x: &[f32], shape: &[usize]) -> Result<Tensor<Self::Out>> {
         let context = || format!("input of model `{}`", Self::NAME);
         let (&batch, sample) = shape.split_first().ok_or_else(|| {
@@ -156,10 +175,31 @@ pub trait Model {
     /// Returns the compiled model, whose type carries the loss so that the labels handed to
     /// `fit` are checked against it at compile time; it dereferences to the model, so
     /// `predict` and `summary` stay available. `Err` for an optimiser configuration Keras
-    /// rejects too (more than one clipping option, momentum outside [0, 1], ...).
+    /// rejects too (more than one clipping option, momentum outside [0, 1], ...) and for a
+    /// NaN, infinite or out-of-range setting (a learning rate of NaN, `beta_1 = 1`, ...).
     ///
-    /// ```text
+    /// `compile` takes the model and returns the one that trains: keep what it returns.
+    ///
+    /// ```
+    /// use shaped::prelude::*;
+    ///
+    /// shaped::model! {
+    ///     struct Digits {
+    ///         input: [64],
+    ///         Dense(10, activation = softmax),
+    ///     }
+    /// }
+    ///
     /// let mut model = Digits::new(42).compile(Adam::default(), CategoricalCrossentropy::default(), [Accuracy])?;
+    /// let x = vec![[0.5f32; 64]; 4];
+    /// let y: Vec<[f32; 10]> = shaped::data::to_categorical(&[1, 2, 3, 4])?;
+    /// let loss = model.train_on_batch(&x, &y)?;
+    /// assert!(loss > 0.0);
+    ///
+    /// // An optimiser setting that would make every weight NaN is refused here.
+    /// let bad = Adam { beta_1: 1.0, ..Default::default() };
+    /// assert!(Digits::new(0).compile(bad, CategoricalCrossentropy::default(), []).is_err());
+    /// # Ok::<(), shaped::Error>(())
     /// ```
     #[must_use = "`compile` takes the model and returns it ready to train; keep what it returns: `let mut model = Net::new(seed).compile(optimizer, loss, metrics)?;`"]
     fn compile<L: crate::train::loss::Loss>(
@@ -181,7 +221,34 @@ pub trait Model {
 
     /// Saves every weight to a safetensors file, named by Keras-style paths (`dense/kernel`).
     /// The file is written beside the target and renamed over it, so a failed save leaves the
-    /// previous file as it was.
+    /// previous file as it was; the file's permissions (and a symbolic link) are kept, and the
+    /// same weights always give the same bytes.
+    ///
+    /// ```
+    /// use shaped::prelude::*;
+    ///
+    /// shaped::model! {
+    ///     struct Net {
+    ///         input: [4],
+    ///         hidden: Dense(8, activation = relu),
+    ///         Dense(2),
+    ///     }
+    /// }
+    ///
+    /// let dir = std::env::temp_dir().join(format!("shaped-doc-weights-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).map_err(|e| shaped::Error::io(&dir, e))?;
+    /// let path = dir.join("net.safetensors");
+    ///
+    /// let trained = Net::new(1);
+    /// trained.save_weights(&path)?;
+    /// let mut restored = Net::new(2); // other initial weights
+    /// restored.load_weights(&path)?; // every name and shape checked first
+    /// let x = [[0.1, 0.2, 0.3, 0.4]];
+    /// let (a, b): (Vec<[f32; 2]>, Vec<[f32; 2]>) = (Net::new(1).predict(&x)?, restored.predict(&x)?);
+    /// assert_eq!(a, b);
+    /// # std::fs::remove_dir_all(&dir).map_err(|e| shaped::Error::io(&dir, e))?;
+    /// # Ok::<(), shaped::Error>(())
+    /// ```
     fn save_weights(&self, path: impl AsRef<std::path::Path>) -> Result<()>
     where
         Self: Sized,

@@ -9,6 +9,36 @@ use crate::tensor::Sample;
 ///
 /// A batch of sequences is padded after each sequence to the batch's longest, and the padding
 /// is masked; nothing is padded for fixed-size samples.
+///
+/// Ragged sequences go to `fit`, `evaluate` and `predict` as they are: no padding by hand.
+///
+/// ```
+/// use shaped::prelude::*;
+///
+/// shaped::model! {
+///     /// Reads a variable number of steps of 3 features.
+///     struct Reader {
+///         input: [None, 3],
+///         Lstm(8),
+///         Dense(2, activation = softmax),
+///     }
+/// }
+///
+/// let x: Vec<Vec<[f32; 3]>> = vec![
+///     vec![[0.1, 0.2, 0.3]; 5],
+///     vec![[0.3, 0.2, 0.1]; 2],
+///     vec![[0.0, 1.0, 0.0]; 9],
+/// ];
+/// let y: Vec<u32> = vec![0, 1, 0];
+/// let mut model = Reader::new(0).compile(Adam::default(), SparseCategoricalCrossentropy::default(), [Accuracy])?;
+/// model.fit(&x, &y, FitOptions { epochs: 2, verbose: Verbose::Silent, ..Default::default() })?;
+///
+/// // Padding never changes a result: a sequence predicts the same alone and in a batch.
+/// let together: Vec<[f32; 2]> = model.predict(&x)?;
+/// let alone: Vec<[f32; 2]> = model.predict(&x[1..2])?;
+/// assert!((together[1][0] - alone[0][0]).abs() < 1e-6);
+/// # Ok::<(), shaped::Error>(())
+/// ```
 pub trait InputSample {
     /// Values per time step (the features; 1 for token ids), or per sample when fixed-size.
     const STEP_LEN: usize;

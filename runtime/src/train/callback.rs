@@ -40,7 +40,51 @@ pub trait TrainingContext {
 /// Hooks called by `fit`. Every method has an empty default; implement the ones you need.
 ///
 /// Epochs and batches are numbered from 0, as in Keras. `logs` holds `loss`, the metrics and,
-/// when there is validation data, `val_loss` and `val_<metric>`.
+/// when there is validation data, `val_loss` and `val_<metric>`. Print through
+/// [`TrainingContext::print`], so messages go where `fit`'s progress goes.
+///
+/// ```
+/// use shaped::prelude::*;
+///
+/// shaped::model! {
+///     struct Net {
+///         input: [1],
+///         Dense(1),
+///     }
+/// }
+///
+/// /// Stops as soon as the loss is below a target (and says so).
+/// struct StopBelow(f64);
+///
+/// impl Callback for StopBelow {
+///     fn on_epoch_end(&mut self, epoch: usize, logs: &Logs, ctx: &mut dyn TrainingContext) -> shaped::Result<()> {
+///         if logs.get("loss").is_some_and(|loss| loss < self.0) {
+///             ctx.print(&format!("Epoch {}: loss below {}, stopping", epoch + 1, self.0));
+///             ctx.stop_training();
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// let x: Vec<[f32; 1]> = (0..32).map(|i| [i as f32 / 32.0]).collect();
+/// let y: Vec<[f32; 1]> = x.iter().map(|[v]| [2.0 * v + 1.0]).collect();
+/// let mut model = Net::new(0).compile(Sgd { learning_rate: 0.5.into(), ..Default::default() }, MeanSquaredError, [])?;
+/// let mut printed = Vec::new();
+/// let history = model.fit(&x, &y, FitOptions {
+///     epochs: 500,
+///     verbose: Verbose::Silent,
+///     output: Some(Box::new(&mut printed)),
+///     callbacks: vec![
+///         Box::new(StopBelow(1e-3)),
+///         // Keras's own, with Keras's arguments:
+///         Box::new(EarlyStopping { monitor: "loss".into(), patience: 5, ..Default::default() }),
+///     ],
+///     ..Default::default()
+/// })?;
+/// assert!(history.len() < 500);
+/// assert!(String::from_utf8_lossy(&printed).contains("loss below 0.001, stopping"));
+/// # Ok::<(), shaped::Error>(())
+/// ```
 pub trait Callback {
     /// Before the first epoch.
     fn on_train_begin(&mut self, ctx: &mut dyn TrainingContext) -> Result<()> {

@@ -310,7 +310,26 @@ impl<M: Model + SampleTypes, L: Loss> Compiled<M, L> {
     }
 
     /// Loss and metrics over `x` and `y` in batches of 32, Keras's `evaluate` with
-    /// `return_dict=True`.
+    /// `return_dict=True`. The data is checked as `fit` checks it; the weights do not change.
+    ///
+    /// ```
+    /// use shaped::prelude::*;
+    ///
+    /// shaped::model! {
+    ///     struct Net {
+    ///         input: [2],
+    ///         Dense(3, activation = softmax),
+    ///     }
+    /// }
+    ///
+    /// let x = vec![[0.5, -1.0], [1.0, 0.0], [0.0, 2.0]];
+    /// let y: Vec<[f32; 3]> = shaped::data::to_categorical(&[0, 1, 2])?;
+    /// let mut model = Net::new(0).compile(Sgd::default(), CategoricalCrossentropy::default(), [Accuracy])?;
+    /// let scores = model.evaluate(&x, &y)?;
+    /// assert!(scores.get("loss").is_some_and(|l| l > 0.0));
+    /// assert!(scores.get("accuracy").is_some_and(|a| (0.0..=1.0).contains(&a)));
+    /// # Ok::<(), shaped::Error>(())
+    /// ```
     pub fn evaluate<Y>(&mut self, x: &[M::Input], y: &[Y]) -> Result<Logs>
     where
         Y: Labels<L, M::Output>,

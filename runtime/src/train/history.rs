@@ -34,6 +34,31 @@ impl serde::Serialize for History {
 ///
 /// Every series has one value per recorded epoch; an epoch that did not log a key (validation
 /// every other epoch, a key that appears late) holds NaN there.
+///
+/// ```
+/// use shaped::prelude::*;
+///
+/// shaped::model! {
+///     struct Net {
+///         input: [1],
+///         Dense(1),
+///     }
+/// }
+///
+/// // y = 2x + 1, learned by gradient descent.
+/// let x: Vec<[f32; 1]> = (0..32).map(|i| [i as f32 / 32.0]).collect();
+/// let y: Vec<[f32; 1]> = x.iter().map(|[v]| [2.0 * v + 1.0]).collect();
+/// let mut model = Net::new(0).compile(Sgd { learning_rate: 0.5.into(), ..Default::default() }, MeanSquaredError, [Mae])?;
+/// let history = model.fit(&x, &y, FitOptions { epochs: 30, validation_split: 0.25, verbose: Verbose::Silent, ..Default::default() })?;
+///
+/// assert_eq!(history.keys().collect::<Vec<_>>(), ["loss", "mae", "val_loss", "val_mae"]);
+/// let loss = history.get("loss").unwrap();
+/// assert!(loss[29] < loss[0] / 10.0);
+/// assert!(history.to_csv().starts_with("epoch,loss,mae,val_loss,val_mae\n0,"));
+/// assert!(history.to_json().starts_with("{\"epoch\":[0,1,2,"));
+/// // history.write_svg("history.svg")? draws the curves.
+/// # Ok::<(), shaped::Error>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct History {
     epochs: Vec<usize>,
