@@ -127,7 +127,7 @@ pub use shaped_macros::model;
 pub use shaped_macros::dim;
 #[doc(no_inline)]
 pub use shaped_runtime::typenum;
-pub use shaped_runtime::{data, error, io, kernels, layers, model, shape, tensor, testing, train};
+pub use shaped_runtime::{data, error, io, kernels, layers, model, rules, shape, tensor, testing, train};
 pub use shaped_runtime::{Error, Result};
 
 pub use layers::Layer;

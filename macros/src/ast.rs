@@ -1,7 +1,8 @@
 //! The typed form of a `model!` body. Every node keeps the tokens it came from, so errors point
-//! at the exact layer.
+//! at the exact layer; nested layers (`Bidirectional(Lstm(64))`) are parsed here, once.
 
 use proc_macro2::Span;
+use syn::spanned::Spanned;
 use syn::{Attribute, Expr, Ident, Path, Visibility};
 
 /// A whole `model!` invocation.
@@ -51,13 +52,49 @@ pub struct LayerDecl {
 /// What a layer line holds.
 pub enum LayerBody {
     /// `Dense(128, activation = relu)` or `Flatten`: a built-in layer by name.
-    Builtin { ident: Ident, args: Vec<Arg> },
+    Builtin(LayerCall),
     /// A Rust expression of a user type implementing `Layer`: `Scale::new(2.0)`.
     Custom { expr: Expr, ty: Path },
 }
 
+/// A built-in layer as written: its name and arguments, `Dense(128, activation = relu)`.
+pub struct LayerCall {
+    pub ident: Ident,
+    pub args: Vec<Arg>,
+}
+
+impl LayerCall {
+    /// How messages show the layer: `Dense(128)` (the first argument only), `Flatten`.
+    pub fn display(&self) -> String {
+        match self.args.first() {
+            Some(Arg::Positional(v)) => format!("{}({})", self.ident, compact(&v.expr)),
+            Some(Arg::Keyword(..)) => format!("{}(..)", self.ident),
+            None => self.ident.to_string(),
+        }
+    }
+}
+
 /// One argument of a built-in layer.
 pub enum Arg {
-    Positional(Expr),
-    Keyword(Ident, Expr),
+    Positional(ArgValue),
+    Keyword(Ident, ArgValue),
+}
+
+/// An argument's value: the expression as written, and the layer it names when it is a layer
+/// (`Lstm(64)` in `Bidirectional(Lstm(64))`).
+pub struct ArgValue {
+    pub expr: Expr,
+    pub layer: Option<LayerCall>,
+}
+
+impl ArgValue {
+    /// Where errors about the value point.
+    pub fn span(&self) -> Span {
+        self.expr.span()
+    }
+}
+
+/// An expression as compact source text: `[4, 32]`, `0.2`.
+pub fn compact(e: &Expr) -> String {
+    quote::quote!(#e).to_string().replace(" ,", ",").replace("[ ", "[").replace(" ]", "]").replace("- ", "-")
 }

@@ -1,17 +1,21 @@
 //! The `model!` and `dim!` macros of shaped.
 //!
 //! The pipeline is three stages, each in its own module: `parse` (tokens → `ast`), `check`
-//! (every shape rule, every error collected in a `ctxt::Ctxt`), `expand` (code). On any error,
-//! `fallback` emits the errors plus a stub model so that user code using the model adds no
-//! further errors.
+//! (the rules that span layers, every error collected in a `ctxt::Ctxt`, giving a `plan`),
+//! `expand` (code). Everything about one built-in layer (its arguments, shape rule, messages
+//! and code) lives in its module of `layers`, read through `args`; the shape rules themselves
+//! are `shaped_rules`'s, shared with the runtime. On any error, `fallback` emits the errors in
+//! place of the model, so that user code using the model adds no further errors.
 
+mod args;
 mod ast;
 mod check;
 mod ctxt;
 mod expand;
 mod fallback;
-mod kw;
+mod layers;
 mod parse;
+mod plan;
 mod suggest;
 mod typenum_tokens;
 

@@ -1,8 +1,8 @@
 //! Tokens → [`ast`](crate::ast). Fails fast on tokens that cannot form a model (syn's spans
 //! already point at the exact token); every shape and argument rule waits for the check stage.
 
-use crate::ast::{Arg, DType, DimLit, InputDecl, LayerBody, LayerDecl, ModelDef};
-use crate::kw;
+use crate::ast::{Arg, ArgValue, DType, DimLit, InputDecl, LayerBody, LayerCall, LayerDecl, ModelDef};
+use crate::layers;
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
@@ -181,7 +181,7 @@ fn classify(expr: Expr) -> Result<LayerBody> {
         Expr::Call(call) => {
             if let Some(ident) = single_ident(&call.func).filter(|i| names_builtin(&i.to_string())) {
                 let args = call.args.into_iter().map(to_arg).collect();
-                return Ok(LayerBody::Builtin { ident, args });
+                return Ok(LayerBody::Builtin(LayerCall { ident, args }));
             }
             let ty = match &*call.func {
                 // A tuple struct of the user's: `Scale(2.0)`.
@@ -198,7 +198,7 @@ fn classify(expr: Expr) -> Result<LayerBody> {
             if !ident.to_string().starts_with(char::is_uppercase) {
                 Err(untyped(&Expr::Path(p)))
             } else if names_builtin(&ident.to_string()) {
-                Ok(LayerBody::Builtin { ident, args: Vec::new() })
+                Ok(LayerBody::Builtin(LayerCall { ident, args: Vec::new() }))
             } else {
                 // A unit struct of the user's, like `FirstHalf`.
                 let ty = p.path.clone();
@@ -227,16 +227,12 @@ fn untyped(expr: &Expr) -> Error {
 /// Whether a bare capitalised name means a built-in layer (or a misspelling of one) rather
 /// than a user's unit struct.
 fn names_builtin(name: &str) -> bool {
-    let known = kw::LAYERS
-        .iter()
-        .map(|(n, _)| *n)
-        .chain(kw::KERAS_SPELLINGS.iter().map(|(k, _)| *k))
-        .chain(kw::PLANNED.iter().copied());
+    let known = layers::known_names();
     known.clone().any(|k| k == name) || crate::suggest::nearest(name, known).is_some()
 }
 
 /// `Dense` in `Dense(..)`: a capitalised single-segment path.
-pub(crate) fn single_ident(func: &Expr) -> Option<proc_macro2::Ident> {
+fn single_ident(func: &Expr) -> Option<proc_macro2::Ident> {
     match func {
         Expr::Path(p)
             if p.qself.is_none()
@@ -262,15 +258,27 @@ fn parent_path(path: &Path) -> Path {
     ty
 }
 
-/// An argument of a layer call: `key = value` or a positional value.
-pub(crate) fn to_arg(expr: Expr) -> Arg {
+/// An argument of a layer call: `key = value` or a positional value; a value that is itself a
+/// layer (`Lstm(64)`, `Flatten`) is parsed as one.
+fn to_arg(expr: Expr) -> Arg {
     match expr {
         Expr::Assign(assign) => match *assign.left {
             Expr::Path(ref p) if p.path.get_ident().is_some() => {
-                Arg::Keyword(p.path.get_ident().cloned().expect("checked above"), *assign.right)
+                Arg::Keyword(p.path.get_ident().cloned().expect("checked above"), to_value(*assign.right))
             }
-            _ => Arg::Positional(Expr::Assign(assign)),
+            _ => Arg::Positional(to_value(Expr::Assign(assign))),
         },
-        other => Arg::Positional(other),
+        other => Arg::Positional(to_value(other)),
     }
+}
+
+/// The value of an argument, with the layer it names parsed when it names one.
+fn to_value(expr: Expr) -> ArgValue {
+    let layer = match &expr {
+        Expr::Call(call) => single_ident(&call.func)
+            .map(|ident| LayerCall { ident, args: call.args.iter().cloned().map(to_arg).collect() }),
+        Expr::Path(_) => single_ident(&expr).map(|ident| LayerCall { ident, args: Vec::new() }),
+        _ => None,
+    };
+    ArgValue { expr, layer }
 }

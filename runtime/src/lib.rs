@@ -13,6 +13,9 @@ pub mod testing;
 
 pub use error::{Error, Result};
 pub mod model;
+/// The shape rules, their failures and messages, and the activation names that `model!` and
+/// the runtime share (the `shaped-rules` crate).
+pub use shaped_rules as rules;
 pub mod shape;
 pub mod tensor;
 #[doc(no_inline)]

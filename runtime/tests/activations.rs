@@ -3,7 +3,7 @@
 
 use std::f32::consts::LN_2;
 
-use shaped_runtime::layers::activation::Activation;
+use shaped_runtime::layers::activation::{Activation, ActivationFn};
 use shaped_runtime::testing::assert_close;
 
 /// The forward tolerance: f32 results against correctly rounded float64 references are within a

@@ -2,7 +2,7 @@
 //! central finite differences, fused gradients against the chain rule through the activation, and
 //! the errors for labels and lengths that do not fit.
 
-use shaped_runtime::layers::Activation;
+use shaped_runtime::layers::{Activation, ActivationFn};
 use shaped_runtime::testing::assert_close;
 use shaped_runtime::train::loss::{
     BinaryCrossentropy, CategoricalCrossentropy, Huber, Loss, LossValue, MeanAbsoluteError, MeanSquaredError,

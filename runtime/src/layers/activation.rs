@@ -26,45 +26,8 @@
 //! `*_f` / `*_df` function, so the loop body is monomorphic and free of per-element dispatch.
 
 use std::f64::consts::{FRAC_1_SQRT_2, FRAC_2_SQRT_PI};
-use std::fmt;
 
-/// Keras activation names, spelled as Keras spells them in `activation="..."`.
-///
-/// `Dense` and `Conv*` default to [`Activation::Linear`] (Keras `activation=None`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Activation {
-    /// `linear`: `f(z) = z`, `f'(z) = 1`.
-    Linear,
-    /// `relu`: `f(z) = max(z, 0)`, `f'(z) = 1` if `z > 0`, else `0` (also at `z = 0`, as in JAX and TF).
-    Relu,
-    /// `sigmoid`: `f(z) = 1 / (1 + e^−z)`, computed as `e^z / (1 + e^z)` for `z < 0` so that it never
-    /// overflows; `f'(z) = y·(1 − y)`.
-    Sigmoid,
-    /// `tanh`: `f(z) = tanh(z)`, `f'(z) = 1 − y²`.
-    Tanh,
-    /// `softmax` over the last axis: `y_i = e^(z_i − m) / Σ_j e^(z_j − m)` with `m = max_j z_j` per row;
-    /// backward `dz = y ⊙ (dy − Σ_j dy_j·y_j)` per row.
-    Softmax,
-    /// `gelu` (exact, Keras's default `approximate=False`): `f(z) = z·Φ(z) = ½·z·erfc(−z/√2)`,
-    /// `f'(z) = Φ(z) + z·φ(z)` with `φ(z) = e^(−z²/2) / √(2π)`.
-    Gelu,
-    /// `elu` (`alpha = 1`): `f(z) = z` if `z > 0`, else `e^z − 1`; `f'(z) = 1` if `z > 0`, else `y + 1`.
-    Elu,
-    /// `selu`: `f(z) = λ·z` if `z > 0`, else `λ·α·(e^z − 1)`, with `λ = 1.0507009873554804934`
-    /// and `α = 1.6732632423543772848`; `f'(z) = λ` if `z > 0`, else `y + λ·α`.
-    Selu,
-    /// `softplus`: `f(z) = ln(1 + e^z)`, computed as `max(z, 0) + ln(1 + e^−|z|)`;
-    /// `f'(z) = sigmoid(z) = 1 − e^−y`.
-    Softplus,
-    /// `softsign`: `f(z) = z / (|z| + 1)`, `f'(z) = 1 / (|z| + 1)²`.
-    Softsign,
-    /// `leaky_relu` (Keras 3 default `negative_slope = 0.2`): `f(z) = z` if `z ≥ 0`, else `0.2·z`;
-    /// `f'(z) = 1` if `z ≥ 0`, else `0.2`.
-    LeakyRelu,
-    /// `swish`, also spelled `silu`: `f(z) = z·sigmoid(z)`, `f'(z) = s·(1 + z·(1 − s))` with
-    /// `s = sigmoid(z)`.
-    Swish,
-}
+pub use shaped_rules::Activation;
 
 /// Keras 3 `selu` scale `λ`, rounded to f32.
 const SELU_SCALE: f32 = 1.050_701;
@@ -73,65 +36,18 @@ const SELU_ALPHA: f32 = 1.673_263_2;
 /// Keras 3 `leaky_relu` default `negative_slope`.
 const LEAKY_RELU_SLOPE: f32 = 0.2;
 
-impl Activation {
-    /// Every activation, in declaration order.
-    pub const ALL: &'static [Activation] = &[
-        Activation::Linear,
-        Activation::Relu,
-        Activation::Sigmoid,
-        Activation::Tanh,
-        Activation::Softmax,
-        Activation::Gelu,
-        Activation::Elu,
-        Activation::Selu,
-        Activation::Softplus,
-        Activation::Softsign,
-        Activation::LeakyRelu,
-        Activation::Swish,
-    ];
+/// The formulas of every [`Activation`]: forward in place and backward (see the module docs).
+pub trait ActivationFn {
+    /// In-place forward `x ← f(x)` over rows of `row_len` values (see
+    /// [`ActivationFn::forward_in_place`] on [`Activation`]).
+    fn forward_in_place(self, x: &mut [f32], row_len: usize);
+    /// Backward `dz = dy ⊙ f'(z)`.
+    fn backward(self, z: &[f32], y: &[f32], dy: &[f32], dz: &mut [f32], row_len: usize);
+    /// Whether the backward reads the pre-activation `z`.
+    fn backward_needs_input(self) -> bool;
+}
 
-    /// The string Keras accepts in `activation="..."`: `"linear"`, `"relu"`, `"sigmoid"`, `"tanh"`,
-    /// `"softmax"`, `"gelu"`, `"elu"`, `"selu"`, `"softplus"`, `"softsign"`, `"leaky_relu"`, `"swish"`.
-    ///
-    /// Keras 3 also accepts `"silu"` for [`Activation::Swish`] (the name its function carries).
-    pub fn keras_name(self) -> &'static str {
-        match self {
-            Activation::Linear => "linear",
-            Activation::Relu => "relu",
-            Activation::Sigmoid => "sigmoid",
-            Activation::Tanh => "tanh",
-            Activation::Softmax => "softmax",
-            Activation::Gelu => "gelu",
-            Activation::Elu => "elu",
-            Activation::Selu => "selu",
-            Activation::Softplus => "softplus",
-            Activation::Softsign => "softsign",
-            Activation::LeakyRelu => "leaky_relu",
-            Activation::Swish => "swish",
-        }
-    }
-
-    /// Parses a Keras activation name: every [`Activation::keras_name`], plus `"silu"` for
-    /// [`Activation::Swish`]. Case-sensitive, like Keras; anything else (including `"None"`) is `None`.
-    pub fn from_name(name: &str) -> Option<Activation> {
-        let activation = match name {
-            "linear" => Activation::Linear,
-            "relu" => Activation::Relu,
-            "sigmoid" => Activation::Sigmoid,
-            "tanh" => Activation::Tanh,
-            "softmax" => Activation::Softmax,
-            "gelu" => Activation::Gelu,
-            "elu" => Activation::Elu,
-            "selu" => Activation::Selu,
-            "softplus" => Activation::Softplus,
-            "softsign" => Activation::Softsign,
-            "leaky_relu" => Activation::LeakyRelu,
-            "swish" | "silu" => Activation::Swish,
-            _ => return None,
-        };
-        Some(activation)
-    }
-
+impl ActivationFn for Activation {
     /// In-place forward `x ← f(x)` over a batch laid out row-major as rows of `row_len` values.
     ///
     /// Softmax is taken per row, `y_i = e^(x_i − max x) / Σ_j e^(x_j − max x)`, so it stays finite for
@@ -139,7 +55,7 @@ impl Activation {
     ///
     /// # Panics
     /// For softmax, if `x` is not empty and `row_len` is 0 or does not divide `x.len()`.
-    pub fn forward_in_place(self, x: &mut [f32], row_len: usize) {
+    fn forward_in_place(self, x: &mut [f32], row_len: usize) {
         match self {
             Activation::Linear => {}
             Activation::Relu => map_in_place(x, relu_f),
@@ -166,7 +82,7 @@ impl Activation {
     /// # Panics
     /// If `y`, `dy` and `dz` differ in length, if `z` is needed and differs from them in length, or
     /// (softmax) if `row_len` is 0 or does not divide the length of a non-empty batch.
-    pub fn backward(self, z: &[f32], y: &[f32], dy: &[f32], dz: &mut [f32], row_len: usize) {
+    fn backward(self, z: &[f32], y: &[f32], dy: &[f32], dz: &mut [f32], row_len: usize) {
         assert_eq!(
             y.len(),
             dy.len(),
@@ -209,22 +125,8 @@ impl Activation {
 
     /// Whether [`Activation::backward`] reads the pre-activation `z` (true for `gelu`, `softsign` and
     /// `swish`) or only the output `y` (all others), so a layer can skip storing `z`.
-    pub fn backward_needs_input(self) -> bool {
+    fn backward_needs_input(self) -> bool {
         matches!(self, Activation::Gelu | Activation::Softsign | Activation::Swish)
-    }
-}
-
-impl Default for Activation {
-    /// [`Activation::Linear`], the Keras default `activation=None`: `f(z) = z`.
-    fn default() -> Self {
-        Activation::Linear
-    }
-}
-
-impl fmt::Display for Activation {
-    /// Writes [`Activation::keras_name`].
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.keras_name())
     }
 }
 

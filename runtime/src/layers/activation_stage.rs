@@ -2,6 +2,7 @@
 
 use crate::error::Result;
 use crate::layers::activation::Activation;
+use crate::layers::activation::ActivationFn;
 use crate::layers::Mode;
 use crate::model::Stage;
 use crate::shape::Dims;
@@ -43,7 +44,7 @@ impl Stage for Activation {
             if dy_is_preactivation {
                 dx.copy_from_slice(dy);
             } else {
-                Activation::backward(*self, x, y, dy, dx, in_dims.last().max(1));
+                ActivationFn::backward(*self, x, y, dy, dx, in_dims.last().max(1));
             }
         }
         Ok(())

@@ -12,6 +12,7 @@ use crate::data::rng::SplitMix64;
 use crate::error::{Error, Result};
 use crate::kernels::gemm::{matmul, matmul_a_bt_with, matmul_at_b};
 use crate::layers::activation::Activation;
+use crate::layers::activation::ActivationFn;
 use crate::layers::init::glorot_uniform;
 use crate::layers::{Mode, Param, ParamMut};
 use crate::model::Stage;

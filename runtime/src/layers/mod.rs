@@ -17,7 +17,7 @@ pub mod recurrent;
 pub mod reshape;
 pub mod time_distributed;
 
-pub use activation::Activation;
+pub use activation::{Activation, ActivationFn};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use embedding::Embedding;

@@ -1,4 +1,5 @@
-//! Const-evaluated shape checks with messages in plain decimal numbers.
+//! Const-evaluated shape checks with messages in plain decimal numbers ([`Message`], from the
+//! shared `shaped_rules` crate).
 //!
 //! A layer the `model!` macro cannot see into (a custom layer, a nested model, a built-in after
 //! them) states its rule as `Layer::CHECK`, a [`Check`] computed from its input's dims in a const
@@ -6,93 +7,8 @@
 //! failed check becomes a compile error that `cargo check` reports, for example
 //! ``model `Net`, layer #2 `Projection` expects 128 input features, but its input has 64``.
 
-/// Capacity of a [`Message`] in bytes; longer text is cut.
-const CAPACITY: usize = 480;
-
-/// A message built in a const context (no allocation, no `format!`).
-#[derive(Clone, Copy)]
-pub struct Message {
-    buf: [u8; CAPACITY],
-    len: usize,
-}
-
-impl Message {
-    /// An empty message.
-    pub const fn new() -> Message {
-        Message { buf: [0; CAPACITY], len: 0 }
-    }
-
-    /// Appends text.
-    pub const fn str(mut self, s: &str) -> Message {
-        let bytes = s.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() && self.len < CAPACITY {
-            self.buf[self.len] = bytes[i];
-            self.len += 1;
-            i += 1;
-        }
-        self
-    }
-
-    /// Appends a number in decimal.
-    pub const fn num(mut self, mut n: usize) -> Message {
-        let mut digits = [0u8; 20];
-        let mut count = 0;
-        loop {
-            digits[count] = b'0' + (n % 10) as u8;
-            count += 1;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        while count > 0 && self.len < CAPACITY {
-            count -= 1;
-            self.buf[self.len] = digits[count];
-            self.len += 1;
-        }
-        self
-    }
-
-    /// Appends dims as the `model!` syntax writes them: `[None, 64]`.
-    pub const fn dims(mut self, dims: &[Option<usize>]) -> Message {
-        self = self.str("[");
-        let mut i = 0;
-        while i < dims.len() {
-            if i > 0 {
-                self = self.str(", ");
-            }
-            self = match dims[i] {
-                Some(d) => self.num(d),
-                None => self.str("None"),
-            };
-            i += 1;
-        }
-        self.str("]")
-    }
-
-    /// The text so far.
-    pub const fn as_str(&self) -> &str {
-        let (bytes, _) = self.buf.split_at(self.len);
-        match core::str::from_utf8(bytes) {
-            Ok(s) => s,
-            // Only reachable if a multi-byte character was cut at CAPACITY.
-            Err(_) => "shape check failed (message too long to show)",
-        }
-    }
-}
-
-impl Default for Message {
-    fn default() -> Self {
-        Message::new()
-    }
-}
-
-impl core::fmt::Debug for Message {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use shaped_rules::Message;
+use shaped_rules::{ConstDims, Fail};
 
 /// The outcome of a layer's shape rule for a given input shape.
 ///
@@ -199,58 +115,13 @@ impl Check {
         Check::Pass
     }
 
-    /// Requires the element count of `input` to be `expected` (for reshapes).
-    pub const fn numel(input: &[Option<usize>], expected: usize, target: &[Option<usize>]) -> Check {
-        match super::shape_trait::numel(input) {
-            Some(n) if n == expected => Check::Pass,
-            Some(n) => Check::Fail(
-                Message::new()
-                    .str("needs an input with ")
-                    .num(expected)
-                    .str(" elements to reshape to ")
-                    .dims(target)
-                    .str(", but its input ")
-                    .dims(input)
-                    .str(" has ")
-                    .num(n),
-            ),
-            None => Check::Fail(
-                Message::new().str("needs every dimension of its input known, but its input is ").dims(input),
-            ),
-        }
-    }
-
-    /// Requires a static last axis (`Dense` sizes its kernel from it).
-    pub const fn known_last(input: &[Option<usize>]) -> Check {
-        if !input.is_empty() && input[input.len() - 1].is_some() {
-            return Check::Pass;
-        }
-        Check::Fail(
-            Message::new()
-                .str("needs a known last dimension, but its input is ")
-                .dims(input)
-                .str("; give that axis a fixed size (pad or truncate the data to it)"),
-        )
-    }
-
-    /// Requires the element count of `input` to be a multiple of `known` (a reshape with `-1`).
-    pub const fn numel_multiple(input: &[Option<usize>], known: usize, target: &[Option<usize>]) -> Check {
-        match super::shape_trait::numel(input) {
-            Some(n) if known > 0 && n % known == 0 => Check::Pass,
-            Some(n) => Check::Fail(
-                Message::new()
-                    .str("needs an input whose element count is a multiple of ")
-                    .num(known)
-                    .str(" to reshape to ")
-                    .dims(target)
-                    .str(" (-1 inferred), but its input ")
-                    .dims(input)
-                    .str(" has ")
-                    .num(n),
-            ),
-            None => Check::Fail(
-                Message::new().str("needs every dimension of its input known, but its input is ").dims(input),
-            ),
+    /// The outcome of a built-in layer's shared shape rule (`shaped::rules`) for an input of
+    /// dims `input`: what the const checks after a custom layer evaluate, so they word a
+    /// failure as the runtime does.
+    pub const fn from_rule(result: Result<ConstDims, Fail>, input: &[Option<usize>]) -> Check {
+        match result {
+            Ok(_) => Check::Pass,
+            Err(fail) => Check::Fail(fail.message(input)),
         }
     }
 
@@ -310,10 +181,9 @@ mod tests {
         assert!(text(Check::last_dim(&[Some(3), None], 12, "features")).contains("[3, None]"));
         assert_eq!(text(Check::exact(&[Some(32)], &[Some(64)])), "expects input [64], but its input is [32]");
         assert_eq!(
-            text(Check::numel(&[Some(64)], 128, &[Some(4), Some(32)])),
+            text(Check::from_rule(shaped_rules::reshape(&[Some(64)], &[Some(4), Some(32)]), &[Some(64)])),
             "needs an input with 128 elements to reshape to [4, 32], but its input [64] has 64"
         );
-        assert_eq!(Message::new().num(0).num(1234567).as_str(), "01234567");
     }
 
     #[test]
@@ -324,14 +194,5 @@ mod tests {
             M.unwrap().as_str(),
             "model `Net`, layer #2 `Projection` expects 128 input features, but its input has 64"
         );
-    }
-
-    #[test]
-    fn long_messages_are_cut_not_broken() {
-        let mut m = Message::new();
-        for _ in 0..100 {
-            m = m.str("abcdefgh");
-        }
-        assert_eq!(m.as_str().len(), CAPACITY);
     }
 }

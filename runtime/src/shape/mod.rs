@@ -4,15 +4,15 @@
 //! The batch axis is never part of a shape type: it is always a runtime value.
 
 mod check;
-mod const_dims;
 mod dim;
 mod dims;
 mod ops;
 mod shape_trait;
 
 pub use check::{Check, Message};
-pub use const_dims::ConstDims;
 pub use dim::{Dim, Dyn};
 pub use dims::{Dims, MAX_RANK};
 pub use ops::{DimDiv, DimMul, Flattened, Numel, ReplaceLast, WithLast};
-pub use shape_trait::{last_static, numel, Shape};
+pub use shape_trait::{last_static, Shape};
+pub use shaped_rules::numel;
+pub use shaped_rules::ConstDims;

@@ -1,6 +1,7 @@
 //! Per-sample shape types: tuples of [`Dim`]s, rank 0 to 5.
 
 use super::dim::Dim;
+use shaped_rules::numel;
 
 /// A per-sample tensor shape (batch axis excluded): `()`, `(D0,)`, `(D0, D1)`, ... up to rank 5.
 ///
@@ -12,20 +13,6 @@ pub trait Shape: 'static {
     const DIMS: &'static [Option<usize>];
     /// The element count per sample when every axis is static.
     const NUMEL: Option<usize> = numel(Self::DIMS);
-}
-
-/// Product of the dims, `None` if any is a runtime dim.
-pub const fn numel(dims: &[Option<usize>]) -> Option<usize> {
-    let mut n = 1usize;
-    let mut i = 0;
-    while i < dims.len() {
-        match dims[i] {
-            Some(d) => n *= d,
-            None => return None,
-        }
-        i += 1;
-    }
-    Some(n)
 }
 
 /// The last axis if static, else 0 (a const [`super::Check`] rejects that case at compile time).

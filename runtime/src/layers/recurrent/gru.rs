@@ -25,6 +25,7 @@
 use crate::data::rng::SplitMix64;
 use crate::error::Result;
 use crate::kernels::gemm::{matmul, sgemm};
+use crate::layers::activation::ActivationFn;
 use crate::layers::recurrent::{
     activate, activation_grad, add_bias, check_len, column_sums, grow, input_backward, project_inputs,
     sequence_output_dims, transpose_into, weight_grad, Recurrent, RnnOptions, Timeline, Weights,

@@ -17,6 +17,7 @@
 use crate::data::rng::SplitMix64;
 use crate::error::Result;
 use crate::kernels::gemm::matmul;
+use crate::layers::activation::ActivationFn;
 use crate::layers::recurrent::{
     activate, activation_grad, add_bias, check_len, grow, input_backward, project_inputs,
     sequence_output_dims, tanh, transpose_into, weight_grad, Recurrent, RnnOptions, Timeline, Weights,

@@ -47,6 +47,7 @@ use crate::data::rng::SplitMix64;
 use crate::error::{Error, Result};
 use crate::kernels::gemm::{matmul, sgemm};
 use crate::layers::activation::Activation;
+use crate::layers::activation::ActivationFn;
 use crate::layers::init::{glorot_uniform, orthogonal};
 use crate::layers::{Param, ParamMut};
 use crate::model::Stage;

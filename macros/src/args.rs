@@ -1,0 +1,318 @@
+//! A built-in layer's arguments: bound to the layer's parameters (Keras's names and positional
+//! order) and read as typed values, each mistake recorded in the [`Ctxt`] with the value's span.
+//! Every layer module reads its arguments through [`Args`], so the wording of argument errors is
+//! the same for every layer.
+
+use crate::ast::{compact, Arg, ArgValue, LayerCall};
+use crate::ctxt::Ctxt;
+use crate::suggest::nearest;
+use shaped_rules::Activation;
+use std::collections::HashMap;
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Lit};
+
+/// A layer call's arguments bound to its parameters by position and keyword.
+pub struct Args<'a> {
+    /// shaped's name of the layer: `Dense`.
+    pub layer: &'static str,
+    pub call: &'a LayerCall,
+    bound: HashMap<&'static str, &'a ArgValue>,
+}
+
+impl<'a> Args<'a> {
+    /// Binds `call`'s arguments to `params` (Keras's positional order). `None`, with the errors
+    /// recorded, for an extra positional argument, an unknown keyword or one given twice.
+    pub fn bind(
+        cx: &Ctxt,
+        layer: &'static str,
+        params: &'static [&'static str],
+        call: &'a LayerCall,
+    ) -> Option<Self> {
+        let mut bound: HashMap<&'static str, &ArgValue> = HashMap::new();
+        let mut ok = true;
+        let list = if params.is_empty() {
+            "it takes no arguments".to_string()
+        } else {
+            format!("its arguments are {}", params.join(", "))
+        };
+        let mut position = 0;
+        for arg in &call.args {
+            match arg {
+                Arg::Positional(value) => {
+                    if position >= params.len() {
+                        cx.error(
+                            value.span(),
+                            format!(
+                                "`{layer}` takes {} positional argument{}, but this is argument {}; {list}",
+                                params.len(),
+                                if params.len() == 1 { "" } else { "s" },
+                                position + 1
+                            ),
+                        );
+                        ok = false;
+                    } else {
+                        bound.insert(params[position], value);
+                    }
+                    position += 1;
+                }
+                Arg::Keyword(key, value) => {
+                    let key_text = key.to_string();
+                    match params.iter().find(|p| **p == key_text) {
+                        Some(p) if bound.contains_key(p) => {
+                            cx.error(key.span(), format!("`{layer}` got `{key_text}` twice"));
+                            ok = false;
+                        }
+                        Some(p) => {
+                            bound.insert(p, value);
+                        }
+                        None => {
+                            let hint = nearest(&key_text, params.iter().copied())
+                                .map(|n| format!("did you mean `{n}`? "))
+                                .unwrap_or_default();
+                            cx.error(
+                                key.span(),
+                                format!("`{layer}` has no argument `{key_text}`; {hint}{list}"),
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+            }
+        }
+        ok.then_some(Args { layer, call, bound })
+    }
+
+    /// The value given for `param`, if any.
+    pub fn get(&self, param: &str) -> Option<&'a ArgValue> {
+        self.bound.get(param).copied()
+    }
+
+    /// Where errors about the whole layer point: its name.
+    pub fn span(&self) -> proc_macro2::Span {
+        self.call.ident.span()
+    }
+
+    /// A required argument: `Some` when given, else the error `missing` on the layer's name.
+    pub fn required(&self, cx: &Ctxt, param: &str, missing: &str) -> Option<&'a ArgValue> {
+        let value = self.get(param);
+        if value.is_none() {
+            cx.error(self.span(), missing);
+        }
+        value
+    }
+
+    /// A positive integer literal: `param` is the argument, `meaning` what it is for messages.
+    pub fn positive(&self, cx: &Ctxt, value: &ArgValue, param: &str, meaning: &str) -> Option<usize> {
+        let layer = self.layer;
+        let e = &value.expr;
+        match int_lit(e).map(|i| i.base10_parse::<usize>()) {
+            Some(Ok(0)) => {
+                cx.error(e.span(), format!("`{layer}` needs `{param}` of at least 1, but got 0"));
+                None
+            }
+            Some(Ok(n)) => Some(n),
+            Some(Err(err)) => {
+                cx.error(e.span(), err);
+                None
+            }
+            None => {
+                let example = if layer == "Dense" {
+                    format!("; write `Dense(64, activation = {})`", compact(e))
+                } else {
+                    String::new()
+                };
+                cx.error(
+                    e.span(),
+                    format!(
+                        "`{layer}` needs `{param}` ({meaning}) as a positive integer, but got `{}`{example}",
+                        compact(e)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// An optional positive integer, `default` when not given.
+    pub fn positive_or(
+        &self,
+        cx: &Ctxt,
+        param: &str,
+        meaning: &str,
+        default: Option<usize>,
+    ) -> Option<Option<usize>> {
+        match self.get(param) {
+            Some(value) => self.positive(cx, value, param, meaning).map(Some),
+            None => Some(default),
+        }
+    }
+
+    /// A float (or integer) literal.
+    pub fn float(&self, cx: &Ctxt, value: &ArgValue, param: &str) -> Option<f64> {
+        let layer = self.layer;
+        let e = &value.expr;
+        let parsed = match e {
+            Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) => f.base10_parse::<f64>().ok(),
+            Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => i.base10_parse::<f64>().ok(),
+            _ => None,
+        };
+        if parsed.is_none() {
+            cx.error(
+                e.span(),
+                format!(
+                    "`{layer}` needs `{param}` as a number, like `{layer}(0.2)`, but got `{}`",
+                    compact(e)
+                ),
+            );
+        }
+        parsed
+    }
+
+    /// `true` / `false` (Python's `True` / `False` get a hint), `default` when not given.
+    pub fn flag(&self, cx: &Ctxt, param: &str, default: bool) -> Option<bool> {
+        let Some(value) = self.get(param) else { return Some(default) };
+        let e = &value.expr;
+        if let Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) = e {
+            return Some(b.value);
+        }
+        let text = compact(e);
+        let hint = match text.as_str() {
+            "True" => "; write `true`",
+            "False" => "; write `false`",
+            _ => "",
+        };
+        cx.error(e.span(), format!("`{param}` must be `true` or `false`, but got `{text}`{hint}"));
+        None
+    }
+
+    /// An activation by name, `relu` or `"relu"` (`None` is Keras's linear), `default` when not
+    /// given.
+    pub fn activation(&self, cx: &Ctxt, param: &str, default: Activation) -> Option<Activation> {
+        match self.get(param) {
+            Some(value) => activation(cx, value),
+            None => Some(default),
+        }
+    }
+
+    /// One of `choices` (`(keyword, value)`), written bare or quoted, `default` when not given;
+    /// the error lists the choices as `described`.
+    pub fn choice<T: Copy>(
+        &self,
+        cx: &Ctxt,
+        param: &str,
+        choices: &[(&str, T)],
+        default: T,
+        described: &str,
+    ) -> Option<T> {
+        let Some(value) = self.get(param) else { return Some(default) };
+        let e = &value.expr;
+        let text = match e {
+            Expr::Path(p) if p.path.get_ident().is_some() => p.path.get_ident().map(|i| i.to_string()),
+            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
+            _ => None,
+        };
+        match text.and_then(|t| choices.iter().find(|(k, _)| *k == t)) {
+            Some((_, v)) => Some(*v),
+            None => {
+                cx.error(e.span(), format!("`{param}` must be {described}, but got `{}`", compact(e)));
+                None
+            }
+        }
+    }
+}
+
+/// An integer literal, through the invisible groups a `macro_rules!` caller may add.
+fn int_lit(e: &Expr) -> Option<&syn::LitInt> {
+    match e {
+        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => Some(i),
+        Expr::Group(g) => int_lit(&g.expr),
+        _ => None,
+    }
+}
+
+/// An activation by name: `relu` or `"relu"`; `None` is Keras's linear.
+pub fn activation(cx: &Ctxt, value: &ArgValue) -> Option<Activation> {
+    let e = &value.expr;
+    let name = match e {
+        Expr::Path(p) if p.path.get_ident().is_some() => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
+        _ => None,
+    };
+    let Some(name) = name else {
+        cx.error(
+            e.span(),
+            format!("expected an activation name like `relu` or `softmax`, but got `{}`", compact(e)),
+        );
+        return None;
+    };
+    if name == "None" {
+        return Some(Activation::Linear);
+    }
+    if let Some(found) = Activation::from_name(&name) {
+        return Some(found);
+    }
+    let names = Activation::NAMES.iter().copied();
+    let msg = match nearest(&name, names.clone()) {
+        Some(near) => format!("unknown activation `{name}`; did you mean `{near}`?"),
+        None => format!(
+            "unknown activation `{name}`; the activations are {}",
+            names.collect::<Vec<_>>().join(", ")
+        ),
+    };
+    cx.error(e.span(), msg);
+    None
+}
+
+/// A list of sizes, `[4, 32]` or `(4, 32)`, 1 to 5 of them, each a positive integer or (at most
+/// once) `-1`, read as `None`; `layer` names the layer in messages.
+pub fn target_shape(cx: &Ctxt, value: &ArgValue, layer: &str) -> Option<Vec<Option<usize>>> {
+    let e = &value.expr;
+    let elems: Vec<&Expr> = match e {
+        Expr::Array(a) => a.elems.iter().collect(),
+        Expr::Tuple(t) => t.elems.iter().collect(),
+        _ => {
+            cx.error(e.span(), format!("`{layer}` needs its target shape as a list of sizes, like `{layer}([4, 32])`, but got `{}`", compact(e)));
+            return None;
+        }
+    };
+    if elems.is_empty() || elems.len() > 5 {
+        cx.error(
+            e.span(),
+            format!(
+                "`{layer}` needs a target shape of 1 to 5 dimensions (batch axis excluded), but got {}",
+                elems.len()
+            ),
+        );
+        return None;
+    }
+    let mut target = Vec::new();
+    for el in elems {
+        let dim = match el {
+            Expr::Unary(u)
+                if matches!(u.op, syn::UnOp::Neg(_))
+                    && int_lit(&u.expr).is_some_and(|i| i.base10_digits() == "1") =>
+            {
+                None
+            }
+            _ => match int_lit(el).and_then(|i| i.base10_parse::<usize>().ok()) {
+                Some(n) if n > 0 => Some(n),
+                _ => {
+                    cx.error(
+                        el.span(),
+                        format!(
+                            "a `{layer}` dimension must be a positive integer or `-1`, but got `{}`",
+                            compact(el)
+                        ),
+                    );
+                    return None;
+                }
+            },
+        };
+        target.push(dim);
+    }
+    if target.iter().filter(|d| d.is_none()).count() > 1 {
+        cx.error(e.span(), format!("`{layer}` can infer only one dimension, but the target has more than one `-1`; give all but one of them a size"));
+        return None;
+    }
+    Some(target)
+}

@@ -1,0 +1,233 @@
+//! The const tier: what the macro emits for layers it cannot see into. For each custom layer, a
+//! diagnostic trait whose message names the layer and its input in plain words, and the trait
+//! that builds it; for each boundary after one, a const fn giving its dims; for each layer whose
+//! rule then needs evaluating (the custom layer's `CHECK`, a built-in's shared rule), a check
+//! that becomes a const argument of the model's alias.
+
+use crate::ast::ModelDef;
+use crate::expand::types::{helper_ident, layer_param};
+use crate::layers::{fmt_dims, option_dims};
+use crate::plan::{Op, Plan, PlannedLayer, ShapeState};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+
+/// For a custom layer: the trait that states, in plain words, that the layer has no `Layer`
+/// impl for the shape it is given (instead of typenum's `UInt<…>` chains), and the trait that
+/// builds the layer from the user's expression.
+pub fn custom_helpers(
+    def: &ModelDef,
+    layer: &PlannedLayer,
+    ty: &syn::Path,
+    expr: &syn::Expr,
+    earlier: Option<&(Vec<Ident>, Vec<TokenStream>)>,
+    in_ty: &TokenStream,
+) -> TokenStream {
+    let number = layer.decl.number;
+    let tr = helper_ident(&def.name, "Layer", number);
+    let make = helper_ident(&def.name, "Make", number);
+    let vis = &def.vis;
+    let display = &layer.display;
+    let (what, shown, example, hint) = match &layer.input {
+        ShapeState::Known(dims) => {
+            let shown = fmt_dims(dims);
+            let parts: Vec<String> = dims
+                .iter()
+                .map(|d| match d {
+                    Some(n) => format!("shaped::dim!({n})"),
+                    None => "shaped::shape::Dyn".to_string(),
+                })
+                .collect();
+            let tuple =
+                if parts.len() == 1 { format!("({},)", parts[0]) } else { format!("({})", parts.join(", ")) };
+            (
+                format!("input {shown}"),
+                shown.clone(),
+                format!("`Layer<{tuple}>` (the shape {shown})"),
+                String::new(),
+            )
+        }
+        _ => {
+            let before = number - 1;
+            (
+                format!("the output of layer #{before}"),
+                format!("the output of layer #{before}"),
+                "`Layer<S>` with `S` that shape".to_string(),
+                format!("; declaring layer #{before}'s output with `-> [..]` shows the shape here"),
+            )
+        }
+    };
+    let message = format!(
+        "layer #{number} `{display}` of model `{}` cannot take {what}: `{display}` does not implement `Layer` for that shape",
+        def.name
+    );
+    let label = format!("`{display}` has no `Layer` impl for {shown}");
+    let note =
+        format!("implement {example} for `{display}`, or `Layer<S>` generically for every `S: Shape`{hint}");
+    // When the input depends on earlier custom layers, the trait is generic over their types
+    // (not over the shape), so rustc names it as `__ShapedNetLayer2<Identity>`, never as a
+    // typenum chain.
+    let (decl, blanket) = match earlier {
+        Some((params, bounds)) => (
+            quote!(#vis trait #tr<#(#params),*>: ::shaped::layers::Layer<#in_ty> where #(#bounds),* {}),
+            quote!(impl<__ShapedT, #(#params),*> #tr<#(#params),*> for __ShapedT where #(#bounds,)* __ShapedT: ::shaped::layers::Layer<#in_ty> {}),
+        ),
+        None => (
+            quote!(#vis trait #tr: ::shaped::layers::Layer<#in_ty> {}),
+            quote!(impl<__ShapedT: ::shaped::layers::Layer<#in_ty>> #tr for __ShapedT {}),
+        ),
+    };
+    quote! {
+        #[doc(hidden)]
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        #decl
+
+        #[diagnostic::do_not_recommend]
+        #blanket
+
+        #[doc(hidden)]
+        #vis trait #make {
+            fn __shaped_make(seed: u64) -> Self;
+        }
+
+        impl #make for #ty {
+            #[allow(unused_variables)]
+            fn __shaped_make(seed: u64) -> Self {
+                #expr
+            }
+        }
+    }
+}
+
+/// `__shaped_dims_Net_3`: the const fn giving the dims that flow into layer `index` of `model`.
+fn dims_fn_ident(model: &Ident, index: usize) -> Ident {
+    format_ident!("__shaped_dims_{}_{}", model, index)
+}
+
+/// `const fn __shaped_dims_{model}_{i}()`: the dims flowing into layer `i` (and out of the model for
+/// `i = n`), for every boundary after a custom layer. A custom layer's output dims come from its
+/// `Layer::Out` through a generic const fn called with the user's types; each built-in after it
+/// transforms the dims in const code, so no check has to re-solve the type chain.
+#[allow(clippy::too_many_arguments)]
+pub fn dims_fns(
+    def: &ModelDef,
+    plan: &Plan,
+    ins: &[TokenStream],
+    generic_input: &[bool],
+    earlier: &[(Vec<Ident>, Vec<TokenStream>)],
+    params: &[Ident],
+    concrete: &[&syn::Path],
+    bounds: &[TokenStream],
+) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    for (i, layer) in plan.layers.iter().enumerate() {
+        // The boundary after layer i is input i + 1; emit it only when a later check reads it.
+        let next_generic = generic_input.get(i + 1).copied().unwrap_or(false);
+        if !next_generic {
+            continue;
+        }
+        let this = dims_fn_ident(&def.name, i + 1);
+        let prev = dims_fn_ident(&def.name, i);
+        let body = match (&layer.output, &layer.op) {
+            (ShapeState::Known(dims), _) => {
+                let d = option_dims(dims);
+                quote!(::core::result::Result::Ok(::shaped::rules::ConstDims::new(#d)))
+            }
+            (_, Op::Custom { .. }) => {
+                let n = earlier[i].0.len() + 1;
+                let nb = earlier[i].1.len() + 1;
+                let (ps, cs, bs) = (&params[..n], &concrete[..n], &bounds[..nb]);
+                let out_ty = &ins[i + 1];
+                // Named like every check's helper, with the same bounds: a missing `Layer` impl
+                // is then the same diagnostic everywhere, which rustc reports once.
+                quote! {{
+                    const fn __shaped_check<#(#ps),*>() -> ::shaped::rules::ConstDims where #(#bs),* {
+                        ::shaped::rules::ConstDims::new(<#out_ty as ::shaped::shape::Shape>::DIMS)
+                    }
+                    ::core::result::Result::Ok(__shaped_check::<#(#cs),*>())
+                }}
+            }
+            (_, Op::Builtin(layer)) => {
+                let rule = layer.rule_tokens(quote!(input.as_slice()));
+                quote! {
+                    match #prev() {
+                        ::core::result::Result::Ok(input) => #rule,
+                        ::core::result::Result::Err(fail) => ::core::result::Result::Err(fail),
+                    }
+                }
+            }
+        };
+        out.push(quote! {
+            #[doc(hidden)]
+            #[allow(non_snake_case)]
+            const fn #this() -> ::core::result::Result<::shaped::rules::ConstDims, ::shaped::rules::Fail> { #body }
+        });
+    }
+    out
+}
+
+/// The shape rule a layer needs evaluated at compile time: a custom layer's `CHECK` (and its
+/// declared output), or a built-in's rule when its input comes from a custom layer.
+pub fn layer_check(
+    def: &ModelDef,
+    layer: &PlannedLayer,
+    index: usize,
+    in_ty: &TokenStream,
+    generic_input: bool,
+) -> Option<TokenStream> {
+    let input_fn = dims_fn_ident(&def.name, index);
+    Some(match &layer.op {
+        Op::Custom { declared, .. } => {
+            let param = layer_param(layer.decl.number);
+            let layer_ty = quote!(<#param as ::shaped::layers::Layer<#in_ty>>);
+            match declared {
+                Some(d) => {
+                    let d = option_dims(d);
+                    quote!(#layer_ty::CHECK.and(::shaped::shape::Check::declared(<#layer_ty::Out as ::shaped::shape::Shape>::DIMS, #d)))
+                }
+                None => quote!(#layer_ty::CHECK),
+            }
+        }
+        _ if !generic_input => return None,
+        Op::Builtin(layer) if !layer.can_fail() => return None,
+        Op::Builtin(layer) => {
+            // An earlier layer's failure is that layer's error; this check passes then.
+            let rule = layer.rule_tokens(quote!(input.as_slice()));
+            quote! {
+                match #input_fn() {
+                    ::core::result::Result::Ok(input) => ::shaped::shape::Check::from_rule(#rule, input.as_slice()),
+                    ::core::result::Result::Err(_) => ::shaped::shape::Check::Pass,
+                }
+            }
+        }
+    })
+}
+
+/// The const argument of the model's alias that evaluates a layer's rule at compile time for
+/// the user's layer types: `true`, or a const panic with the layer's message, spanned at its
+/// line. The rule is a generic const fn over the custom layers' types, called with the user's
+/// types, so a missing `Layer` impl is one error with the layer's message too. Either way the
+/// argument, and so the model's type, is an error, which keeps code using the model quiet.
+pub fn check_block(
+    def: &ModelDef,
+    layer: &PlannedLayer,
+    check: TokenStream,
+    params: &[Ident],
+    concrete: &[&syn::Path],
+    bounds: &[TokenStream],
+) -> TokenStream {
+    let model = def.name.to_string();
+    let number = layer.decl.number;
+    let display = &layer.display;
+    let where_clause = if bounds.is_empty() { quote!() } else { quote!(where #(#bounds),*) };
+    let span = layer.span();
+    let panic = quote_spanned!(span=> ::core::panic!("{}", message.as_str()));
+    quote! {{
+        const fn __shaped_check<#(#params),*>() -> ::core::option::Option<::shaped::shape::Message> #where_clause {
+            #check.in_model(#model, #number, #display)
+        }
+        match __shaped_check::<#(#concrete),*>() {
+            ::core::option::Option::Some(message) => #panic,
+            ::core::option::Option::None => true,
+        }
+    }}
+}

@@ -1,0 +1,102 @@
+//! The types of a model's shapes: the typenum tuple of every boundary the macro knows, the
+//! type-level output of built-ins after a custom layer, and the plain arrays of `fit` and
+//! `predict`.
+
+use crate::ast::ModelDef;
+use crate::plan::{Op, Plan, ShapeState};
+use crate::typenum_tokens::uint_tokens;
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+
+/// The per-sample shape type for dims the macro knows: `(U64,)`, `(Dyn, U12)`.
+pub fn shape_ty(dims: &[Option<usize>]) -> TokenStream {
+    let parts = dims.iter().map(|d| match d {
+        Some(n) => uint_tokens(*n),
+        None => quote!(::shaped::shape::Dyn),
+    });
+    quote!((#(#parts,)*))
+}
+
+/// The plain Rust array of one sample: `[f32; 64]`, `[[f32; 8]; 8]`; `None` if any axis is
+/// runtime or the rank is above 3.
+pub fn sample_array(dims: &[Option<usize>]) -> Option<TokenStream> {
+    if dims.is_empty() || dims.len() > 3 {
+        return None;
+    }
+    let mut ty = quote!(f32);
+    for d in dims.iter().rev() {
+        let n = (*d)?;
+        ty = quote!([#ty; #n]);
+    }
+    Some(ty)
+}
+
+/// Identifiers of the generated helper items for layer `number` of `model`.
+pub fn helper_ident(model: &Ident, what: &str, number: usize) -> Ident {
+    format_ident!("__Shaped{}{}{}", model, what, number)
+}
+
+/// The generic parameter standing for custom layer `number`'s type.
+pub fn layer_param(number: usize) -> Ident {
+    format_ident!("__ShapedL{}", number)
+}
+
+/// The shape types flowing into and out of every layer, and the bounds the generic code needs
+/// for them.
+pub struct Types {
+    /// `ins[i]` is layer i's input type; `ins[n]` is the model's output type.
+    pub ins: Vec<TokenStream>,
+    /// Bounds in terms of the generic layer parameters: each custom layer's diagnostic trait,
+    /// and the type-level shape operations of built-ins after a custom layer.
+    pub shape_bounds: Vec<TokenStream>,
+    /// Whether each layer's input type depends on a custom layer's (generic) output.
+    pub generic_input: Vec<bool>,
+    /// For each layer: the custom-layer parameters before it and the bounds they carry, which
+    /// a custom layer's diagnostic trait is generic over when its input depends on them.
+    pub earlier: Vec<(Vec<Ident>, Vec<TokenStream>)>,
+}
+
+/// The shape types of `plan`'s boundaries, and the bounds they need.
+pub fn types(def: &ModelDef, plan: &Plan) -> Types {
+    let mut prev = shape_ty(&plan.input);
+    let mut prev_generic = false;
+    let mut ins = vec![prev.clone()];
+    let mut shape_bounds = Vec::new();
+    let mut generic_input = Vec::new();
+    let mut earlier = Vec::new();
+    let mut params_so_far: Vec<Ident> = Vec::new();
+    for layer in &plan.layers {
+        generic_input.push(prev_generic);
+        earlier.push((params_so_far.clone(), shape_bounds.clone()));
+        let number = layer.decl.number;
+        let (ty, generic) = match (&layer.output, &layer.op) {
+            (_, Op::Custom { .. }) => {
+                let param = layer_param(number);
+                let tr = helper_ident(&def.name, "Layer", number);
+                let span = layer.span();
+                shape_bounds.push(if prev_generic {
+                    quote_spanned!(span=> #param: #tr<#(#params_so_far),*>)
+                } else {
+                    quote_spanned!(span=> #param: #tr)
+                });
+                params_so_far.push(param.clone());
+                match &layer.output {
+                    ShapeState::Known(dims) => (shape_ty(dims), false),
+                    _ => (quote!(<#param as ::shaped::layers::Layer<#prev>>::Out), true),
+                }
+            }
+            (ShapeState::Known(dims), _) => (shape_ty(dims), false),
+            (_, Op::Builtin(layer)) => {
+                let follow = layer
+                    .follow(&prev)
+                    .expect("the check stage refuses layers that cannot follow a custom layer");
+                shape_bounds.extend(follow.bounds);
+                (follow.ty, true)
+            }
+        };
+        ins.push(ty.clone());
+        prev = ty;
+        prev_generic = generic;
+    }
+    Types { ins, shape_bounds, generic_input, earlier }
+}

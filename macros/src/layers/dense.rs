@@ -1,0 +1,100 @@
+//! `Dense(units, activation = linear, use_bias = true)`: `y = act(x @ K + b)` on the last axis.
+//!
+//! ```text
+//! input: [64],
+//! Dense(128, activation = relu),      [64] → [128]
+//! ```
+
+use crate::args::Args;
+use crate::ctxt::Ctxt;
+use crate::layers::{activation_tokens, fmt_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::typenum_tokens::uint_tokens;
+use proc_macro2::TokenStream;
+use quote::quote;
+use shaped_rules::{Activation, ConstDims, Fail};
+
+pub const DENSE: LayerDef = LayerDef {
+    name: "Dense",
+    auto_name: "dense",
+    params: &["units", "activation", "use_bias"],
+    build: |cx, args| Some(Box::new(Dense::read(cx, args)?)),
+};
+
+/// A `Dense` layer's configuration (also the layer inside `TimeDistributed(..)`).
+#[derive(Clone, Copy)]
+pub struct Dense {
+    pub units: usize,
+    pub activation: Activation,
+    pub use_bias: bool,
+}
+
+impl Dense {
+    /// Reads `Dense`'s arguments, with Keras's defaults.
+    pub fn read(cx: &Ctxt, args: &Args<'_>) -> Option<Dense> {
+        let units = args.required(
+            cx,
+            "units",
+            "`Dense` needs `units`, the number of output features, as its first argument: `Dense(64)`",
+        )?;
+        let units = args.positive(cx, units, "units", "the number of output features")?;
+        let activation = args.activation(cx, "activation", Activation::Linear)?;
+        let use_bias = args.flag(cx, "use_bias", true)?;
+        Some(Dense { units, activation, use_bias })
+    }
+
+    /// `Dense::new(in, units, activation, use_bias, rng)` for an input of `in_features`.
+    pub fn constructor(&self, in_features: TokenStream, rng: TokenStream) -> TokenStream {
+        let Dense { units, activation, use_bias } = *self;
+        let act = activation_tokens(activation);
+        quote!(::shaped::layers::Dense::new(#in_features, #units, #act, #use_bias, #rng))
+    }
+}
+
+impl Builtin for Dense {
+    fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
+        shaped_rules::dense(input, self.units)
+    }
+
+    fn message(&self, _fail: Fail, at: &At<'_>) -> String {
+        let dims = at.input;
+        let fix = match dims {
+            [None] => at.previous.fix_input(&[None, Some(1)], |l| {
+                format!("; for one value per step declare the input as {l} (`Dense` then applies to each step), or pad or truncate the data to a fixed length and declare it, like `input: [100],`")
+            }),
+            _ => {
+                let mut example = dims.to_vec();
+                if let Some(last) = example.last_mut() {
+                    *last = Some(12);
+                }
+                at.previous.fix_input(&example, |l| format!("; declare how many values each step has, like {l}"))
+            }
+        };
+        let fix = if fix.is_empty() {
+            "; the layer before it must output a fixed last dimension".to_string()
+        } else {
+            fix
+        };
+        format!("`{}` needs a known last dimension, but its input is {}{fix}", at.display, fmt_dims(dims))
+    }
+
+    fn follow(&self, prev: &TokenStream) -> Option<Follow> {
+        let u = uint_tokens(self.units);
+        Some(Follow {
+            ty: quote!(::shaped::shape::WithLast<#prev, #u>),
+            bounds: vec![quote!(#prev: ::shaped::shape::ReplaceLast<#u>)],
+        })
+    }
+
+    fn rule_tokens(&self, input: TokenStream) -> TokenStream {
+        let units = self.units;
+        quote!(::shaped::rules::dense(#input, #units))
+    }
+
+    fn stage_type(&self) -> TokenStream {
+        quote!(::shaped::layers::Dense)
+    }
+
+    fn stage_init(&self, at: &Init<'_>) -> TokenStream {
+        self.constructor(at.last_dim(), at.rng())
+    }
+}

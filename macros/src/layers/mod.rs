@@ -1,0 +1,288 @@
+//! The built-in layers: one module per family, each owning everything the macro knows about its
+//! layers (the name and Keras spellings, the arguments with Keras's names and defaults, the
+//! shape rule's messages, the code to generate), registered once in [`REGISTRY`].
+//!
+//! Adding a layer: a module here with its [`LayerDef`] and a [`Builtin`] impl, its line in
+//! [`REGISTRY`], its shape rule in `shaped_rules::rules`, and its runtime half in
+//! `shaped_runtime::layers`.
+
+mod core;
+mod dense;
+mod embedding;
+mod masking;
+mod pooling;
+mod previous;
+mod recurrent;
+mod reshape;
+mod time_distributed;
+
+pub use previous::Previous;
+
+use crate::args::Args;
+use crate::ast::LayerCall;
+use crate::ctxt::Ctxt;
+use crate::suggest::nearest;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use shaped_rules::{Activation, ConstDims, Fail};
+
+/// Everything the macro knows about one built-in layer type.
+pub struct LayerDef {
+    /// shaped's name: `Dense`, `Lstm`.
+    pub name: &'static str,
+    /// Keras's automatic layer name before `_1`, `_2`: `dense`, `lstm`, `global_average_pooling1d`.
+    pub auto_name: &'static str,
+    /// The arguments, in Keras's positional order.
+    pub params: &'static [&'static str],
+    /// Reads the bound arguments into the layer (errors recorded in `cx`, `None` after one).
+    pub build: fn(&Ctxt, &Args<'_>) -> Option<Box<dyn Builtin>>,
+}
+
+/// Every built-in layer of this version.
+pub const REGISTRY: &[&LayerDef] = &[
+    &dense::DENSE,
+    &core::ACTIVATION,
+    &core::DROPOUT,
+    &reshape::FLATTEN,
+    &reshape::RESHAPE,
+    &embedding::EMBEDDING,
+    &masking::MASKING,
+    &recurrent::SIMPLE_RNN,
+    &recurrent::LSTM,
+    &recurrent::GRU,
+    &recurrent::BIDIRECTIONAL,
+    &time_distributed::TIME_DISTRIBUTED,
+    &pooling::GLOBAL_AVG_POOL_1D,
+    &pooling::GLOBAL_MAX_POOL_1D,
+];
+
+/// Keras class names that shaped spells in Rust casing (or names later versions add), with
+/// shaped's spelling.
+const KERAS_SPELLINGS: &[(&str, &str)] = &[
+    ("LSTM", "Lstm"),
+    ("GRU", "Gru"),
+    ("SimpleRNN", "SimpleRnn"),
+    ("Conv1D", "Conv1d"),
+    ("Conv2D", "Conv2d"),
+    ("MaxPooling1D", "MaxPool1d"),
+    ("MaxPooling2D", "MaxPool2d"),
+    ("MaxPool2D", "MaxPool2d"),
+    ("AveragePooling2D", "AvgPool2d"),
+    ("GlobalAveragePooling1D", "GlobalAvgPool1d"),
+    ("GlobalMaxPooling1D", "GlobalMaxPool1d"),
+    ("BatchNormalization", "BatchNorm"),
+    ("LayerNormalization", "LayerNorm"),
+    ("TimeDistributed", "TimeDistributed"),
+    ("Bidirectional", "Bidirectional"),
+    ("Embedding", "Embedding"),
+    ("Masking", "Masking"),
+];
+
+/// Layers of DESIGN §1 that later versions add; naming one gives a clear "not yet" error.
+const PLANNED: &[&str] =
+    &["Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool2d", "BatchNorm", "LayerNorm"];
+
+/// The definition of the built-in called `name`.
+pub fn lookup(name: &str) -> Option<&'static LayerDef> {
+    REGISTRY.iter().copied().find(|def| def.name == name)
+}
+
+/// Every name that means a layer to the macro (built-ins, Keras spellings, planned layers):
+/// what a capitalised bare name is compared with before it is taken for a user's type.
+pub fn known_names() -> impl Iterator<Item = &'static str> + Clone {
+    REGISTRY
+        .iter()
+        .map(|def| def.name)
+        .chain(KERAS_SPELLINGS.iter().map(|(keras, _)| *keras))
+        .chain(PLANNED.iter().copied())
+}
+
+/// Keras's automatic name of a layer of type `kind` (shaped's spelling), before `_1`, `_2`:
+/// the registered one for a built-in, the snake case of the type for a custom layer.
+pub fn auto_name(kind: &str) -> String {
+    match lookup(kind) {
+        Some(def) => def.auto_name.to_string(),
+        None => snake_case(kind),
+    }
+}
+
+/// Resolves a layer call: known name, arguments bound and read. Errors are recorded in `cx`.
+pub fn build(cx: &Ctxt, call: &LayerCall) -> Option<Box<dyn Builtin>> {
+    let name = call.ident.to_string();
+    let Some(def) = lookup(&name) else {
+        cx.error(call.ident.span(), unknown_layer_message(&name));
+        return None;
+    };
+    let args = Args::bind(cx, def.name, def.params, call)?;
+    (def.build)(cx, &args)
+}
+
+/// The error for a layer name that is not a built-in.
+fn unknown_layer_message(name: &str) -> String {
+    let built_in: Vec<&str> = REGISTRY.iter().map(|def| def.name).collect();
+    let list = built_in.join(", ");
+    if let Some((_, ours)) = KERAS_SPELLINGS.iter().find(|(keras, _)| *keras == name) {
+        if *ours != name {
+            return if PLANNED.contains(ours) {
+                format!("unknown layer `{name}`: shaped spells Keras's `{name}` as `{ours}`, which this version of shaped does not have yet; the built-in layers are {list}")
+            } else {
+                format!("unknown layer `{name}`: shaped spells Keras's `{name}` as `{ours}`")
+            };
+        }
+    }
+    if PLANNED.contains(&name) {
+        return format!(
+            "layer `{name}` is not available in this version of shaped yet; the built-in layers are {list}"
+        );
+    }
+    if name == "Input" || name == "InputLayer" {
+        return "the input shape is not a layer here: write it as the model's first line, `input: [64],`"
+            .into();
+    }
+    let candidates = built_in.iter().copied().chain(KERAS_SPELLINGS.iter().map(|(k, _)| *k));
+    match nearest(name, candidates) {
+        Some(near) => {
+            let near = KERAS_SPELLINGS.iter().find(|(k, _)| *k == near).map_or(near, |(_, ours)| ours);
+            format!("unknown layer `{name}`; did you mean `{near}`?")
+        }
+        None => format!("unknown layer `{name}`; the built-in layers are {list}; a custom layer is a Rust expression of its type, like `{name}::new(..)`"),
+    }
+}
+
+/// A built-in layer with its arguments read: its shape rule, the wording of its errors, and
+/// the code it generates.
+pub trait Builtin {
+    /// The layer's shape rule, from `shaped_rules`, for per-sample input dims `input`.
+    fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail>;
+
+    /// The error on the layer's line when [`Builtin::rule`] rejects its input: the layer, both
+    /// shapes, and a fix that compiles when one exists.
+    fn message(&self, fail: Fail, at: &At<'_>) -> String;
+
+    /// A combination of arguments that cannot work on this input, refused before the shape
+    /// rule, with the message.
+    fn refuse(&self, input: &[Option<usize>], at: &At<'_>) -> Option<String> {
+        let _ = (input, at);
+        None
+    }
+
+    /// Whether the layer reads the model's token ids (`Embedding`) rather than floats.
+    fn reads_ids(&self) -> bool {
+        self.ids_below().is_some()
+    }
+
+    /// For a layer that reads token ids: the bound every id must be below (`input_dim`).
+    fn ids_below(&self) -> Option<usize> {
+        None
+    }
+
+    /// After a custom layer whose output the macro cannot see: the output type in terms of the
+    /// input type `prev`, with the bounds it needs; `None` when the layer cannot follow such a
+    /// layer (the user must declare that layer's output with `-> [..]`).
+    fn follow(&self, prev: &TokenStream) -> Option<Follow>;
+
+    /// The output when it is known whatever the input (`Reshape` without `-1`).
+    fn fixed_output(&self) -> Option<Vec<Option<usize>>> {
+        None
+    }
+
+    /// The shape rule as tokens, a `Result<ConstDims, Fail>` expression over `input` (tokens of
+    /// a `&[Option<usize>]`), for the const checks after a custom layer.
+    fn rule_tokens(&self, input: TokenStream) -> TokenStream;
+
+    /// Whether [`Builtin::rule`] can reject an input (`Activation` and `Dropout` cannot), so a
+    /// const check is worth emitting.
+    fn can_fail(&self) -> bool {
+        true
+    }
+
+    /// The type of the model's field holding the layer.
+    fn stage_type(&self) -> TokenStream;
+
+    /// The expression that builds the layer inside `new(seed)`.
+    fn stage_init(&self, at: &Init<'_>) -> TokenStream;
+}
+
+/// How a layer's output type follows its input type after a custom layer.
+pub struct Follow {
+    /// The output type.
+    pub ty: TokenStream,
+    /// The bounds the type needs (`Prev: ReplaceLast<U10>`).
+    pub bounds: Vec<TokenStream>,
+}
+
+/// Where a layer sits, for its messages.
+pub struct At<'a> {
+    /// How messages show the layer: `Dense(10)`.
+    pub display: &'a str,
+    /// Its input's per-sample dims.
+    pub input: &'a [Option<usize>],
+    /// Where its input comes from.
+    pub previous: &'a Previous,
+}
+
+/// What a layer's constructor can use.
+pub struct Init<'a> {
+    /// The layer's 0-based index in the model (which seeds its initialiser).
+    pub index: usize,
+    /// Its input dims when the macro knows them.
+    pub input: Option<&'a [Option<usize>]>,
+    /// Its input's shape type.
+    pub in_ty: &'a TokenStream,
+}
+
+impl Init<'_> {
+    /// The layer's random generator: `&mut layer_rng(seed, index)`.
+    pub fn rng(&self) -> TokenStream {
+        let index = self.index;
+        quote!(&mut ::shaped::layers::init::layer_rng(seed, #index))
+    }
+
+    /// The input's last dim, known to the macro or read from the input type.
+    pub fn last_dim(&self) -> TokenStream {
+        match self.input.and_then(|dims| dims.last().copied().flatten()) {
+            Some(n) => quote!(#n),
+            None => {
+                let in_ty = self.in_ty;
+                quote!(::shaped::shape::last_static(<#in_ty as ::shaped::shape::Shape>::DIMS))
+            }
+        }
+    }
+}
+
+/// `::shaped::layers::Activation::Relu` for `Activation::Relu`.
+pub fn activation_tokens(activation: Activation) -> TokenStream {
+    let variant = format_ident!("{}", activation.variant_name());
+    quote!(::shaped::layers::Activation::#variant)
+}
+
+/// `&[Some(4), None]` tokens for a dims list.
+pub fn option_dims(dims: &[Option<usize>]) -> TokenStream {
+    let parts = dims.iter().map(|d| match d {
+        Some(n) => quote!(::core::option::Option::Some(#n)),
+        None => quote!(::core::option::Option::None),
+    });
+    quote!(&[#(#parts),*])
+}
+
+/// `[64]`, `[None, 12]`.
+pub fn fmt_dims(dims: &[Option<usize>]) -> String {
+    let parts: Vec<String> = dims.iter().map(|d| d.map_or("None".to_string(), |d| d.to_string())).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// `Dense` → `dense`, `SimpleRnn` → `simple_rnn`, `MySubModel` → `my_sub_model`.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

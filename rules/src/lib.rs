@@ -1,0 +1,25 @@
+//! What shaped knows about its built-in layers that every tier needs: each layer's shape rule as
+//! one `const fn` over `&[Option<usize>]` ([`dense`], [`flatten`], ...), the reasons a rule rejects its input with
+//! their messages ([`Fail`]), const-built messages ([`Message`]), const dims ([`ConstDims`]) and
+//! the Keras activation names ([`Activation`]).
+//!
+//! The `model!` macro evaluates the rules while it expands a model (tier 1: errors on the
+//! layer's line); the runtime evaluates the same functions in const checks after a custom layer
+//! (tier 2) and in each layer's `output_dims` at run time (tier 3). One function per rule, so the
+//! tiers cannot disagree.
+//!
+//! `no_std`, no dependencies: the macro crate and the runtime both depend on it.
+
+#![no_std]
+
+mod activation;
+mod dims;
+mod fail;
+mod layer_rules;
+mod message;
+
+pub use activation::Activation;
+pub use dims::{numel, ConstDims, MAX_RANK};
+pub use fail::Fail;
+pub use layer_rules::*;
+pub use message::Message;
