@@ -147,4 +147,33 @@ mod tests {
         assert_eq!(<WithLast<(Dyn, U12), U64> as Shape>::DIMS, &[None, Some(64)]);
         assert_eq!(<<U12 as DimDiv<U4>>::Output as Dim>::STATIC, Some(3));
     }
+
+    /// The type-level mirrors of `Dense` and `Flatten` give the dims the shared rules give, for
+    /// every rank they cover: the type tier cannot disagree with the macro and the const tier.
+    #[test]
+    fn agree_with_the_shared_rules() {
+        fn check<S: ReplaceLast<D>, D: Dim>() {
+            let dims = S::DIMS;
+            let units = D::STATIC.expect("a static dim");
+            if let Ok(expected) = shaped_rules::dense(dims, units) {
+                assert_eq!(<S as ReplaceLast<D>>::Output::DIMS, expected.as_slice(), "Dense on {dims:?}");
+            }
+        }
+        fn flat<S: Numel>() {
+            let expected =
+                shaped_rules::flatten(S::DIMS).map(|d| d.as_slice().to_vec()).unwrap_or(vec![None]);
+            assert_eq!(<Flattened<S> as Shape>::DIMS, expected.as_slice(), "Flatten on {:?}", S::DIMS);
+        }
+        check::<(U12,), U64>();
+        check::<(Dyn, U12), U64>();
+        check::<(U3, Dyn, U12), U10>();
+        check::<(U3, U4, Dyn, U12), U10>();
+        check::<(U3, U4, U3, Dyn, U12), U10>();
+        flat::<(U12,)>();
+        flat::<(U3, U4)>();
+        flat::<(U3, U4, U10)>();
+        flat::<(U3, Dyn, U10)>();
+        flat::<(U3, U4, U10, U3)>();
+        flat::<(U3, U4, U10, U3, U4)>();
+    }
 }
