@@ -1,7 +1,9 @@
 //! Gradients of a whole model against central finite differences of the loss: a custom layer
 //! with weights, a nested model, and each loss on its fused or unfused path.
 
+use shaped::layers::{Param, ParamMut};
 use shaped::prelude::*;
+use shaped::testing::{check_gradients, Differentiable, FiniteDifferences};
 use shaped::train::loss::Loss;
 use shaped::train::Targets;
 
@@ -95,61 +97,47 @@ shaped::model! {
     }
 }
 
-/// The loss value of `model` on `x` (3 samples of 3 features).
-fn loss_value<M: Model>(model: &mut M, loss: &impl Loss, x: &[f32], targets: Targets<'_>) -> f64 {
-    model.run(x, Dims::from_array([3]), 3, Mode::Training).unwrap();
-    let act = model.output_activation();
-    let (pred, _) = model.output_and_grad();
-    loss.compute(pred, targets, 4, None, act, None).unwrap().value as f64
+/// A model under a loss: what the one finite-difference harness differentiates.
+struct UnderLoss<'a, M, L> {
+    model: &'a mut M,
+    loss: &'a L,
+    targets: Targets<'a>,
 }
 
-/// Every weight gradient and the input gradient of `model` under `loss` against finite differences.
+impl<M: Model, L: Loss> Differentiable for UnderLoss<'_, M, L> {
+    fn loss(&mut self, x: &[f32]) -> f64 {
+        self.model.run(x, Dims::from_array([3]), 3, Mode::Training).unwrap();
+        let act = self.model.output_activation();
+        let (pred, _) = self.model.output_and_grad();
+        self.loss.compute(pred, self.targets, 4, None, act, None).unwrap().value as f64
+    }
+
+    fn gradient(&mut self, x: &[f32]) -> Vec<f32> {
+        self.model.run(x, Dims::from_array([3]), 3, Mode::Training).unwrap();
+        let act = self.model.output_activation();
+        let (pred, grad) = self.model.output_and_grad();
+        let value = self.loss.compute(pred, self.targets, 4, None, act, Some(grad)).unwrap();
+        let mut dx = vec![0.0f32; x.len()];
+        self.model.backward(x, 3, value.grad_is_preactivation, Some(&mut dx)).unwrap();
+        dx
+    }
+
+    fn visit_weights(&self, visit: &mut dyn FnMut(Param<'_>)) {
+        self.model.visit_weights(visit)
+    }
+
+    fn visit_weights_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
+        self.model.visit_weights_mut(visit)
+    }
+}
+
+/// Every weight gradient and the input gradient of `model` under `loss` (3 samples of 3
+/// features) against finite differences.
 fn check<M: Model>(model: &mut M, loss: impl Loss, targets: Targets<'_>) {
     let x = [0.3f32, -0.8, 0.5, 1.1, 0.2, -0.4, -0.6, 0.9, 0.05];
-    model.run(&x, Dims::from_array([3]), 3, Mode::Training).unwrap();
-    let act = model.output_activation();
-    let (pred, grad) = model.output_and_grad();
-    let value = loss.compute(pred, targets, 4, None, act, Some(grad)).unwrap();
-    let mut dx = vec![0.0f32; 9];
-    model.backward(&x, 3, value.grad_is_preactivation, Some(&mut dx)).unwrap();
-    let mut analytic = Vec::new();
-    model.visit_weights(&mut |p| analytic.push((p.name.to_string(), p.grad.to_vec())));
-
-    let h = 1e-2f32;
-    let close = |a: f32, n: f64, what: &str| {
-        assert!(
-            (a as f64 - n).abs() <= 2e-3 * n.abs().max(0.05),
-            "{} {what}: analytic {a}, finite difference {n}",
-            loss.name()
-        );
-    };
-    for i in 0..9 {
-        let (mut xp, mut xm) = (x, x);
-        xp[i] += h;
-        xm[i] -= h;
-        let numeric = (loss_value(model, &loss, &xp, targets) - loss_value(model, &loss, &xm, targets))
-            / (2.0 * h as f64);
-        close(dx[i], numeric, &format!("dx[{i}]"));
-    }
-    for (param, (name, grad)) in analytic.iter().enumerate() {
-        for (j, &a) in grad.iter().enumerate() {
-            let nudge = |model: &mut M, delta: f32| {
-                let mut k = 0;
-                model.visit_weights_mut(&mut |p| {
-                    if k == param {
-                        p.data[j] += delta;
-                    }
-                    k += 1;
-                });
-            };
-            nudge(model, h);
-            let lp = loss_value(model, &loss, &x, targets);
-            nudge(model, -2.0 * h);
-            let lm = loss_value(model, &loss, &x, targets);
-            nudge(model, h);
-            close(a, (lp - lm) / (2.0 * h as f64), &format!("{name}[{j}]"));
-        }
-    }
+    let label = loss.name().to_string();
+    let fd = FiniteDifferences { floor: 0.05, label: &label, ..FiniteDifferences::default() };
+    check_gradients(&mut UnderLoss { model, loss: &loss, targets }, &x, &fd);
 }
 
 #[test]

@@ -5,76 +5,25 @@
 //! evaluated in f64 from the f32 forward.
 
 use shaped_runtime::data::SplitMix64;
-use shaped_runtime::layers::{Activation, Dense, Dropout, Flatten, Mode, Reshape};
-use shaped_runtime::model::Stage;
+use shaped_runtime::layers::{Activation, Backward, Dense, Dropout, Flatten, Input, Mode, Reshape, Stage};
 use shaped_runtime::shape::Dims;
+use shaped_runtime::testing::{backward_one, check_gradients, forward_one, Chain, FiniteDifferences, Probe};
 
 fn random(rng: &mut SplitMix64, n: usize, scale: f32) -> Vec<f32> {
     (0..n).map(|_| (2.0 * rng.next_f32() - 1.0) * scale).collect()
 }
 
-/// `Σ r ⊙ forward(x)` in f64.
-fn loss(stage: &mut dyn Stage, x: &[f32], dims: Dims, batch: usize, r: &[f32]) -> f64 {
-    let mut y = vec![0.0; r.len()];
-    stage.forward(x, dims, batch, &mut y, Mode::Training).unwrap();
-    y.iter().zip(r).map(|(&a, &b)| a as f64 * b as f64).sum()
-}
-
-/// Checks input and weight gradients of `stage` at a random input.
-fn check(stage: &mut dyn Stage, dims: Dims, batch: usize, seed: u64, h: f32, tol: f64) {
-    check_named(stage, dims, batch, seed, h, tol, "")
-}
-
-/// [`check`], with `label` in failure messages.
-fn check_named(stage: &mut dyn Stage, dims: Dims, batch: usize, seed: u64, h: f32, tol: f64, label: &str) {
+/// Checks input and weight gradients of `stage` at a random input (`label` in messages).
+fn check(stage: impl Stage + 'static, dims: Dims, batch: usize, seed: u64, h: f32, tol: f64, label: &str) {
     let mut rng = SplitMix64::new(seed);
     let x = random(&mut rng, batch * dims.numel(), 1.5);
-    let out_dims = stage.output_dims(dims).unwrap();
-    let r = random(&mut rng, batch * out_dims.numel(), 1.0);
-    let mut y = vec![0.0; r.len()];
-    stage.forward(&x, dims, batch, &mut y, Mode::Training).unwrap();
-    let mut dx = vec![f32::NAN; x.len()];
-    stage.backward(&x, dims, batch, &y, &r, Some(&mut dx), false).unwrap();
-
     let kind = format!("{} {label}", stage.kind());
-    let close = |analytic: f32, numeric: f64, what: &str| {
-        let err = (analytic as f64 - numeric).abs();
-        assert!(
-            err <= tol * numeric.abs().max(1.0),
-            "{kind}: {what}: analytic {analytic}, finite difference {numeric}"
-        );
-    };
-    for i in 0..x.len() {
-        let mut xp = x.clone();
-        xp[i] += h;
-        let mut xm = x.clone();
-        xm[i] -= h;
-        let numeric =
-            (loss(stage, &xp, dims, batch, &r) - loss(stage, &xm, dims, batch, &r)) / (2.0 * h as f64);
-        close(dx[i], numeric, &format!("dx[{i}]"));
-    }
-    // Weight gradients: read them, then perturb each weight through visit_params_mut.
-    let mut grads = Vec::new();
-    stage.visit_params(&mut |p| grads.push((p.name.to_string(), p.grad.to_vec())));
-    for (param, (name, grad)) in grads.iter().enumerate() {
-        for (j, &analytic) in grad.iter().enumerate() {
-            let value = |delta: f32, stage: &mut dyn Stage| {
-                let mut index = 0;
-                stage.visit_params_mut(&mut |p| {
-                    if index == param {
-                        p.data[j] += delta;
-                    }
-                    index += 1;
-                });
-            };
-            value(h, stage);
-            let lp = loss(stage, &x, dims, batch, &r);
-            value(-2.0 * h, stage);
-            let lm = loss(stage, &x, dims, batch, &r);
-            value(h, stage);
-            close(analytic, (lp - lm) / (2.0 * h as f64), &format!("{name}[{j}]"));
-        }
-    }
+    let mut probe = Probe::new(Chain::new(vec![("layer", Box::new(stage))]), &x, dims, batch, None, seed + 1);
+    check_gradients(
+        &mut probe,
+        &x,
+        &FiniteDifferences { h, tolerance: tol, label: &kind, ..Default::default() },
+    );
 }
 
 #[test]
@@ -92,29 +41,28 @@ fn dense_with_every_activation() {
         let piecewise =
             matches!(act, Activation::Relu | Activation::LeakyRelu | Activation::Elu | Activation::Selu);
         let h = if piecewise { 1e-3 } else { 1e-2 };
-        check_named(&mut dense, Dims::new(&[5]).unwrap(), 3, 10 + i as u64, h, 2e-3, act.keras_name());
+        check(dense, Dims::new(&[5]).unwrap(), 3, 10 + i as u64, h, 2e-3, act.keras_name());
     }
 }
 
 #[test]
 fn dense_without_bias_on_a_sequence() {
-    let mut dense = Dense::new(3, 2, Activation::Tanh, false, &mut SplitMix64::new(4));
+    let dense = Dense::new(3, 2, Activation::Tanh, false, &mut SplitMix64::new(4));
     // `[7, 3]` samples: the dense layer applies to the last axis of every step.
-    check(&mut dense, Dims::new(&[7, 3]).unwrap(), 2, 5, 1e-2, 2e-3);
+    check(dense, Dims::new(&[7, 3]).unwrap(), 2, 5, 1e-2, 2e-3, "on a sequence");
 }
 
 #[test]
 fn activation_layers() {
     for (i, &act) in Activation::ALL.iter().enumerate() {
-        let mut layer = act;
-        check(&mut layer, Dims::new(&[6]).unwrap(), 2, 100 + i as u64, 1e-2, 2e-3);
+        check(act, Dims::new(&[6]).unwrap(), 2, 100 + i as u64, 1e-2, 2e-3, act.keras_name());
     }
 }
 
 #[test]
 fn flatten_and_reshape() {
-    check(&mut Flatten, Dims::new(&[2, 3, 2]).unwrap(), 2, 7, 1e-2, 1e-3);
-    check(&mut Reshape::new(&[None, Some(3)]), Dims::new(&[12]).unwrap(), 2, 8, 1e-2, 1e-3);
+    check(Flatten, Dims::new(&[2, 3, 2]).unwrap(), 2, 7, 1e-2, 1e-3, "");
+    check(Reshape::new(&[None, Some(3)]), Dims::new(&[12]).unwrap(), 2, 8, 1e-2, 1e-3, "");
 }
 
 #[test]
@@ -126,9 +74,9 @@ fn dropout_gradient_uses_the_forward_mask() {
     let x: Vec<f32> = (0..100).map(|i| 1.0 + i as f32 / 100.0).collect();
     let r: Vec<f32> = (0..100).map(|i| (i as f32 * 0.37).sin()).collect();
     let mut y = vec![0.0; 100];
-    dropout.forward(&x, dims, 2, &mut y, Mode::Training).unwrap();
+    forward_one(&mut dropout, &x, dims, 2, None, &mut y, Mode::Training).unwrap();
     let mut dx = vec![f32::NAN; 100];
-    dropout.backward(&x, dims, 2, &y, &r, Some(&mut dx), false).unwrap();
+    backward_one(&mut dropout, &x, dims, 2, None, &y, &r, Some(&mut dx)).unwrap();
     for i in 0..100 {
         let expected = r[i] * y[i] / x[i];
         assert!((dx[i] - expected).abs() < 1e-5, "dx[{i}] = {}, expected {expected}", dx[i]);
@@ -154,11 +102,14 @@ fn fused_softmax_gradient_is_the_preactivation_gradient() {
     let x = random(&mut rng, 8, 1.0);
     let dz = random(&mut rng, 6, 1.0);
     let (mut y1, mut y2) = (vec![0.0; 6], vec![0.0; 6]);
-    soft.forward(&x, dims, 2, &mut y1, Mode::Training).unwrap();
-    linear.forward(&x, dims, 2, &mut y2, Mode::Training).unwrap();
+    forward_one(&mut soft, &x, dims, 2, None, &mut y1, Mode::Training).unwrap();
+    forward_one(&mut linear, &x, dims, 2, None, &mut y2, Mode::Training).unwrap();
     let (mut dx1, mut dx2) = (vec![0.0; 8], vec![0.0; 8]);
-    soft.backward(&x, dims, 2, &y1, &dz, Some(&mut dx1), true).unwrap();
-    linear.backward(&x, dims, 2, &y2, &dz, Some(&mut dx2), false).unwrap();
+    let inputs = [Input::new(&x, dims)];
+    let fused =
+        Backward { inputs: &inputs, batch: 2, output: &y1, grad_output: &dz, dy_is_preactivation: true };
+    soft.backward(fused, &mut [Some(&mut dx1)]).unwrap();
+    backward_one(&mut linear, &x, dims, 2, None, &y2, &dz, Some(&mut dx2)).unwrap();
     assert_eq!(dx1, dx2);
     let (mut g1, mut g2) = (Vec::new(), Vec::new());
     soft.visit_params(&mut |p| g1.extend_from_slice(p.grad));

@@ -11,10 +11,13 @@ use std::path::{Path, PathBuf};
 use shaped_runtime::data::SplitMix64;
 use shaped_runtime::io::Npz;
 use shaped_runtime::layers::recurrent::Recurrent;
-use shaped_runtime::layers::{Activation, Bidirectional, Gru, Lstm, MergeMode, Mode, RnnOptions, SimpleRnn};
-use shaped_runtime::model::Stage;
+use shaped_runtime::layers::{
+    Activation, Bidirectional, Gru, Lstm, MergeMode, Mode, RnnOptions, SimpleRnn, Stage,
+};
 use shaped_runtime::shape::Dims;
-use shaped_runtime::testing::assert_close;
+use shaped_runtime::testing::{
+    assert_close, backward_one, check_gradients, forward_one, Chain, FiniteDifferences, Probe,
+};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(name)
@@ -35,9 +38,9 @@ fn load(stage: &mut dyn Stage, npz: &Npz, prefix: &str) {
 }
 
 fn forward(stage: &mut dyn Stage, x: &[f32], dims: Dims, batch: usize, mask: Option<&[f32]>) -> Vec<f32> {
-    let out = stage.output_dims(dims).unwrap();
+    let out = stage.output_dims(&[dims]).unwrap();
     let mut y = vec![f32::NAN; batch * out.numel()];
-    stage.forward_masked(x, dims, batch, mask, &mut y, Mode::Inference).unwrap();
+    forward_one(stage, x, dims, batch, mask, &mut y, Mode::Inference).unwrap();
     y
 }
 
@@ -170,9 +173,9 @@ fn bidirectional_names_weights_as_keras() {
     });
     assert_ne!(kernels[0], kernels[1]);
     let dims = Dims::new(&[7, 4]).unwrap();
-    assert_eq!(bi.output_dims(dims).unwrap().as_slice(), &[8]);
+    assert_eq!(bi.output_dims(&[dims]).unwrap().as_slice(), &[8]);
     let sum = Bidirectional::new(Gru::new(4, 3, options(true, false), rng), MergeMode::Sum, rng);
-    assert_eq!(sum.output_dims(dims).unwrap().as_slice(), &[7, 3]);
+    assert_eq!(sum.output_dims(&[dims]).unwrap().as_slice(), &[7, 3]);
 }
 
 // ---- padded batches against each sequence alone ----
@@ -190,7 +193,7 @@ const STEPS: usize = 6;
 fn padded_matches_unpadded<S: Stage + Clone>(layer: &S, features: usize, reversed_output: bool, label: &str) {
     let batch = PLACEMENT.len();
     let dims = Dims::new(&[STEPS, features]).unwrap();
-    let out = layer.output_dims(dims).unwrap();
+    let out = layer.output_dims(&[dims]).unwrap();
     let sequences = out.rank() == 2;
     let width = out.last();
     let mut rng = SplitMix64::new(77);
@@ -228,9 +231,9 @@ fn padded_matches_unpadded<S: Stage + Clone>(layer: &S, features: usize, reverse
 
     let mut padded = layer.clone();
     let mut y = vec![f32::NAN; batch * out.numel()];
-    padded.forward_masked(&x, dims, batch, Some(&mask), &mut y, Mode::Training).unwrap();
+    forward_one(&mut padded, &x, dims, batch, Some(&mask), &mut y, Mode::Training).unwrap();
     let mut dx = vec![f32::NAN; x.len()];
-    padded.backward_masked(&x, dims, batch, Some(&mask), &y, &dy, Some(&mut dx), false).unwrap();
+    backward_one(&mut padded, &x, dims, batch, Some(&mask), &y, &dy, Some(&mut dx)).unwrap();
     let mut grads = Vec::new();
     padded.visit_params(&mut |p| grads.push(p.grad.to_vec()));
 
@@ -238,9 +241,9 @@ fn padded_matches_unpadded<S: Stage + Clone>(layer: &S, features: usize, reverse
     for (b, &(len, first)) in PLACEMENT.iter().enumerate() {
         let mut alone = layer.clone();
         let adims = Dims::new(&[len, features]).unwrap();
-        let aout = alone.output_dims(adims).unwrap();
+        let aout = alone.output_dims(&[adims]).unwrap();
         let mut ay = vec![f32::NAN; aout.numel()];
-        alone.forward(&alone_x[b], adims, 1, &mut ay, Mode::Training).unwrap();
+        forward_one(&mut alone, &alone_x[b], adims, 1, None, &mut ay, Mode::Training).unwrap();
         let mut ady = vec![0.0; aout.numel()];
         if sequences {
             for s in 0..STEPS {
@@ -259,7 +262,7 @@ fn padded_matches_unpadded<S: Stage + Clone>(layer: &S, features: usize, reverse
             ady.copy_from_slice(&dy[b * width..(b + 1) * width]);
         }
         let mut adx = vec![f32::NAN; len * features];
-        alone.backward(&alone_x[b], adims, 1, &ay, &ady, Some(&mut adx), false).unwrap();
+        backward_one(&mut alone, &alone_x[b], adims, 1, None, &ay, &ady, Some(&mut adx)).unwrap();
         for t in 0..STEPS {
             let got = &dx[(b * STEPS + t) * features..(b * STEPS + t + 1) * features];
             let expected = match t.checked_sub(first).filter(|&k| k < len) {
@@ -330,15 +333,9 @@ fn bidirectional_padded_equals_unpadded() {
 
 // ---- finite differences through time ----
 
-/// `Σ r ⊙ forward_masked(x)` in f64.
-fn loss(stage: &mut dyn Stage, x: &[f32], dims: Dims, batch: usize, mask: Option<&[f32]>, r: &[f32]) -> f64 {
-    let y = forward(stage, x, dims, batch, mask);
-    y.iter().zip(r).map(|(&a, &b)| a as f64 * b as f64).sum()
-}
-
-/// Checks input and weight gradients of `stage` against central differences of
-/// `L = Σ r ⊙ y` (in the style of `layer_gradients.rs`), with and without a mask.
-fn check_gradients(stage: &mut dyn Stage, features: usize, label: &str) {
+/// Checks input and weight gradients of `stage` under a random linear probe against central
+/// differences (the harness of `shaped_runtime::testing`), with and without a mask.
+fn check_through_time<S: Stage + Clone + 'static>(stage: &S, features: usize, label: &str) {
     let (batch, steps) = (3, 5);
     let dims = Dims::new(&[steps, features]).unwrap();
     // Post-padded, pre-padded and full.
@@ -350,49 +347,10 @@ fn check_gradients(stage: &mut dyn Stage, features: usize, label: &str) {
     for mask in [None, Some(&mask[..])] {
         let mut rng = SplitMix64::new(11);
         let x = random(&mut rng, batch * dims.numel(), 1.5);
-        let r = random(&mut rng, batch * stage.output_dims(dims).unwrap().numel(), 1.0);
-        let mut y = vec![0.0; r.len()];
-        stage.forward_masked(&x, dims, batch, mask, &mut y, Mode::Training).unwrap();
-        let mut dx = vec![f32::NAN; x.len()];
-        stage.backward_masked(&x, dims, batch, mask, &y, &r, Some(&mut dx), false).unwrap();
+        let chain = Chain::new(vec![("layer", Box::new(stage.clone()))]);
+        let mut probe = Probe::new(chain, &x, dims, batch, mask, 12);
         let label = format!("{label} mask={}", mask.is_some());
-        let (h, tol) = (1e-2f32, 2e-3f64);
-        let close = |analytic: f32, numeric: f64, what: &str| {
-            let err = (analytic as f64 - numeric).abs();
-            assert!(
-                err <= tol * numeric.abs().max(1.0),
-                "{label}: {what}: analytic {analytic}, finite difference {numeric}"
-            );
-        };
-        for i in 0..x.len() {
-            let (mut xp, mut xm) = (x.clone(), x.clone());
-            xp[i] += h;
-            xm[i] -= h;
-            let numeric = (loss(stage, &xp, dims, batch, mask, &r) - loss(stage, &xm, dims, batch, mask, &r))
-                / (2.0 * h as f64);
-            close(dx[i], numeric, &format!("dx[{i}]"));
-        }
-        let mut grads = Vec::new();
-        stage.visit_params(&mut |p| grads.push((p.name.to_string(), p.grad.to_vec())));
-        for (param, (name, grad)) in grads.iter().enumerate() {
-            for (j, &analytic) in grad.iter().enumerate() {
-                let nudge = |delta: f32, stage: &mut dyn Stage| {
-                    let mut index = 0;
-                    stage.visit_params_mut(&mut |p| {
-                        if index == param {
-                            p.data[j] += delta;
-                        }
-                        index += 1;
-                    });
-                };
-                nudge(h, stage);
-                let lp = loss(stage, &x, dims, batch, mask, &r);
-                nudge(-2.0 * h, stage);
-                let lm = loss(stage, &x, dims, batch, mask, &r);
-                nudge(h, stage);
-                close(analytic, (lp - lm) / (2.0 * h as f64), &format!("{name}[{j}]"));
-            }
-        }
+        check_gradients(&mut probe, &x, &FiniteDifferences { label: &label, ..FiniteDifferences::default() });
     }
 }
 
@@ -401,12 +359,12 @@ fn simple_rnn_gradients_through_time() {
     for (sequences, backwards) in [(false, false), (true, true)] {
         let mut layer = SimpleRnn::new(3, 3, options(sequences, backwards), &mut SplitMix64::new(1));
         randomise(&mut layer, 2, 0.6);
-        check_gradients(&mut layer, 3, &format!("SimpleRNN seq={sequences} back={backwards}"));
+        check_through_time(&layer, 3, &format!("SimpleRNN seq={sequences} back={backwards}"));
     }
     let o = RnnOptions { activation: Activation::Softsign, return_sequences: true, ..RnnOptions::default() };
     let mut layer = SimpleRnn::new(3, 3, o, &mut SplitMix64::new(1));
     randomise(&mut layer, 2, 0.6);
-    check_gradients(&mut layer, 3, "SimpleRNN softsign");
+    check_through_time(&layer, 3, "SimpleRNN softsign");
 }
 
 #[test]
@@ -414,7 +372,7 @@ fn lstm_gradients_through_time() {
     for (sequences, backwards) in [(false, false), (true, false), (true, true)] {
         let mut layer = Lstm::new(3, 3, options(sequences, backwards), &mut SplitMix64::new(1));
         randomise(&mut layer, 2, 0.6);
-        check_gradients(&mut layer, 3, &format!("LSTM seq={sequences} back={backwards}"));
+        check_through_time(&layer, 3, &format!("LSTM seq={sequences} back={backwards}"));
     }
     // Activations whose derivatives need the pre-activation; zero outputs at masked steps.
     let o = RnnOptions {
@@ -426,7 +384,7 @@ fn lstm_gradients_through_time() {
     };
     let mut layer = Lstm::new(3, 3, o, &mut SplitMix64::new(1));
     randomise(&mut layer, 2, 0.6);
-    check_gradients(&mut layer, 3, "LSTM swish/softsign zero_output_for_mask");
+    check_through_time(&layer, 3, "LSTM swish/softsign zero_output_for_mask");
 }
 
 #[test]
@@ -436,8 +394,8 @@ fn gru_gradients_through_time() {
             let o = RnnOptions { reset_after, ..options(sequences, backwards) };
             let mut layer = Gru::new(3, 3, o, &mut SplitMix64::new(1));
             randomise(&mut layer, 2, 0.6);
-            check_gradients(
-                &mut layer,
+            check_through_time(
+                &layer,
                 3,
                 &format!("GRU reset_after={reset_after} seq={sequences} back={backwards}"),
             );
@@ -451,7 +409,7 @@ fn gru_gradients_through_time() {
         };
         let mut layer = Gru::new(3, 3, o, &mut SplitMix64::new(1));
         randomise(&mut layer, 2, 0.6);
-        check_gradients(&mut layer, 3, &format!("GRU reset_after={reset_after} gelu/swish no bias"));
+        check_through_time(&layer, 3, &format!("GRU reset_after={reset_after} gelu/swish no bias"));
     }
 }
 
@@ -460,13 +418,13 @@ fn bidirectional_gradients_through_time() {
     let rng = &mut SplitMix64::new(4);
     let mut lstm = Bidirectional::new(Lstm::new(3, 2, options(true, false), rng), MergeMode::Concat, rng);
     randomise(&mut lstm, 6, 0.6);
-    check_gradients(&mut lstm, 3, "Bidirectional(LSTM) concat");
+    check_through_time(&lstm, 3, "Bidirectional(LSTM) concat");
     let mut gru = Bidirectional::new(Gru::new(3, 2, options(false, false), rng), MergeMode::Mul, rng);
     randomise(&mut gru, 7, 0.6);
-    check_gradients(&mut gru, 3, "Bidirectional(GRU) mul");
+    check_through_time(&gru, 3, "Bidirectional(GRU) mul");
     let mut rnn = Bidirectional::new(SimpleRnn::new(3, 2, options(true, false), rng), MergeMode::Ave, rng);
     randomise(&mut rnn, 8, 0.6);
-    check_gradients(&mut rnn, 3, "Bidirectional(SimpleRNN) ave");
+    check_through_time(&rnn, 3, "Bidirectional(SimpleRNN) ave");
 }
 
 // ---- initialisers, errors, edge cases ----
@@ -498,14 +456,16 @@ fn shape_and_length_errors_are_reported_not_panics() {
     let mut gru = Gru::new(4, 3, RnnOptions::default(), &mut SplitMix64::new(0));
     let dims = Dims::new(&[5, 4]).unwrap();
     let mut y = vec![0.0; 6];
-    let err = gru.forward(&[0.0; 30], Dims::new(&[5, 3]).unwrap(), 2, &mut y, Mode::Inference).unwrap_err();
+    let err =
+        forward_one(&mut gru, &[0.0; 30], Dims::new(&[5, 3]).unwrap(), 2, None, &mut y, Mode::Inference)
+            .unwrap_err();
     assert_eq!(err.to_string(), "input of `GRU` must have shape (None, None, 4), but has shape (None, 5, 3)");
-    assert!(gru.forward(&[0.0; 39], dims, 2, &mut y, Mode::Inference).is_err());
-    assert!(gru.forward_masked(&[0.0; 40], dims, 2, Some(&[1.0; 9]), &mut y, Mode::Inference).is_err());
-    assert!(gru.forward(&[0.0; 40], dims, 2, &mut [0.0; 5], Mode::Inference).is_err());
-    gru.forward(&[0.0; 40], dims, 2, &mut y, Mode::Training).unwrap();
+    assert!(forward_one(&mut gru, &[0.0; 39], dims, 2, None, &mut y, Mode::Inference).is_err());
+    assert!(forward_one(&mut gru, &[0.0; 40], dims, 2, Some(&[1.0; 9]), &mut y, Mode::Inference).is_err());
+    assert!(forward_one(&mut gru, &[0.0; 40], dims, 2, None, &mut [0.0; 5], Mode::Inference).is_err());
+    forward_one(&mut gru, &[0.0; 40], dims, 2, None, &mut y, Mode::Training).unwrap();
     // Backward on a different batch than the forward's.
-    let err = gru.backward(&[0.0; 20], dims, 1, &y[..3], &[0.0; 3], None, false).unwrap_err();
+    let err = backward_one(&mut gru, &[0.0; 20], dims, 1, None, &y[..3], &[0.0; 3], None).unwrap_err();
     assert!(err.to_string().contains("forward pass of the same batch"), "{err}");
 }
 
@@ -516,23 +476,21 @@ fn fully_masked_and_empty<S: Stage>(mut make: impl FnMut(RnnOptions) -> S) {
         let mut layer = make(options(sequences, false));
         randomise(&mut layer, 1, 0.5);
         let dims = Dims::new(&[3, 2]).unwrap();
-        let out = layer.output_dims(dims).unwrap().numel();
+        let out = layer.output_dims(&[dims]).unwrap().numel();
         let x = [0.5; 6];
         let mut y = vec![f32::NAN; out];
-        layer.forward_masked(&x, dims, 1, Some(&[0.0; 3]), &mut y, Mode::Training).unwrap();
+        forward_one(&mut layer, &x, dims, 1, Some(&[0.0; 3]), &mut y, Mode::Training).unwrap();
         assert!(y.iter().all(|&v| v == 0.0), "{}: {y:?}", layer.kind());
         let mut dx = vec![f32::NAN; 6];
-        layer
-            .backward_masked(&x, dims, 1, Some(&[0.0; 3]), &y, &vec![1.0; out], Some(&mut dx), false)
-            .unwrap();
+        backward_one(&mut layer, &x, dims, 1, Some(&[0.0; 3]), &y, &vec![1.0; out], Some(&mut dx)).unwrap();
         assert_eq!(dx, [0.0; 6]);
         layer.visit_params(&mut |p| assert!(p.grad.iter().all(|&g| g == 0.0), "{}", p.name));
         let empty = Dims::new(&[0, 2]).unwrap();
-        let out = layer.output_dims(empty).unwrap().numel();
+        let out = layer.output_dims(&[empty]).unwrap().numel();
         let mut y = vec![f32::NAN; 2 * out];
-        layer.forward(&[], empty, 2, &mut y, Mode::Training).unwrap();
+        forward_one(&mut layer, &[], empty, 2, None, &mut y, Mode::Training).unwrap();
         assert!(y.iter().all(|&v| v == 0.0));
-        layer.backward(&[], empty, 2, &y, &vec![1.0; 2 * out], Some(&mut []), false).unwrap();
+        backward_one(&mut layer, &[], empty, 2, None, &y, &vec![1.0; 2 * out], Some(&mut [])).unwrap();
     }
 }
 

@@ -13,85 +13,31 @@ use std::path::{Path, PathBuf};
 
 use shaped_runtime::data::{pad_sequences, pad_sequences_f32, Padding, SplitMix64, Truncating};
 use shaped_runtime::io::Npz;
+use shaped_runtime::layers::Stage;
 use shaped_runtime::layers::{
     Activation, Dense, Embedding, GlobalAvgPool1d, GlobalMaxPool1d, Masking, Mode, TimeDistributed,
 };
-use shaped_runtime::model::{MaskRule, Stage};
 use shaped_runtime::shape::Dims;
-use shaped_runtime::testing::assert_close;
-use shaped_runtime::Result;
+use shaped_runtime::testing::{
+    assert_close, backward_one, check_gradients, forward_one, Chain, FiniteDifferences, Probe,
+};
 
-// ---------------------------------------------------------------------------------------------
-// A tiny model runner: layers in a row, the mask flowing as each layer's `MaskRule` says.
-
-/// Layers applied in order, each named for its weights' paths (`embedding/embeddings`).
-struct Chain(Vec<(&'static str, Box<dyn Stage>)>);
-
-/// Everything one forward pass produced: `acts[0]` is the input, `acts[i + 1]` layer `i`'s
-/// output, `dims[i]` and `masks[i]` the dims and mask of `acts[i]`.
-struct Pass {
-    dims: Vec<Dims>,
-    acts: Vec<Vec<f32>>,
-    masks: Vec<Option<Vec<f32>>>,
+/// Every weight gradient of `chain`, keyed `stage/weight`.
+fn grads(chain: &Chain) -> Vec<(String, Vec<f32>)> {
+    let mut out = Vec::new();
+    chain.visit_params(&mut |p| out.push((p.name.to_string(), p.grad.to_vec())));
+    out
 }
 
-impl Chain {
-    fn forward(&mut self, x: &[f32], dims: Dims, batch: usize, mask: Option<&[f32]>) -> Result<Pass> {
-        let mut pass =
-            Pass { dims: vec![dims], acts: vec![x.to_vec()], masks: vec![mask.map(<[f32]>::to_vec)] };
-        for (i, (_, layer)) in self.0.iter_mut().enumerate() {
-            let (in_dims, input, in_mask) = (pass.dims[i], &pass.acts[i], pass.masks[i].as_deref());
-            let out_dims = layer.output_dims(in_dims)?;
-            let mut y = vec![f32::NAN; batch * out_dims.numel()];
-            layer.forward_masked(input, in_dims, batch, in_mask, &mut y, Mode::Training)?;
-            let out_mask = match layer.mask_rule() {
-                MaskRule::Keep => in_mask.map(<[f32]>::to_vec),
-                MaskRule::Drop => None,
-                MaskRule::Produce => {
-                    let mut m = vec![f32::NAN; batch * out_dims.as_slice()[0]];
-                    layer.produce_mask(input, in_dims, batch, in_mask, &mut m)?;
-                    Some(m)
-                }
-            };
-            pass.dims.push(out_dims);
-            pass.acts.push(y);
-            pass.masks.push(out_mask);
-        }
-        Ok(pass)
-    }
-
-    /// Backward from `dy` (the gradient with respect to the last output); returns `dx`.
-    fn backward(&mut self, pass: &Pass, batch: usize, dy: &[f32]) -> Result<Vec<f32>> {
-        let mut g = dy.to_vec();
-        for (i, (_, layer)) in self.0.iter_mut().enumerate().rev() {
-            let mut dx = vec![0.0; pass.acts[i].len()];
-            let (x, mask, y) = (&pass.acts[i], pass.masks[i].as_deref(), &pass.acts[i + 1]);
-            layer.backward_masked(x, pass.dims[i], batch, mask, y, &g, Some(&mut dx), false)?;
-            g = dx;
-        }
-        Ok(g)
-    }
-
-    /// Every weight gradient, keyed `layer/weight`.
-    fn grads(&self) -> Vec<(String, Vec<f32>)> {
-        let mut out = Vec::new();
-        for (name, layer) in &self.0 {
-            layer.visit_params(&mut |p| out.push((format!("{name}/{}", p.name), p.grad.to_vec())));
-        }
-        out
-    }
-
-    /// Loads every weight from `npz` key `<case>/<layer>/<weight>` (Keras's variable paths).
-    fn load(&mut self, npz: &Npz, case: &str) {
-        for (name, layer) in &mut self.0 {
-            layer.visit_params_mut(&mut |p| {
-                let key = format!("{case}/{name}/{}", p.name);
-                let w = npz.get(&key).unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(w.shape, p.shape, "{key}");
-                p.data.copy_from_slice(&w.data);
-            });
-        }
-    }
+/// Loads every weight of `chain` from `npz` key `<case>/<stage>/<weight>` (Keras's variable
+/// paths).
+fn load(chain: &mut Chain, npz: &Npz, case: &str) {
+    chain.visit_params_mut(&mut |p| {
+        let key = format!("{case}/{}", p.name);
+        let w = npz.get(&key).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(w.shape, p.shape, "{key}");
+        p.data.copy_from_slice(&w.data);
+    });
 }
 
 fn dims(d: &[usize]) -> Dims {
@@ -145,19 +91,19 @@ fn td_dense(
 #[test]
 fn keras_embedding_mask_zero_then_masked_mean() {
     let npz = fixture();
-    let mut chain = Chain(vec![embedding(10, 4, true, 0), ("gap", Box::new(GlobalAvgPool1d::new()))]);
-    chain.load(&npz, "emb_gap");
+    let mut chain = Chain::new(vec![embedding(10, 4, true, 0), ("gap", Box::new(GlobalAvgPool1d::new()))]);
+    load(&mut chain, &npz, "emb_gap");
     let ids = array(&npz, "emb_gap/input");
-    let pass = chain.forward(&ids, dims(&[6]), 4, None).unwrap();
-    assert_eq!(pass.masks[1].as_deref().unwrap(), array(&npz, "emb_gap/mask"));
-    assert_close(&pass.acts[1], &array(&npz, "emb_gap/extra_embedding_output"), 1e-5);
+    chain.forward(&ids, dims(&[6]), 4, None, Mode::Training).unwrap();
+    assert_eq!(chain.mask(0).unwrap(), array(&npz, "emb_gap/mask"));
+    assert_close(chain.output(0), &array(&npz, "emb_gap/extra_embedding_output"), 1e-5);
     let expected = array(&npz, "emb_gap/output");
-    assert_close(&pass.acts[2][..12], &expected[..12], 1e-5);
+    assert_close(&chain.output(1)[..12], &expected[..12], 1e-5);
     // The last row has no real step: NaN in Keras (0/0), zeros here (a departure: NaN there
     // would turn every weight NaN after one training step).
     assert!(expected[12..].iter().all(|v| v.is_nan()));
-    assert_eq!(pass.acts[2][12..], [0.0; 4]);
-    assert!(pass.masks[2].is_none(), "GlobalAveragePooling1D drops the mask");
+    assert_eq!(chain.output(1)[12..], [0.0; 4]);
+    assert!(chain.mask(1).is_none(), "GlobalAveragePooling1D drops the mask");
 }
 
 /* Equivalent python code:
@@ -169,20 +115,21 @@ fn keras_embedding_mask_zero_then_masked_mean() {
 #[test]
 fn keras_global_max_pooling_ignores_the_mask() {
     let npz = fixture();
-    let mut chain = Chain(vec![embedding(10, 4, true, 0), ("gmp", Box::new(GlobalMaxPool1d::new()))]);
-    chain.load(&npz, "emb_gmp");
+    let mut chain = Chain::new(vec![embedding(10, 4, true, 0), ("gmp", Box::new(GlobalMaxPool1d::new()))]);
+    load(&mut chain, &npz, "emb_gmp");
     let ids = array(&npz, "emb_gmp/input");
-    let pass = chain.forward(&ids, dims(&[6]), 4, None).unwrap();
-    assert_eq!(pass.masks[1].as_deref().unwrap(), array(&npz, "emb_gmp/mask"));
+    chain.forward(&ids, dims(&[6]), 4, None, Mode::Training).unwrap();
+    assert_eq!(chain.mask(0).unwrap(), array(&npz, "emb_gmp/mask"));
     let expected = array(&npz, "emb_gmp/output");
-    assert_close(&pass.acts[2], &expected, 1e-5);
+    assert_close(chain.output(1), &expected, 1e-5);
     // The fully padded row is the max over six copies of row 0 of the table: row 0 itself.
     assert_close(&expected[12..], &array(&npz, "emb_gmp/embedding/embeddings")[..4], 0.0);
 
     // The masked variant differs exactly on the rows with padding.
-    let mut masked = Chain(vec![embedding(10, 4, true, 0), ("gmp", Box::new(GlobalMaxPool1d::masked()))]);
-    masked.load(&npz, "emb_gmp");
-    let out = masked.forward(&ids, dims(&[6]), 4, None).unwrap().acts.pop().unwrap();
+    let mut masked =
+        Chain::new(vec![embedding(10, 4, true, 0), ("gmp", Box::new(GlobalMaxPool1d::masked()))]);
+    load(&mut masked, &npz, "emb_gmp");
+    let out = masked.forward(&ids, dims(&[6]), 4, None, Mode::Training).unwrap().to_vec();
     assert_close(&out[..4], &expected[..4], 1e-6);
     assert_eq!(out[12..], [0.0; 4], "no real step: zeros");
 }
@@ -197,20 +144,20 @@ fn keras_global_max_pooling_ignores_the_mask() {
 #[test]
 fn keras_masking_then_time_distributed_dense() {
     let npz = fixture();
-    let mut chain = Chain(vec![
+    let mut chain = Chain::new(vec![
         ("masking", Box::new(Masking::new(0.0))),
         td_dense(2, 3, Activation::Tanh, 0),
         ("gap", Box::new(GlobalAvgPool1d::new())),
     ]);
-    chain.load(&npz, "mask_td");
+    load(&mut chain, &npz, "mask_td");
     let x = array(&npz, "mask_td/input");
-    let pass = chain.forward(&x, dims(&[5, 2]), 3, None).unwrap();
+    chain.forward(&x, dims(&[5, 2]), 3, None, Mode::Training).unwrap();
     let mask = array(&npz, "mask_td/mask");
-    assert_eq!(pass.masks[1].as_deref().unwrap(), mask);
-    assert_eq!(pass.masks[2].as_deref().unwrap(), mask, "TimeDistributed keeps the mask");
-    assert_close(&pass.acts[3], &array(&npz, "mask_td/output"), 1e-5);
+    assert_eq!(chain.mask(0).unwrap(), mask);
+    assert_eq!(chain.mask(1).unwrap(), mask, "TimeDistributed keeps the mask");
+    assert_close(chain.output(2), &array(&npz, "mask_td/output"), 1e-5);
     // Every step of the TimeDistributed output, padded ones included (tanh of the bias there).
-    assert_close(&pass.acts[2], &array(&npz, "mask_td/extra_td_output"), 1e-5);
+    assert_close(chain.output(1), &array(&npz, "mask_td/extra_td_output"), 1e-5);
     assert_eq!(mask, [1., 1., 1., 1., 1., 1., 1., 1., 0., 0., 0., 0., 1., 0., 1.]);
 }
 
@@ -273,40 +220,45 @@ fn check_padding(make: &dyn Fn() -> Chain, seqs: &Ragged, pad: &dyn Fn(usize) ->
     let maxlen = *seqs.lens.iter().max().unwrap() + 2;
     let (x, mask, starts) = seqs.padded(maxlen, pad);
     let mut chain = make();
-    let pass = chain.forward(&x, seqs.dims(maxlen), n, data_mask.then_some(&mask[..])).unwrap();
-    let out_dims = *pass.dims.last().unwrap();
+    let batch_out = chain
+        .forward(&x, seqs.dims(maxlen), n, data_mask.then_some(&mask[..]), Mode::Training)
+        .unwrap()
+        .to_vec();
+    let out_dims = chain.dims(chain.len() - 1);
     let sequence_out = out_dims.rank() >= 2;
     let per_step = if sequence_out { out_dims.numel() / maxlen } else { out_dims.numel() };
     let mut rng = SplitMix64::new(99);
-    let mut dy = random(&mut rng, pass.acts.last().unwrap().len(), 1.0);
+    let mut dy = random(&mut rng, batch_out.len(), 1.0);
     if sequence_out {
         // A sequence output is followed by a masked loss: padded steps have zero gradient.
         for (d, &m) in dy.chunks_exact_mut(per_step).zip(&mask) {
             d.iter_mut().for_each(|v| *v *= m);
         }
     }
-    let dx = chain.backward(&pass, n, &dy).unwrap();
-    let grads = chain.grads();
-    let mut summed: Vec<Vec<f32>> = grads.iter().map(|(_, g)| vec![0.0; g.len()]).collect();
+    let dx = chain.backward(&dy).unwrap();
+    let batch_grads = grads(&chain);
+    let mut summed: Vec<Vec<f32>> = batch_grads.iter().map(|(_, g)| vec![0.0; g.len()]).collect();
 
     for i in 0..n {
         let (len, start) = (seqs.lens[i], starts[i]);
         let mut alone = make();
-        let single = alone
-            .forward(&seqs.data[i], seqs.dims(len), 1, data_mask.then_some(&vec![1.0; len][..]))
-            .unwrap();
-        let out = single.acts.last().unwrap();
-        let (batch_out, batch_dy) = if sequence_out {
-            let at = (i * maxlen + start) * per_step;
-            (&pass.acts.last().unwrap()[at..at + len * per_step], &dy[at..at + len * per_step])
-        } else {
-            (
-                &pass.acts.last().unwrap()[i * per_step..(i + 1) * per_step],
-                &dy[i * per_step..(i + 1) * per_step],
+        let out = alone
+            .forward(
+                &seqs.data[i],
+                seqs.dims(len),
+                1,
+                data_mask.then_some(&vec![1.0; len][..]),
+                Mode::Training,
             )
+            .unwrap()
+            .to_vec();
+        let (at, width) = if sequence_out {
+            ((i * maxlen + start) * per_step, len * per_step)
+        } else {
+            (i * per_step, per_step)
         };
-        assert_close(batch_out, out, 1e-5);
-        let single_dx = alone.backward(&single, 1, batch_dy).unwrap();
+        assert_close(&batch_out[at..at + width], &out, 1e-5);
+        let single_dx = alone.backward(&dy[at..at + width]).unwrap();
         let row = &dx[i * maxlen * s..(i + 1) * maxlen * s];
         for t in 0..maxlen {
             let g = &row[t * s..(t + 1) * s];
@@ -316,11 +268,11 @@ fn check_padding(make: &dyn Fn() -> Chain, seqs: &Ragged, pad: &dyn Fn(usize) ->
                 assert_close(g, &single_dx[(t - start) * s..(t - start + 1) * s], 1e-5);
             }
         }
-        for (acc, (_, g)) in summed.iter_mut().zip(alone.grads()) {
+        for (acc, (_, g)) in summed.iter_mut().zip(grads(&alone)) {
             acc.iter_mut().zip(&g).for_each(|(a, v)| *a += v);
         }
     }
-    for ((name, g), expected) in grads.iter().zip(&summed) {
+    for ((name, g), expected) in batch_grads.iter().zip(&summed) {
         if let Some(msg) = shaped_runtime::testing::first_difference(g, expected, 1e-5) {
             panic!("{name}: {msg}");
         }
@@ -350,19 +302,19 @@ fn padded_embedding_mask_zero_then_pooling() {
     // The mask comes from the ids: padding must be id 0.
     let pad_id = |_| 0.0;
     check_padding(
-        &|| Chain(vec![embedding(8, 3, true, 1), ("gap", Box::new(GlobalAvgPool1d::new()))]),
+        &|| Chain::new(vec![embedding(8, 3, true, 1), ("gap", Box::new(GlobalAvgPool1d::new()))]),
         &id_seqs(),
         &pad_id,
         false,
     );
     check_padding(
-        &|| Chain(vec![embedding(8, 3, true, 1), ("gmp", Box::new(GlobalMaxPool1d::masked()))]),
+        &|| Chain::new(vec![embedding(8, 3, true, 1), ("gmp", Box::new(GlobalMaxPool1d::masked()))]),
         &id_seqs(),
         &pad_id,
         false,
     );
     // Embedding alone: a sequence output.
-    check_padding(&|| Chain(vec![embedding(8, 3, true, 1)]), &id_seqs(), &pad_id, false);
+    check_padding(&|| Chain::new(vec![embedding(8, 3, true, 1)]), &id_seqs(), &pad_id, false);
 }
 
 #[test]
@@ -370,13 +322,13 @@ fn padded_embedding_with_a_data_mask_ignores_garbage_ids() {
     // Without mask_zero the data's mask passes through; padded steps hold arbitrary valid ids.
     let pad_id = |k: usize| (k % 8) as f32;
     check_padding(
-        &|| Chain(vec![embedding(8, 3, false, 2), ("gap", Box::new(GlobalAvgPool1d::new()))]),
+        &|| Chain::new(vec![embedding(8, 3, false, 2), ("gap", Box::new(GlobalAvgPool1d::new()))]),
         &id_seqs(),
         &pad_id,
         true,
     );
     check_padding(
-        &|| Chain(vec![embedding(8, 3, false, 2), ("gmp", Box::new(GlobalMaxPool1d::masked()))]),
+        &|| Chain::new(vec![embedding(8, 3, false, 2), ("gmp", Box::new(GlobalMaxPool1d::masked()))]),
         &id_seqs(),
         &pad_id,
         true,
@@ -386,13 +338,13 @@ fn padded_embedding_with_a_data_mask_ignores_garbage_ids() {
 #[test]
 fn padded_pooling_ignores_garbage_steps() {
     check_padding(
-        &|| Chain(vec![("gap", Box::new(GlobalAvgPool1d::new()))]),
+        &|| Chain::new(vec![("gap", Box::new(GlobalAvgPool1d::new()))]),
         &feature_seqs(3, 3),
         &garbage,
         true,
     );
     check_padding(
-        &|| Chain(vec![("gmp", Box::new(GlobalMaxPool1d::masked()))]),
+        &|| Chain::new(vec![("gmp", Box::new(GlobalMaxPool1d::masked()))]),
         &feature_seqs(3, 4),
         &garbage,
         true,
@@ -405,8 +357,7 @@ fn keras_max_pooling_sees_padded_steps() {
     let seqs = feature_seqs(2, 5);
     let (x, mask, _) = seqs.padded(7, &garbage);
     let mut y = vec![0.0; 8];
-    GlobalMaxPool1d::new()
-        .forward_masked(&x, dims(&[7, 2]), 4, Some(&mask), &mut y, Mode::Inference)
+    forward_one(&mut GlobalMaxPool1d::new(), &x, dims(&[7, 2]), 4, Some(&mask), &mut y, Mode::Inference)
         .unwrap();
     assert!(y.iter().all(|&v| v > 400.0), "{y:?}");
 }
@@ -416,7 +367,7 @@ fn padded_masking_and_time_distributed() {
     // Masking finds the padding itself: padded steps are all mask_value.
     let mask_value = |_| -2.0;
     let make = || {
-        Chain(vec![
+        Chain::new(vec![
             ("masking", Box::new(Masking::new(-2.0)) as Box<dyn Stage>),
             td_dense(3, 2, Activation::Tanh, 6),
             ("gap", Box::new(GlobalAvgPool1d::new())),
@@ -424,20 +375,25 @@ fn padded_masking_and_time_distributed() {
     };
     check_padding(&make, &feature_seqs(3, 7), &mask_value, false);
     check_padding(
-        &|| Chain(vec![("masking", Box::new(Masking::new(-2.0)))]),
+        &|| Chain::new(vec![("masking", Box::new(Masking::new(-2.0)))]),
         &feature_seqs(3, 8),
         &mask_value,
         false,
     );
     // TimeDistributed alone, garbage in the padded steps and a masked loss.
     check_padding(
-        &|| Chain(vec![td_dense(3, 2, Activation::Sigmoid, 9)]),
+        &|| Chain::new(vec![td_dense(3, 2, Activation::Sigmoid, 9)]),
         &feature_seqs(3, 10),
         &garbage,
         true,
     );
     check_padding(
-        &|| Chain(vec![td_dense(3, 4, Activation::Relu, 11), ("gmp", Box::new(GlobalMaxPool1d::masked()))]),
+        &|| {
+            Chain::new(vec![
+                td_dense(3, 4, Activation::Relu, 11),
+                ("gmp", Box::new(GlobalMaxPool1d::masked())),
+            ])
+        },
         &feature_seqs(3, 12),
         &garbage,
         true,
@@ -448,78 +404,32 @@ fn padded_masking_and_time_distributed() {
 fn masking_produces_the_padding_mask() {
     let seqs = feature_seqs(3, 13);
     let (x, mask, _) = seqs.padded(6, &|_| 0.0);
-    let mut chain = Chain(vec![("masking", Box::new(Masking::default()))]);
-    let pass = chain.forward(&x, dims(&[6, 3]), 4, None).unwrap();
-    assert_eq!(pass.masks[1].as_deref().unwrap(), mask);
+    let mut chain = Chain::new(vec![("masking", Box::new(Masking::default()))]);
+    chain.forward(&x, dims(&[6, 3]), 4, None, Mode::Training).unwrap();
+    assert_eq!(chain.mask(0).unwrap(), mask);
 }
 
 // ---------------------------------------------------------------------------------------------
 // (3) Finite differences.
 
-/// `Σ r ⊙ chain(x)` in f64.
-fn loss(chain: &mut Chain, x: &[f32], d: Dims, batch: usize, mask: Option<&[f32]>, r: &[f32]) -> f64 {
-    let pass = chain.forward(x, d, batch, mask).unwrap();
-    pass.acts.last().unwrap().iter().zip(r).map(|(&a, &b)| a as f64 * b as f64).sum()
-}
-
 /// Checks the analytic input gradient (at the indices `check_x` accepts) and every weight
-/// gradient of `chain` against central differences with step `h`.
+/// gradient of `chain` under a random linear probe against central differences with step `h`;
+/// returns the chain with the probe's gradients in place.
 #[allow(clippy::too_many_arguments)]
 fn finite_differences(
-    chain: &mut Chain,
+    chain: Chain,
     x: &[f32],
     d: Dims,
     batch: usize,
     mask: Option<&[f32]>,
     check_x: &dyn Fn(usize) -> bool,
     h: f32,
-    tol: f64,
-) {
-    let pass = chain.forward(x, d, batch, mask).unwrap();
-    let mut rng = SplitMix64::new(17);
-    let r = random(&mut rng, pass.acts.last().unwrap().len(), 1.0);
-    let dx = chain.backward(&pass, batch, &r).unwrap();
-    let close = |analytic: f32, numeric: f64, what: &str| {
-        let err = (analytic as f64 - numeric).abs();
-        assert!(
-            err <= tol * numeric.abs().max(1.0),
-            "{what}: analytic {analytic}, finite difference {numeric}"
-        );
-    };
-    for i in (0..x.len()).filter(|&i| check_x(i)) {
-        let (mut xp, mut xm) = (x.to_vec(), x.to_vec());
-        xp[i] += h;
-        xm[i] -= h;
-        let numeric =
-            (loss(chain, &xp, d, batch, mask, &r) - loss(chain, &xm, d, batch, mask, &r)) / (2.0 * h as f64);
-        close(dx[i], numeric, &format!("dx[{i}]"));
-    }
-    let grads = chain.grads();
-    let mut k = 0;
-    for l in 0..chain.0.len() {
-        let mut counts = Vec::new();
-        chain.0[l].1.visit_params(&mut |p| counts.push(p.data.len()));
-        for (param, &count) in counts.iter().enumerate() {
-            for j in 0..count {
-                let nudge = |chain: &mut Chain, delta: f32| {
-                    let mut index = 0;
-                    chain.0[l].1.visit_params_mut(&mut |p| {
-                        if index == param {
-                            p.data[j] += delta;
-                        }
-                        index += 1;
-                    });
-                };
-                nudge(chain, h);
-                let lp = loss(chain, x, d, batch, mask, &r);
-                nudge(chain, -2.0 * h);
-                let lm = loss(chain, x, d, batch, mask, &r);
-                nudge(chain, h);
-                close(grads[k].1[j], (lp - lm) / (2.0 * h as f64), &format!("{}[{j}]", grads[k].0));
-            }
-            k += 1;
-        }
-    }
+    tolerance: f64,
+) -> Chain {
+    let mut probe = Probe::new(chain, x, d, batch, mask, 17);
+    let fd = FiniteDifferences { h, tolerance, inputs: check_x, ..FiniteDifferences::default() };
+    check_gradients(&mut probe, x, &fd);
+    probe.chain
 }
 
 #[test]
@@ -527,16 +437,16 @@ fn embedding_gradient_scatter_adds_repeated_ids() {
     // ids [[1, 3, 1, 1], [0, 3, 2, 1]]: row 1 is used four times, row 3 twice, row 4 never.
     // dE[r] = Σ_{(b,t): id = r} dy[b, t]; finite differences see every repetition.
     let ids = [1.0, 3.0, 1.0, 1.0, 0.0, 3.0, 2.0, 1.0];
-    let mut chain = Chain(vec![embedding(5, 3, false, 14)]);
-    finite_differences(&mut chain, &ids, dims(&[4]), 2, None, &|_| false, 1e-2, 1e-3);
-    let grads = chain.grads();
-    assert!(grads[0].1[12..].iter().all(|&g| g == 0.0), "row 4 is never used");
-    assert!(grads[0].1[3..6].iter().all(|&g| g != 0.0));
+    let chain = Chain::new(vec![embedding(5, 3, false, 14)]);
+    let chain = finite_differences(chain, &ids, dims(&[4]), 2, None, &|_| false, 1e-2, 1e-3);
+    let row_grads = grads(&chain);
+    assert!(row_grads[0].1[12..].iter().all(|&g| g == 0.0), "row 4 is never used");
+    assert!(row_grads[0].1[3..6].iter().all(|&g| g != 0.0));
 
     // And through a masked mean: padded id 0 steps add nothing to row 0.
-    let mut chain = Chain(vec![embedding(5, 3, true, 15), ("gap", Box::new(GlobalAvgPool1d::new()))]);
-    finite_differences(&mut chain, &ids, dims(&[4]), 2, None, &|_| false, 1e-2, 1e-3);
-    assert!(chain.grads()[0].1[..3].iter().all(|&g| g == 0.0), "row 0 is padding");
+    let chain = Chain::new(vec![embedding(5, 3, true, 15), ("gap", Box::new(GlobalAvgPool1d::new()))]);
+    let chain = finite_differences(chain, &ids, dims(&[4]), 2, None, &|_| false, 1e-2, 1e-3);
+    assert!(grads(&chain)[0].1[..3].iter().all(|&g| g == 0.0), "row 0 is padding");
 }
 
 #[test]
@@ -547,7 +457,7 @@ fn pooling_gradients() {
     let d = dims(&[5, 4]);
     let all = |_| true;
     finite_differences(
-        &mut Chain(vec![("gap", Box::new(GlobalAvgPool1d::new()))]),
+        Chain::new(vec![("gap", Box::new(GlobalAvgPool1d::new()))]),
         &x,
         d,
         3,
@@ -557,7 +467,7 @@ fn pooling_gradients() {
         1e-3,
     );
     finite_differences(
-        &mut Chain(vec![("gap", Box::new(GlobalAvgPool1d::new()))]),
+        Chain::new(vec![("gap", Box::new(GlobalAvgPool1d::new()))]),
         &x,
         d,
         3,
@@ -567,9 +477,9 @@ fn pooling_gradients() {
         1e-3,
     );
     // Max: a step small enough that no perturbation changes the arg max.
-    let gmp = |p: GlobalMaxPool1d| Chain(vec![("gmp", Box::new(p))]);
-    finite_differences(&mut gmp(GlobalMaxPool1d::masked()), &x, d, 3, Some(&mask), &all, 1e-3, 2e-3);
-    finite_differences(&mut gmp(GlobalMaxPool1d::new()), &x, d, 3, Some(&mask), &all, 1e-3, 2e-3);
+    let gmp = |p: GlobalMaxPool1d| Chain::new(vec![("gmp", Box::new(p))]);
+    finite_differences(gmp(GlobalMaxPool1d::masked()), &x, d, 3, Some(&mask), &all, 1e-3, 2e-3);
+    finite_differences(gmp(GlobalMaxPool1d::new()), &x, d, 3, Some(&mask), &all, 1e-3, 2e-3);
 }
 
 #[test]
@@ -583,23 +493,23 @@ fn masking_and_time_distributed_gradients() {
     let d = dims(&[4, 3]);
     // A nudge at a padded step would unmask it: check those analytically (0), the rest numerically.
     let real = |i: usize| mask[i / 3] == 1.0;
-    let mut chain = Chain(vec![
+    let chain = Chain::new(vec![
         ("masking", Box::new(Masking::default())),
         td_dense(3, 2, Activation::Tanh, 19),
         ("gap", Box::new(GlobalAvgPool1d::new())),
     ]);
-    finite_differences(&mut chain, &x, d, 2, None, &real, 1e-2, 1e-3);
-    let pass = chain.forward(&x, d, 2, None).unwrap();
-    let dx = chain.backward(&pass, 2, &[1.0, -1.0, 0.5, 2.0]).unwrap();
+    let mut chain = finite_differences(chain, &x, d, 2, None, &real, 1e-2, 1e-3);
+    chain.forward(&x, d, 2, None, Mode::Training).unwrap();
+    let dx = chain.backward(&[1.0, -1.0, 0.5, 2.0]).unwrap();
     assert!(dx[6..9].iter().chain(&dx[12..15]).all(|&g| g == 0.0));
 
     // TimeDistributed on its own, every input and weight, with a sequence output.
-    let mut td = Chain(vec![td_dense(3, 2, Activation::Sigmoid, 20)]);
-    finite_differences(&mut td, &x, d, 2, None, &|_| true, 1e-2, 1e-3);
+    let td = Chain::new(vec![td_dense(3, 2, Activation::Sigmoid, 20)]);
+    let td = finite_differences(td, &x, d, 2, None, &|_| true, 1e-2, 1e-3);
     // Rank-3 steps: TimeDistributed(Dense) over [T, H, F] maps the last axis.
     let x3 = random(&mut rng, 2 * 3 * 2 * 3, 1.0);
-    finite_differences(&mut td, &x3, dims(&[3, 2, 3]), 2, None, &|_| true, 1e-2, 1e-3);
-    assert_eq!(td.0[0].1.output_dims(dims(&[3, 2, 3])).unwrap().as_slice(), &[3, 2, 2]);
+    let mut td = finite_differences(td, &x3, dims(&[3, 2, 3]), 2, None, &|_| true, 1e-2, 1e-3);
+    assert_eq!(td.stage_mut(0).output_dims(&[dims(&[3, 2, 3])]).unwrap().as_slice(), &[3, 2, 2]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -608,7 +518,9 @@ fn masking_and_time_distributed_gradients() {
 fn embedding_error(ids: &[f32]) -> String {
     let mut e = Embedding::new(5, 2, true, &mut SplitMix64::new(0));
     let mut y = vec![0.0; ids.len() * 2];
-    e.forward(ids, dims(&[ids.len() / 2]), 2, &mut y, Mode::Inference).unwrap_err().to_string()
+    forward_one(&mut e, ids, dims(&[ids.len() / 2]), 2, None, &mut y, Mode::Inference)
+        .unwrap_err()
+        .to_string()
 }
 
 #[test]
@@ -638,23 +550,30 @@ fn bad_token_ids_are_errors_naming_the_id_and_its_position() {
     );
     // The error is also raised (not a panic) by a backward given bad ids.
     let mut e = Embedding::new(5, 2, false, &mut SplitMix64::new(0));
-    let err = e.backward(&[9.0], dims(&[1]), 1, &[0.0; 2], &[1.0; 2], None, false).unwrap_err();
+    let err = backward_one(&mut e, &[9.0], dims(&[1]), 1, None, &[0.0; 2], &[1.0; 2], None).unwrap_err();
     assert!(err.to_string().contains("holds id 9"), "{err}");
 }
 
 #[test]
 fn shape_and_mask_errors() {
     let td = TimeDistributed::new(Box::new(GlobalAvgPool1d::new()), "gap");
-    let err = td.output_dims(dims(&[4])).unwrap_err().to_string();
+    let err = td.output_dims(&[dims(&[4])]).unwrap_err().to_string();
     assert!(err.contains("at least 3 axes"), "{err}");
     // TimeDistributed(GlobalAveragePooling1D) over [T, S, F] pools each step's S axis.
-    assert_eq!(td.output_dims(dims(&[4, 6, 2])).unwrap().as_slice(), &[4, 2]);
-    let err = Masking::default().output_dims(dims(&[3, 2, 2])).unwrap_err().to_string();
+    assert_eq!(td.output_dims(&[dims(&[4, 6, 2])]).unwrap().as_slice(), &[4, 2]);
+    let err = Masking::default().output_dims(&[dims(&[3, 2, 2])]).unwrap_err().to_string();
     assert!(err.contains("(None, steps, features)"), "{err}");
     let mut y = [0.0; 2];
-    let err = GlobalAvgPool1d::new()
-        .forward_masked(&[0.0; 6], dims(&[3, 2]), 1, Some(&[1.0; 4]), &mut y, Mode::Inference)
-        .unwrap_err();
+    let err = forward_one(
+        &mut GlobalAvgPool1d::new(),
+        &[0.0; 6],
+        dims(&[3, 2]),
+        1,
+        Some(&[1.0; 4]),
+        &mut y,
+        Mode::Inference,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("have 3 and 4"), "{err}");
 }
 

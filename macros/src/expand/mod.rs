@@ -143,22 +143,24 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
     // Used as a layer, a model hands on the mask of its own output when that output is a
     // sequence (a time axis first), and no mask otherwise.
     let nested_mask_rule = match plan.output() {
-        ShapeState::Known(dims) if dims.first() != Some(&None) => quote!(::shaped::model::MaskRule::Drop),
-        _ => quote!(::shaped::model::MaskRule::Produce),
+        ShapeState::Known(dims) if dims.first() != Some(&None) => quote!(::shaped::layers::MaskRule::Drop),
+        _ => quote!(::shaped::layers::MaskRule::Produce),
     };
+    let sources: Vec<TokenStream> = (0..n_layers).map(source_tokens).collect();
     let backward_steps = (0..n_layers).rev().map(|i| {
         let field = &fields[i];
         let pre = if i == last { quote!(dy_is_preactivation) } else { quote!(false) };
-        let dx = if i == 0 { quote!(dx) } else { quote!(::core::option::Option::None) };
-        quote!(self.__shaped_workspace.backward(#i, &mut self.#field, x, batch, #pre, #dx)?;)
+        let source = source_tokens(i);
+        quote!(self.__shaped_workspace.backward(#i, &mut self.#field, [#source], &[x], batch, #pre, &mut dxs)?;)
     });
     let backward_visit_steps = (0..n_layers).rev().map(|i| {
         let field = &fields[i];
+        let source = source_tokens(i);
         let name = &names[i];
         let pre = if i == last { quote!(dy_is_preactivation) } else { quote!(false) };
         quote! {
-            self.__shaped_workspace.backward(#i, &mut self.#field, x, batch, #pre, ::core::option::Option::None)?;
-            ::shaped::model::visit_prefixed_mut(&mut self.#field, #name, visit);
+            self.__shaped_workspace.backward(#i, &mut self.#field, [#source], &[x], batch, #pre, &mut [])?;
+            ::shaped::layers::visit_prefixed_mut(&mut self.#field, #name, visit);
         }
     });
 
@@ -203,7 +205,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
             #vis fn new(seed: u64) -> Self {
                 #struct_ident {
                     #(#fields: #inits,)*
-                    __shaped_workspace: ::shaped::model::Workspace::new(#n_layers),
+                    __shaped_workspace: ::shaped::model::Workspace::new(#n_layers, 1),
                 }
             }
 
@@ -241,15 +243,16 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                         ));
                     }
                     ::shaped::model::check_run_input(#model_name, x, dims, batch, mask)?;
-                    self.__shaped_workspace.set_input_mask(mask);
-                    let d = dims;
-                    #(let d = self.__shaped_workspace.run(#indices, &mut self.#fields, x, d, batch, mode)?;)*
-                    ::core::result::Result::Ok((self.__shaped_workspace.output(#last), d))
+                    self.__shaped_workspace.begin(&[::shaped::layers::Input { data: x, dims, mask }])?;
+                    #(self.__shaped_workspace.run(#indices, &mut self.#fields, [#sources], &[x], batch, mode)?;)*
+                    ::core::result::Result::Ok((self.__shaped_workspace.output(#last), self.__shaped_workspace.dims(#last)))
                 }
 
                 fn backward(&mut self, x: &[f32], batch: usize, dy_is_preactivation: bool, dx: ::core::option::Option<&mut [f32]>)
                     -> ::shaped::Result<()>
                 {
+                    let mut dxs = [dx];
+                    self.__shaped_workspace.begin_backward(&[#last]);
                     #(#backward_steps)*
                     ::core::result::Result::Ok(())
                 }
@@ -261,6 +264,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                     dy_is_preactivation: bool,
                     visit: &mut dyn FnMut(::shaped::layers::ParamMut<'_>),
                 ) -> ::shaped::Result<()> {
+                    self.__shaped_workspace.begin_backward(&[#last]);
                     #(#backward_visit_steps)*
                     ::core::result::Result::Ok(())
                 }
@@ -274,24 +278,24 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                 }
 
                 fn output_activation(&self) -> ::core::option::Option<::shaped::layers::Activation> {
-                    ::shaped::model::Stage::output_activation(&self.#last_field)
+                    ::shaped::layers::Stage::output_activation(&self.#last_field)
                 }
 
                 fn layers(&self) -> ::std::vec::Vec<::shaped::model::LayerInfo> {
                     ::std::vec![#(::shaped::model::LayerInfo {
                         name: ::std::string::String::from(#names),
-                        kind: ::shaped::model::Stage::kind(&self.#fields),
+                        kind: ::shaped::layers::Stage::kind(&self.#fields),
                         output: <#outs as ::shaped::shape::Shape>::DIMS.to_vec(),
-                        params: ::shaped::model::Stage::param_count(&self.#fields),
+                        params: ::shaped::layers::Stage::param_count(&self.#fields),
                     }),*]
                 }
 
                 fn visit_weights(&self, visit: &mut dyn FnMut(::shaped::layers::Param<'_>)) {
-                    #(::shaped::model::visit_prefixed(&self.#fields, #names, visit);)*
+                    #(::shaped::layers::visit_prefixed(&self.#fields, #names, visit);)*
                 }
 
                 fn visit_weights_mut(&mut self, visit: &mut dyn FnMut(::shaped::layers::ParamMut<'_>)) {
-                    #(::shaped::model::visit_prefixed_mut(&mut self.#fields, #names, visit);)*
+                    #(::shaped::layers::visit_prefixed_mut(&mut self.#fields, #names, visit);)*
                 }
             }
 
@@ -305,7 +309,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
 
                 fn output_dims(&self, input: ::shaped::shape::Dims) -> ::shaped::Result<::shaped::shape::Dims> {
                     let d = input;
-                    #(let d = ::shaped::model::Stage::output_dims(&self.#fields, d)?;)*
+                    #(let d = ::shaped::layers::Stage::output_dims(&self.#fields, &[d])?;)*
                     ::core::result::Result::Ok(d)
                 }
 
@@ -332,7 +336,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                     ::shaped::model::Model::backward(self, input.data(), input.batch(), false, grad_input.map(|g| g.into_data()))
                 }
 
-                fn mask_rule(&self) -> ::shaped::model::MaskRule {
+                fn mask_rule(&self) -> ::shaped::layers::MaskRule {
                     #nested_mask_rule
                 }
 
@@ -370,7 +374,7 @@ fn stage_type(layer: &PlannedLayer) -> TokenStream {
         Op::Builtin(builtin) => builtin.stage_type(),
         Op::Custom { .. } => {
             let param = layer_param(layer.decl.number);
-            quote!(::shaped::model::Opaque<#param>)
+            quote!(::shaped::layers::Opaque<#param>)
         }
     }
 }
@@ -388,7 +392,16 @@ fn stage_init(def: &ModelDef, layer: &PlannedLayer, index: usize, in_ty: &TokenS
         Op::Custom { .. } => {
             let param = layer_param(layer.decl.number);
             let make = helper_ident(&def.name, "Make", layer.decl.number);
-            quote!(::shaped::model::Opaque::new::<#in_ty>(<#param as #make>::__shaped_make(seed)))
+            quote!(::shaped::layers::Opaque::new::<#in_ty>(<#param as #make>::__shaped_make(seed)))
         }
+    }
+}
+
+/// What node `i` of a sequential model reads: the model's input for the first, the node
+/// before it otherwise.
+fn source_tokens(i: usize) -> TokenStream {
+    match i.checked_sub(1) {
+        None => quote!(::shaped::model::Source::Input(0)),
+        Some(before) => quote!(::shaped::model::Source::Node(#before)),
     }
 }

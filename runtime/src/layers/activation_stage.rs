@@ -3,25 +3,19 @@
 use crate::error::Result;
 use crate::layers::activation::Activation;
 use crate::layers::activation::ActivationFn;
-use crate::layers::Mode;
-use crate::model::Stage;
+use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, Stage};
 use crate::shape::Dims;
 
 impl Stage for Activation {
-    fn output_dims(&self, input: Dims) -> Result<Dims> {
+    fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
+        let input = single_dims(inputs, "Activation")?;
         Ok(input)
     }
 
     /// Softmax is taken over the last axis, like Keras's `Activation("softmax")`.
-    fn forward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        _batch: usize,
-        _mask: Option<&[f32]>,
-        y: &mut [f32],
-        _mode: Mode,
-    ) -> Result<()> {
+    fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Activation")?;
+        let (_batch, _mode) = (args.batch, args.mode);
         y.copy_from_slice(x);
         self.forward_in_place(y, in_dims.last().max(1));
         Ok(())
@@ -29,17 +23,11 @@ impl Stage for Activation {
 
     /// `dx = f'(x) ⊙ dy` (the Jacobian-vector product for softmax), or `dx = dy` when `dy` is
     /// already with respect to the pre-activation (a fused loss).
-    fn backward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        _batch: usize,
-        _mask: Option<&[f32]>,
-        y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        dy_is_preactivation: bool,
-    ) -> Result<()> {
+    fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Activation")?;
+        let (_batch, y, dy, dy_is_preactivation) =
+            (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
+        let dx = single_grad(grad_inputs);
         if let Some(dx) = dx {
             if dy_is_preactivation {
                 dx.copy_from_slice(dy);

@@ -14,8 +14,8 @@ use crate::kernels::gemm::{matmul, matmul_a_bt_with, matmul_at_b};
 use crate::layers::activation::Activation;
 use crate::layers::activation::ActivationFn;
 use crate::layers::init::glorot_uniform;
+use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, Stage};
 use crate::layers::{Mode, Param, ParamMut};
-use crate::model::Stage;
 use crate::shape::Dims;
 
 /// A fully connected layer (see the module docs for the shape contract).
@@ -107,7 +107,8 @@ impl Dense {
 }
 
 impl Stage for Dense {
-    fn output_dims(&self, input: Dims) -> Result<Dims> {
+    fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
+        let input = single_dims(inputs, "Dense")?;
         if input.rank() == 0 || input.last() != self.in_features {
             return Err(Error::shape(
                 "input of `Dense`",
@@ -118,15 +119,9 @@ impl Stage for Dense {
         Ok(input.with_last(self.units))
     }
 
-    fn forward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        _mask: Option<&[f32]>,
-        y: &mut [f32],
-        mode: Mode,
-    ) -> Result<()> {
+    fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Dense")?;
+        let (batch, mode) = (args.batch, args.mode);
         let rows = batch * (in_dims.numel() / self.in_features.max(1));
         if mode == Mode::Training && self.activation.backward_needs_input() {
             let (k, n) = (self.in_features, self.units);
@@ -145,17 +140,11 @@ impl Stage for Dense {
         Ok(())
     }
 
-    fn backward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        _mask: Option<&[f32]>,
-        y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        dy_is_preactivation: bool,
-    ) -> Result<()> {
+    fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Dense")?;
+        let (batch, y, dy, dy_is_preactivation) =
+            (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
+        let dx = single_grad(grad_inputs);
         let (k, n) = (self.in_features, self.units);
         let rows = batch * (in_dims.numel() / k.max(1));
         let dz: &[f32] = if dy_is_preactivation || self.activation == Activation::Linear {
@@ -221,6 +210,7 @@ impl Stage for Dense {
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
     use crate::testing::assert_close;
 
@@ -249,9 +239,9 @@ mod tests {
     #[test]
     fn sequence_input_keeps_leading_axes() {
         let d = fixed(Activation::Linear);
-        let out = d.output_dims(Dims::new(&[7, 3]).unwrap()).unwrap();
+        let out = d.output_dims(&[Dims::new(&[7, 3]).unwrap()]).unwrap();
         assert_eq!(out.as_slice(), &[7, 2]);
-        let err = d.output_dims(Dims::new(&[4]).unwrap()).unwrap_err().to_string();
+        let err = d.output_dims(&[Dims::new(&[4]).unwrap()]).unwrap_err().to_string();
         assert_eq!(err, "input of `Dense` must have shape (None, …, 3), but has shape (None, 4)");
     }
 

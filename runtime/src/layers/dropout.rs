@@ -3,8 +3,8 @@
 
 use crate::data::rng::SplitMix64;
 use crate::error::Result;
+use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, Stage};
 use crate::layers::Mode;
-use crate::model::Stage;
 use crate::shape::Dims;
 
 /// Randomly zeroes a fraction `rate` of the values while training (see the module docs).
@@ -29,19 +29,14 @@ impl Dropout {
 }
 
 impl Stage for Dropout {
-    fn output_dims(&self, input: Dims) -> Result<Dims> {
+    fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
+        let input = single_dims(inputs, "Dropout")?;
         Ok(input)
     }
 
-    fn forward_masked(
-        &mut self,
-        x: &[f32],
-        _in_dims: Dims,
-        _batch: usize,
-        _mask: Option<&[f32]>,
-        y: &mut [f32],
-        mode: Mode,
-    ) -> Result<()> {
+    fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
+        let Input { data: x, dims: _in_dims, mask: _mask } = args.input("Dropout")?;
+        let (_batch, mode) = (args.batch, args.mode);
         if mode == Mode::Inference || self.rate == 0.0 {
             y.copy_from_slice(x);
             if mode == Mode::Training {
@@ -59,17 +54,11 @@ impl Stage for Dropout {
         Ok(())
     }
 
-    fn backward_masked(
-        &mut self,
-        _x: &[f32],
-        _in_dims: Dims,
-        _batch: usize,
-        _mask: Option<&[f32]>,
-        _y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        _dy_is_preactivation: bool,
-    ) -> Result<()> {
+    fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
+        let Input { data: _x, dims: _in_dims, mask: _mask } = args.input("Dropout")?;
+        let (_batch, _y, dy, _dy_is_preactivation) =
+            (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
+        let dx = single_grad(grad_inputs);
         if let Some(dx) = dx {
             for ((g, &d), &m) in dx.iter_mut().zip(dy).zip(&self.mask) {
                 *g = d * m;
@@ -86,6 +75,8 @@ impl Stage for Dropout {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layers::Mode;
+    use crate::testing::forward_one;
 
     #[test]
     fn identity_at_inference_and_scaled_in_training() {
@@ -93,9 +84,9 @@ mod tests {
         let x = vec![1.0f32; 10_000];
         let mut y = vec![0.0f32; 10_000];
         let dims = Dims::new(&[100]).unwrap();
-        d.forward(&x, dims, 100, &mut y, Mode::Inference).unwrap();
+        forward_one(&mut d, &x, dims, 100, None, &mut y, Mode::Inference).unwrap();
         assert_eq!(x, y);
-        d.forward(&x, dims, 100, &mut y, Mode::Training).unwrap();
+        forward_one(&mut d, &x, dims, 100, None, &mut y, Mode::Training).unwrap();
         let dropped = y.iter().filter(|&&v| v == 0.0).count() as f32 / 10_000.0;
         assert!((dropped - 0.25).abs() < 0.02, "dropped fraction {dropped}");
         assert!(y.iter().all(|&v| v == 0.0 || (v - 1.0 / 0.75).abs() < 1e-6));

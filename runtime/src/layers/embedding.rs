@@ -20,8 +20,8 @@
 
 use crate::data::rng::SplitMix64;
 use crate::error::{Error, Result};
-use crate::layers::{Mode, Param, ParamMut};
-use crate::model::{MaskRule, Stage};
+use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, MaskRule, Stage};
+use crate::layers::{Param, ParamMut};
 use crate::shape::{Dims, MAX_RANK};
 
 /// Keras's `uniform` initializer limit for embeddings: U(−0.05, 0.05).
@@ -97,7 +97,8 @@ impl Embedding {
 }
 
 impl Stage for Embedding {
-    fn output_dims(&self, input: Dims) -> Result<Dims> {
+    fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
+        let input = single_dims(inputs, "Embedding")?;
         let rank_ok = if self.mask_zero { input.rank() == 1 } else { input.rank() < MAX_RANK };
         if !rank_ok {
             let expected = if self.mask_zero { "(None, steps)" } else { "(None, …) of rank below 5" };
@@ -114,15 +115,9 @@ impl Stage for Embedding {
     }
 
     /// `y[b, t, :] = E[x[b, t], :]`; `Err` on the first id that is not a row of the table.
-    fn forward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        _batch: usize,
-        _mask: Option<&[f32]>,
-        y: &mut [f32],
-        _mode: Mode,
-    ) -> Result<()> {
+    fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Embedding")?;
+        let (_batch, _mode) = (args.batch, args.mode);
         let d = self.output_dim;
         let per_sample = in_dims.numel();
         for (i, out) in y.chunks_exact_mut(d.max(1)).take(x.len()).enumerate() {
@@ -133,17 +128,11 @@ impl Stage for Embedding {
     }
 
     /// `dE = 0`, then `dE[x[b, t], :] += dy[b, t, :]` for every position; `dx` is left alone.
-    fn backward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        _batch: usize,
-        _mask: Option<&[f32]>,
-        _y: &[f32],
-        dy: &[f32],
-        _dx: Option<&mut [f32]>,
-        _dy_is_preactivation: bool,
-    ) -> Result<()> {
+    fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Embedding")?;
+        let (_batch, _y, dy, _dy_is_preactivation) =
+            (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
+        let _dx = single_grad(grad_inputs);
         let d = self.output_dim;
         let per_sample = in_dims.numel();
         self.grad.fill(0.0);
@@ -165,14 +154,9 @@ impl Stage for Embedding {
     }
 
     /// `mask[b · T + t] = (x[b, t] != 0)`, as Keras's `compute_mask` with `mask_zero`.
-    fn produce_mask(
-        &self,
-        x: &[f32],
-        _in_dims: Dims,
-        _batch: usize,
-        _in_mask: Option<&[f32]>,
-        out_mask: &mut [f32],
-    ) -> Result<()> {
+    fn produce_mask(&self, args: Forward<'_>, out_mask: &mut [f32]) -> Result<()> {
+        let Input { data: x, dims: _in_dims, mask: _in_mask } = args.input("Embedding")?;
+        let _batch = args.batch;
         if out_mask.len() != x.len() {
             return Err(Error::LengthMismatch {
                 context: "Embedding ids and their mask".into(),
@@ -207,7 +191,9 @@ impl Stage for Embedding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layers::Mode;
     use crate::testing::assert_close;
+    use crate::testing::{backward_one, forward_one, produce_mask_one};
 
     /// A 4 × 2 table with rows `[10r, 10r + 1]`.
     fn fixed(mask_zero: bool) -> Embedding {
@@ -223,22 +209,22 @@ mod tests {
         // ids [[2, 0, 2], [3, 1, 0]]
         let x = [2.0, 0.0, 2.0, 3.0, 1.0, 0.0];
         let mut y = [f32::NAN; 12];
-        e.forward(&x, dims, 2, &mut y, Mode::Training).unwrap();
+        forward_one(&mut e, &x, dims, 2, None, &mut y, Mode::Training).unwrap();
         assert_close(&y, &[20.0, 21.0, 0.0, 1.0, 20.0, 21.0, 30.0, 31.0, 10.0, 11.0, 0.0, 1.0], 0.0);
-        assert_eq!(e.output_dims(dims).unwrap().as_slice(), &[3, 2]);
+        assert_eq!(e.output_dims(&[dims]).unwrap().as_slice(), &[3, 2]);
 
         // dE[r] = Σ of dy rows whose id is r: row 2 gets dy[0] + dy[2], row 0 gets dy[1] + dy[5].
         let dy = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0];
         for _ in 0..2 {
             // Twice: the gradient is overwritten, not accumulated across calls.
-            e.backward(&x, dims, 2, &y, &dy, None, false).unwrap();
+            backward_one(&mut e, &x, dims, 2, None, &y, &dy, None).unwrap();
             let mut grad = Vec::new();
             e.visit_params(&mut |p| grad.extend_from_slice(p.grad));
             assert_close(&grad, &[14.0, 16.0, 9.0, 10.0, 6.0, 8.0, 7.0, 8.0], 0.0);
         }
 
         let mut mask = [f32::NAN; 6];
-        e.produce_mask(&x, dims, 2, None, &mut mask).unwrap();
+        produce_mask_one(&e, &x, dims, 2, None, &mut mask).unwrap();
         assert_eq!(mask, [1.0, 0.0, 1.0, 1.0, 1.0, 0.0]);
         assert_eq!(e.mask_rule(), MaskRule::Produce);
         assert_eq!(fixed(false).mask_rule(), MaskRule::Keep);
@@ -257,7 +243,8 @@ mod tests {
         let mut e = fixed(false);
         let dims = Dims::new(&[2]).unwrap();
         let mut y = [0.0; 8];
-        let err = e.forward(&[1.0, 2.0, 3.0, 4.0], dims, 2, &mut y, Mode::Inference).unwrap_err();
+        let err =
+            forward_one(&mut e, &[1.0, 2.0, 3.0, 4.0], dims, 2, None, &mut y, Mode::Inference).unwrap_err();
         assert_eq!(
             err.to_string(),
             "invalid `token id`: sample 1, position 1 holds id 4, which is not in [0, 4) (Embedding input_dim = 4)"
@@ -266,12 +253,12 @@ mod tests {
 
     #[test]
     fn rank_rules() {
-        let err = fixed(true).output_dims(Dims::new(&[3, 2]).unwrap()).unwrap_err().to_string();
+        let err = fixed(true).output_dims(&[Dims::new(&[3, 2]).unwrap()]).unwrap_err().to_string();
         assert_eq!(
             err,
             "input of `Embedding(mask_zero=true)` must have shape (None, steps), but has shape (None, 3, 2)"
         );
-        assert_eq!(fixed(false).output_dims(Dims::new(&[3, 2]).unwrap()).unwrap().as_slice(), &[3, 2, 2]);
-        assert!(fixed(false).output_dims(Dims::new(&[1, 1, 1, 1, 1]).unwrap()).is_err());
+        assert_eq!(fixed(false).output_dims(&[Dims::new(&[3, 2]).unwrap()]).unwrap().as_slice(), &[3, 2, 2]);
+        assert!(fixed(false).output_dims(&[Dims::new(&[1, 1, 1, 1, 1]).unwrap()]).is_err());
     }
 }

@@ -2,7 +2,7 @@
 //! `model!` generates (so a model can be a layer of another).
 
 use crate::error::Result;
-use crate::model::MaskRule;
+use crate::layers::stage::MaskRule;
 use crate::shape::{Check, Dims, Shape};
 use crate::tensor::{TensorMut, TensorRef};
 

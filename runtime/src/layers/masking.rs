@@ -10,8 +10,7 @@
 //! A NaN `mask_value` masks nothing (NaN equals nothing), as in Keras.
 
 use crate::error::{Error, Result};
-use crate::layers::Mode;
-use crate::model::{MaskRule, Stage};
+use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, MaskRule, Stage};
 use crate::shape::Dims;
 
 /// Marks all-`mask_value` steps as padding and zeroes them (see the module docs).
@@ -57,7 +56,8 @@ impl Default for Masking {
 }
 
 impl Stage for Masking {
-    fn output_dims(&self, input: Dims) -> Result<Dims> {
+    fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
+        let input = single_dims(inputs, "Masking")?;
         if input.rank() != 2 {
             return Err(Error::shape(
                 "input of `Masking`",
@@ -69,31 +69,19 @@ impl Stage for Masking {
     }
 
     /// `y[t, :] = x[t, :]` at real steps, `0` at masked ones.
-    fn forward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        _batch: usize,
-        _mask: Option<&[f32]>,
-        y: &mut [f32],
-        _mode: Mode,
-    ) -> Result<()> {
+    fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Masking")?;
+        let (_batch, _mode) = (args.batch, args.mode);
         self.gate(x, in_dims.last(), x, y);
         Ok(())
     }
 
     /// `dx[t, :] = dy[t, :]` at real steps, `0` at masked ones.
-    fn backward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        _batch: usize,
-        _mask: Option<&[f32]>,
-        _y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        _dy_is_preactivation: bool,
-    ) -> Result<()> {
+    fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Masking")?;
+        let (_batch, _y, dy, _dy_is_preactivation) =
+            (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
+        let dx = single_grad(grad_inputs);
         if let Some(dx) = dx {
             self.gate(x, in_dims.last(), dy, dx);
         }
@@ -105,14 +93,9 @@ impl Stage for Masking {
     }
 
     /// `mask[b · T + t] = any_f(x[b, t, f] != mask_value)`.
-    fn produce_mask(
-        &self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        _in_mask: Option<&[f32]>,
-        out_mask: &mut [f32],
-    ) -> Result<()> {
+    fn produce_mask(&self, args: Forward<'_>, out_mask: &mut [f32]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask: _in_mask } = args.input("Masking")?;
+        let batch = args.batch;
         let steps = in_dims.as_slice().first().copied().unwrap_or(1);
         if out_mask.len() != batch * steps {
             return Err(Error::LengthMismatch {
@@ -135,6 +118,8 @@ impl Stage for Masking {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layers::Mode;
+    use crate::testing::{backward_one, forward_one, produce_mask_one};
 
     #[test]
     fn zeroes_masked_steps_and_their_gradient() {
@@ -143,13 +128,13 @@ mod tests {
         // Steps: [1, 2] real, [-1, -1] padding, [-1, 5] real (one feature differs).
         let x = [1.0, 2.0, -1.0, -1.0, -1.0, 5.0];
         let mut y = [f32::NAN; 6];
-        m.forward(&x, dims, 1, &mut y, Mode::Training).unwrap();
+        forward_one(&mut m, &x, dims, 1, None, &mut y, Mode::Training).unwrap();
         assert_eq!(y, [1.0, 2.0, 0.0, 0.0, -1.0, 5.0]);
         let mut mask = [f32::NAN; 3];
-        m.produce_mask(&x, dims, 1, None, &mut mask).unwrap();
+        produce_mask_one(&m, &x, dims, 1, None, &mut mask).unwrap();
         assert_eq!(mask, [1.0, 0.0, 1.0]);
         let mut dx = [f32::NAN; 6];
-        m.backward(&x, dims, 1, &y, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], Some(&mut dx), false).unwrap();
+        backward_one(&mut m, &x, dims, 1, None, &y, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], Some(&mut dx)).unwrap();
         assert_eq!(dx, [1.0, 2.0, 0.0, 0.0, 5.0, 6.0]);
     }
 
@@ -157,9 +142,9 @@ mod tests {
     fn nan_mask_value_masks_nothing_and_rank_must_be_two() {
         let mut mask = [f32::NAN; 2];
         let dims = Dims::new(&[2, 1]).unwrap();
-        Masking::new(f32::NAN).produce_mask(&[f32::NAN, 0.0], dims, 1, None, &mut mask).unwrap();
+        produce_mask_one(&Masking::new(f32::NAN), &[f32::NAN, 0.0], dims, 1, None, &mut mask).unwrap();
         assert_eq!(mask, [1.0, 1.0]);
-        let err = Masking::default().output_dims(Dims::new(&[4]).unwrap()).unwrap_err().to_string();
+        let err = Masking::default().output_dims(&[Dims::new(&[4]).unwrap()]).unwrap_err().to_string();
         assert_eq!(
             err,
             "input of `Masking` must have shape (None, steps, features), but has shape (None, 4)"

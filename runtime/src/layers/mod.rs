@@ -1,8 +1,7 @@
 //! Built-in layers, one file per family, and the [`Layer`] trait for custom ones.
 //!
 //! Built-in layers work on flat `f32` buffers with `usize` dims (their kernels are compiled once
-//! for every shape); the `model!` macro checks their shapes and calls them through
-//! [`crate::model::Stage`].
+//! for every shape); the `model!` macro checks their shapes and calls them through [`Stage`].
 
 pub mod activation;
 mod activation_stage;
@@ -12,9 +11,11 @@ pub mod embedding;
 pub mod init;
 pub mod layer;
 pub mod masking;
+mod opaque;
 pub mod pooling;
 pub mod recurrent;
 pub mod reshape;
+pub mod stage;
 pub mod time_distributed;
 
 pub use activation::{Activation, ActivationFn};
@@ -23,7 +24,9 @@ pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use layer::{default_output_dims, short_type_name, Layer, Mode, Param, ParamMut};
 pub use masking::Masking;
+pub use opaque::Opaque;
 pub use pooling::{GlobalAvgPool1d, GlobalMaxPool1d};
 pub use recurrent::{Bidirectional, Gru, Lstm, MergeMode, RnnOptions, SimpleRnn};
 pub use reshape::{Flatten, Reshape};
+pub use stage::{visit_prefixed, visit_prefixed_mut, Backward, Forward, Input, MaskRule, Stage};
 pub use time_distributed::TimeDistributed;

@@ -21,8 +21,7 @@
 //! NaN input wins the max, so NaN propagates as in `jnp.max`.
 
 use crate::error::{Error, Result};
-use crate::layers::Mode;
-use crate::model::{MaskRule, Stage};
+use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, MaskRule, Stage};
 use crate::shape::Dims;
 
 /// `[T, F]` → `[F]`, checking the rank.
@@ -71,20 +70,15 @@ impl GlobalAvgPool1d {
 }
 
 impl Stage for GlobalAvgPool1d {
-    fn output_dims(&self, input: Dims) -> Result<Dims> {
+    fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
+        let input = single_dims(inputs, "GlobalAvgPool1d")?;
         pooled_dims("GlobalAveragePooling1D", input)
     }
 
     /// `y[b, f] = Σ_t m_t x[b, t, f] / Σ_t m_t` (0 for a sample with no real step).
-    fn forward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        mask: Option<&[f32]>,
-        y: &mut [f32],
-        _mode: Mode,
-    ) -> Result<()> {
+    fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask } = args.input("GlobalAvgPool1d")?;
+        let (batch, _mode) = (args.batch, args.mode);
         let (steps, f) = (in_dims.as_slice().first().copied().unwrap_or(1), in_dims.last());
         let mask = checked_mask("GlobalAveragePooling1D", mask, batch, steps)?;
         for (b, out) in y.chunks_exact_mut(f.max(1)).take(batch).enumerate() {
@@ -108,17 +102,11 @@ impl Stage for GlobalAvgPool1d {
     }
 
     /// `dx[b, t, f] = m_t · dy[b, f] / Σ_t m_t` (all 0 for a fully padded sample).
-    fn backward_masked(
-        &mut self,
-        _x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        mask: Option<&[f32]>,
-        _y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        _dy_is_preactivation: bool,
-    ) -> Result<()> {
+    fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
+        let Input { data: _x, dims: in_dims, mask } = args.input("GlobalAvgPool1d")?;
+        let (batch, _y, dy, _dy_is_preactivation) =
+            (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
+        let dx = single_grad(grad_inputs);
         let Some(dx) = dx else { return Ok(()) };
         let (steps, f) = (in_dims.as_slice().first().copied().unwrap_or(1), in_dims.last());
         let mask = checked_mask("GlobalAveragePooling1D", mask, batch, steps)?;
@@ -198,20 +186,15 @@ impl GlobalMaxPool1d {
 }
 
 impl Stage for GlobalMaxPool1d {
-    fn output_dims(&self, input: Dims) -> Result<Dims> {
+    fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
+        let input = single_dims(inputs, "GlobalMaxPool1d")?;
         pooled_dims("GlobalMaxPooling1D", input)
     }
 
     /// `y[b, f] = max_t x[b, t, f]` over the steps counted (0 if there are none).
-    fn forward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        mask: Option<&[f32]>,
-        y: &mut [f32],
-        _mode: Mode,
-    ) -> Result<()> {
+    fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask } = args.input("GlobalMaxPool1d")?;
+        let (batch, _mode) = (args.batch, args.mode);
         let (steps, f) = (in_dims.as_slice().first().copied().unwrap_or(1), in_dims.last());
         let mask = checked_mask("GlobalMaxPooling1D", mask, batch, steps)?;
         for (b, out) in y.chunks_exact_mut(f.max(1)).take(batch).enumerate() {
@@ -226,17 +209,11 @@ impl Stage for GlobalMaxPool1d {
     }
 
     /// `dx[b, t, f] = dy[b, f]` at the max's step, 0 elsewhere.
-    fn backward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        mask: Option<&[f32]>,
-        _y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        _dy_is_preactivation: bool,
-    ) -> Result<()> {
+    fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask } = args.input("GlobalMaxPool1d")?;
+        let (batch, _y, dy, _dy_is_preactivation) =
+            (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
+        let dx = single_grad(grad_inputs);
         let Some(dx) = dx else { return Ok(()) };
         let (steps, f) = (in_dims.as_slice().first().copied().unwrap_or(1), in_dims.last());
         let mask = checked_mask("GlobalMaxPooling1D", mask, batch, steps)?;
@@ -263,6 +240,8 @@ impl Stage for GlobalMaxPool1d {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layers::Mode;
+    use crate::testing::{backward_one, forward_one};
 
     // x, one sample of 3 steps × 2 features: [[1, 6], [3, -2], [100, 100]]; the last step padded.
     const X: [f32; 6] = [1.0, 6.0, 3.0, -2.0, 100.0, 100.0];
@@ -276,25 +255,25 @@ mod tests {
     fn masked_mean_and_its_gradient() {
         let mut p = GlobalAvgPool1d::new();
         let mut y = [f32::NAN; 2];
-        p.forward_masked(&X, dims(), 1, Some(&MASK), &mut y, Mode::Training).unwrap();
+        forward_one(&mut p, &X, dims(), 1, Some(&MASK), &mut y, Mode::Training).unwrap();
         assert_eq!(y, [2.0, 2.0]); // [(1 + 3) / 2, (6 − 2) / 2]
-        p.forward(&X, dims(), 1, &mut y, Mode::Training).unwrap();
+        forward_one(&mut p, &X, dims(), 1, None, &mut y, Mode::Training).unwrap();
         assert_eq!(y, [104.0 / 3.0, 104.0 / 3.0]);
         // dx = m_t · dy / 2
         let mut dx = [f32::NAN; 6];
-        p.backward_masked(&X, dims(), 1, Some(&MASK), &y, &[4.0, -6.0], Some(&mut dx), false).unwrap();
+        backward_one(&mut p, &X, dims(), 1, Some(&MASK), &y, &[4.0, -6.0], Some(&mut dx)).unwrap();
         assert_eq!(dx, [2.0, -3.0, 2.0, -3.0, 0.0, 0.0]);
-        assert_eq!(p.output_dims(dims()).unwrap().as_slice(), &[2]);
+        assert_eq!(p.output_dims(&[dims()]).unwrap().as_slice(), &[2]);
     }
 
     #[test]
     fn fully_padded_mean_is_zero_with_zero_gradient() {
         let mut p = GlobalAvgPool1d::new();
         let mut y = [f32::NAN; 2];
-        p.forward_masked(&X, dims(), 1, Some(&[0.0; 3]), &mut y, Mode::Training).unwrap();
+        forward_one(&mut p, &X, dims(), 1, Some(&[0.0; 3]), &mut y, Mode::Training).unwrap();
         assert_eq!(y, [0.0; 2]);
         let mut dx = [f32::NAN; 6];
-        p.backward_masked(&X, dims(), 1, Some(&[0.0; 3]), &y, &[1.0, 1.0], Some(&mut dx), false).unwrap();
+        backward_one(&mut p, &X, dims(), 1, Some(&[0.0; 3]), &y, &[1.0, 1.0], Some(&mut dx)).unwrap();
         assert_eq!(dx, [0.0; 6]);
     }
 
@@ -302,34 +281,39 @@ mod tests {
     fn max_as_keras_ignores_the_mask_and_masked_max_does_not() {
         let mut y = [f32::NAN; 2];
         let mut keras = GlobalMaxPool1d::new();
-        keras.forward_masked(&X, dims(), 1, Some(&MASK), &mut y, Mode::Training).unwrap();
+        forward_one(&mut keras, &X, dims(), 1, Some(&MASK), &mut y, Mode::Training).unwrap();
         assert_eq!(y, [100.0, 100.0]);
         let mut masked = GlobalMaxPool1d::masked();
-        masked.forward_masked(&X, dims(), 1, Some(&MASK), &mut y, Mode::Training).unwrap();
+        forward_one(&mut masked, &X, dims(), 1, Some(&MASK), &mut y, Mode::Training).unwrap();
         assert_eq!(y, [3.0, 6.0]);
         let mut dx = [f32::NAN; 6];
-        masked.backward_masked(&X, dims(), 1, Some(&MASK), &y, &[5.0, 7.0], Some(&mut dx), false).unwrap();
+        backward_one(&mut masked, &X, dims(), 1, Some(&MASK), &y, &[5.0, 7.0], Some(&mut dx)).unwrap();
         assert_eq!(dx, [0.0, 7.0, 5.0, 0.0, 0.0, 0.0]);
-        masked.forward_masked(&X, dims(), 1, Some(&[0.0; 3]), &mut y, Mode::Training).unwrap();
+        forward_one(&mut masked, &X, dims(), 1, Some(&[0.0; 3]), &mut y, Mode::Training).unwrap();
         assert_eq!(y, [0.0; 2], "no real step: zeros");
-        masked
-            .backward_masked(&X, dims(), 1, Some(&[0.0; 3]), &y, &[5.0, 7.0], Some(&mut dx), false)
-            .unwrap();
+        backward_one(&mut masked, &X, dims(), 1, Some(&[0.0; 3]), &y, &[5.0, 7.0], Some(&mut dx)).unwrap();
         assert_eq!(dx, [0.0; 6]);
     }
 
     #[test]
     fn rank_and_mask_length_are_checked() {
-        let err = GlobalAvgPool1d.output_dims(Dims::new(&[4]).unwrap()).unwrap_err().to_string();
+        let err = GlobalAvgPool1d.output_dims(&[Dims::new(&[4]).unwrap()]).unwrap_err().to_string();
         assert_eq!(
             err,
             "input of `GlobalAveragePooling1D` must have shape (None, steps, features), but has shape (None, 4)"
         );
         let mut y = [0.0; 2];
-        let err = GlobalMaxPool1d::masked()
-            .forward_masked(&X, dims(), 1, Some(&[1.0; 2]), &mut y, Mode::Inference)
-            .unwrap_err()
-            .to_string();
+        let err = forward_one(
+            &mut GlobalMaxPool1d::masked(),
+            &X,
+            dims(),
+            1,
+            Some(&[1.0; 2]),
+            &mut y,
+            Mode::Inference,
+        )
+        .unwrap_err()
+        .to_string();
         assert_eq!(
             err,
             "`GlobalMaxPooling1D` batch steps (1 × 3) and the mask must have the same length, but have 3 and 2"

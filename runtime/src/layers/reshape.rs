@@ -5,8 +5,7 @@
 //! Backward: the gradient keeps its values, `dx = dy`.
 
 use crate::error::{Error, Result};
-use crate::layers::Mode;
-use crate::model::Stage;
+use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, Stage};
 use crate::shape::Dims;
 
 /// Collapses every per-sample axis into one (see the module docs).
@@ -14,34 +13,23 @@ use crate::shape::Dims;
 pub struct Flatten;
 
 impl Stage for Flatten {
-    fn output_dims(&self, input: Dims) -> Result<Dims> {
+    fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
+        let input = single_dims(inputs, "Flatten")?;
         Ok(Dims::from_array([input.numel()]))
     }
 
-    fn forward_masked(
-        &mut self,
-        x: &[f32],
-        _in_dims: Dims,
-        _batch: usize,
-        _mask: Option<&[f32]>,
-        y: &mut [f32],
-        _mode: Mode,
-    ) -> Result<()> {
+    fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
+        let Input { data: x, dims: _in_dims, mask: _mask } = args.input("Flatten")?;
+        let (_batch, _mode) = (args.batch, args.mode);
         y.copy_from_slice(x);
         Ok(())
     }
 
-    fn backward_masked(
-        &mut self,
-        _x: &[f32],
-        _in_dims: Dims,
-        _batch: usize,
-        _mask: Option<&[f32]>,
-        _y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        _dy_is_preactivation: bool,
-    ) -> Result<()> {
+    fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
+        let Input { data: _x, dims: _in_dims, mask: _mask } = args.input("Flatten")?;
+        let (_batch, _y, dy, _dy_is_preactivation) =
+            (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
+        let dx = single_grad(grad_inputs);
         if let Some(dx) = dx {
             dx.copy_from_slice(dy);
         }
@@ -49,8 +37,8 @@ impl Stage for Flatten {
     }
 
     /// Keras: Flatten does not support masking; the mask ends here.
-    fn mask_rule(&self) -> crate::model::MaskRule {
-        crate::model::MaskRule::Drop
+    fn mask_rule(&self) -> crate::layers::MaskRule {
+        crate::layers::MaskRule::Drop
     }
 
     fn kind(&self) -> String {
@@ -76,7 +64,8 @@ impl Reshape {
 }
 
 impl Stage for Reshape {
-    fn output_dims(&self, input: Dims) -> Result<Dims> {
+    fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
+        let input = single_dims(inputs, "Reshape")?;
         let target = &self.target[..self.rank];
         let known: usize = target.iter().flatten().product();
         let total = input.numel();
@@ -96,30 +85,18 @@ impl Stage for Reshape {
             .ok_or_else(|| Error::InvalidArgument { name: "Reshape", detail: "rank above 5".into() })
     }
 
-    fn forward_masked(
-        &mut self,
-        x: &[f32],
-        _in_dims: Dims,
-        _batch: usize,
-        _mask: Option<&[f32]>,
-        y: &mut [f32],
-        _mode: Mode,
-    ) -> Result<()> {
+    fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
+        let Input { data: x, dims: _in_dims, mask: _mask } = args.input("Reshape")?;
+        let (_batch, _mode) = (args.batch, args.mode);
         y.copy_from_slice(x);
         Ok(())
     }
 
-    fn backward_masked(
-        &mut self,
-        _x: &[f32],
-        _in_dims: Dims,
-        _batch: usize,
-        _mask: Option<&[f32]>,
-        _y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        _dy_is_preactivation: bool,
-    ) -> Result<()> {
+    fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
+        let Input { data: _x, dims: _in_dims, mask: _mask } = args.input("Reshape")?;
+        let (_batch, _y, dy, _dy_is_preactivation) =
+            (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
+        let dx = single_grad(grad_inputs);
         if let Some(dx) = dx {
             dx.copy_from_slice(dy);
         }
@@ -127,8 +104,8 @@ impl Stage for Reshape {
     }
 
     /// Keras: Reshape does not support masking; the mask ends here.
-    fn mask_rule(&self) -> crate::model::MaskRule {
-        crate::model::MaskRule::Drop
+    fn mask_rule(&self) -> crate::layers::MaskRule {
+        crate::layers::MaskRule::Drop
     }
 
     fn kind(&self) -> String {
@@ -139,15 +116,17 @@ impl Stage for Reshape {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layers::Mode;
+    use crate::testing::forward_one;
 
     #[test]
     fn shapes() {
-        assert_eq!(Flatten.output_dims(Dims::new(&[3, 4, 2]).unwrap()).unwrap().as_slice(), &[24]);
+        assert_eq!(Flatten.output_dims(&[Dims::new(&[3, 4, 2]).unwrap()]).unwrap().as_slice(), &[24]);
         let r = Reshape::new(&[None, Some(4)]);
-        assert_eq!(r.output_dims(Dims::new(&[12]).unwrap()).unwrap().as_slice(), &[3, 4]);
-        assert!(r.output_dims(Dims::new(&[10]).unwrap()).is_err());
+        assert_eq!(r.output_dims(&[Dims::new(&[12]).unwrap()]).unwrap().as_slice(), &[3, 4]);
+        assert!(r.output_dims(&[Dims::new(&[10]).unwrap()]).is_err());
         let r = Reshape::new(&[Some(4), Some(32)]);
-        let err = r.output_dims(Dims::new(&[64]).unwrap()).unwrap_err().to_string();
+        let err = r.output_dims(&[Dims::new(&[64]).unwrap()]).unwrap_err().to_string();
         assert!(err.contains("128") && err.contains("[64] (64 elements)"), "{err}");
     }
 
@@ -155,9 +134,16 @@ mod tests {
     fn values_keep_row_major_order() {
         let x: Vec<f32> = (0..6).map(|v| v as f32).collect();
         let mut y = vec![0.0; 6];
-        Reshape::new(&[Some(3), Some(2)])
-            .forward(&x, Dims::new(&[6]).unwrap(), 1, &mut y, Mode::Inference)
-            .unwrap();
+        forward_one(
+            &mut Reshape::new(&[Some(3), Some(2)]),
+            &x,
+            Dims::new(&[6]).unwrap(),
+            1,
+            None,
+            &mut y,
+            Mode::Inference,
+        )
+        .unwrap();
         assert_eq!(x, y);
     }
 }

@@ -18,8 +18,10 @@
 //! The output activation is the inner layer's, so a loss may fuse with e.g. a softmax `Dense`.
 
 use crate::error::{Error, Result};
-use crate::layers::{Activation, Mode, Param, ParamMut};
-use crate::model::{visit_prefixed, visit_prefixed_mut, MaskRule, Stage};
+use crate::layers::stage::{
+    single_dims, visit_prefixed, visit_prefixed_mut, Backward, Forward, Input, MaskRule, Stage,
+};
+use crate::layers::{Activation, Param, ParamMut};
 use crate::shape::{Dims, MAX_RANK};
 
 /// Applies an inner layer to every step of a sequence (see the module docs).
@@ -75,9 +77,10 @@ impl std::fmt::Debug for TimeDistributed {
 }
 
 impl Stage for TimeDistributed {
-    fn output_dims(&self, input: Dims) -> Result<Dims> {
+    fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
+        let input = single_dims(inputs, "TimeDistributed")?;
         let (steps, rest) = Self::split(input)?;
-        let inner = self.inner.output_dims(rest)?;
+        let inner = self.inner.output_dims(&[rest])?;
         let mut dims = [0; MAX_RANK + 1];
         dims[0] = steps;
         dims[1..=inner.rank()].copy_from_slice(inner.as_slice());
@@ -87,33 +90,19 @@ impl Stage for TimeDistributed {
     }
 
     /// `y[b, t] = inner(x[b, t])`: one inner forward on `b · T` samples.
-    fn forward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        _mask: Option<&[f32]>,
-        y: &mut [f32],
-        mode: Mode,
-    ) -> Result<()> {
+    fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask: _mask } = args.input("TimeDistributed")?;
         let (steps, rest) = Self::split(in_dims)?;
-        self.inner.forward_masked(x, rest, batch * steps, None, y, mode)
+        let inputs = [Input::new(x, rest)];
+        self.inner.forward(Forward { inputs: &inputs, batch: args.batch * steps, mode: args.mode }, y)
     }
 
     /// The inner backward on `b · T` samples: weight gradients summed over every step.
-    fn backward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        _mask: Option<&[f32]>,
-        y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        dy_is_preactivation: bool,
-    ) -> Result<()> {
+    fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask: _mask } = args.input("TimeDistributed")?;
         let (steps, rest) = Self::split(in_dims)?;
-        self.inner.backward_masked(x, rest, batch * steps, None, y, dy, dx, dy_is_preactivation)
+        let inputs = [Input::new(x, rest)];
+        self.inner.backward(Backward { inputs: &inputs, batch: args.batch * steps, ..args }, grad_inputs)
     }
 
     fn mask_rule(&self) -> MaskRule {
@@ -142,6 +131,8 @@ mod tests {
     use super::*;
     use crate::data::rng::SplitMix64;
     use crate::layers::Dense;
+    use crate::layers::Mode;
+    use crate::testing::{backward_one, forward_one};
 
     fn td() -> TimeDistributed {
         let mut dense = Dense::new(2, 1, Activation::Linear, true, &mut SplitMix64::new(0));
@@ -157,15 +148,15 @@ mod tests {
     fn applies_the_inner_layer_to_each_step() {
         let mut td = td();
         let dims = Dims::new(&[3, 2]).unwrap();
-        assert_eq!(td.output_dims(dims).unwrap().as_slice(), &[3, 1]);
+        assert_eq!(td.output_dims(&[dims]).unwrap().as_slice(), &[3, 1]);
         let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 0.0, 0.0, 1.0, 1.0, -1.0, 0.0];
         let mut y = [f32::NAN; 6];
-        td.forward(&x, dims, 2, &mut y, Mode::Training).unwrap();
+        forward_one(&mut td, &x, dims, 2, None, &mut y, Mode::Training).unwrap();
         assert_eq!(y, [21.5, 43.5, 65.5, 0.5, 11.5, -0.5]);
         // dK = Σ_steps x_t dy_t, db = Σ_steps dy_t
         let dy = [1.0, 0.0, 0.0, 0.0, 0.0, 2.0];
         let mut dx = [f32::NAN; 12];
-        td.backward(&x, dims, 2, &y, &dy, Some(&mut dx), false).unwrap();
+        backward_one(&mut td, &x, dims, 2, None, &y, &dy, Some(&mut dx)).unwrap();
         let mut grads = Vec::new();
         td.visit_params(&mut |p| grads.push((p.name.to_string(), p.grad.to_vec())));
         assert_eq!(grads[0], ("dense/kernel".to_string(), vec![1.0 - 2.0, 2.0]));
@@ -177,12 +168,12 @@ mod tests {
     #[test]
     fn needs_a_time_axis_and_reports_inner_errors() {
         let td = td();
-        let err = td.output_dims(Dims::new(&[2]).unwrap()).unwrap_err().to_string();
+        let err = td.output_dims(&[Dims::new(&[2]).unwrap()]).unwrap_err().to_string();
         assert_eq!(
             err,
             "input of `TimeDistributed` must have shape (None, steps, …) with at least 3 axes, but has shape (None, 2)"
         );
-        let err = td.output_dims(Dims::new(&[4, 3]).unwrap()).unwrap_err().to_string();
+        let err = td.output_dims(&[Dims::new(&[4, 3]).unwrap()]).unwrap_err().to_string();
         assert_eq!(err, "input of `Dense` must have shape (None, …, 2), but has shape (None, 3)");
     }
 }

@@ -6,7 +6,6 @@ mod model_trait;
 mod predict;
 mod run_input;
 mod sample_types;
-mod stage;
 mod summary;
 mod workspace;
 
@@ -15,9 +14,8 @@ pub(crate) use predict::check_ids;
 pub use predict::{predict_samples, DEFAULT_BATCH_SIZE};
 pub use run_input::check_run_input;
 pub use sample_types::SampleTypes;
-pub use stage::{visit_prefixed, visit_prefixed_mut, MaskRule, Opaque, Stage};
 pub use summary::{readable_memory_size, summary_table};
-pub use workspace::Workspace;
+pub use workspace::{Source, Workspace};
 
 /// A type with no values, for the one impl of the never-satisfied traits that `model!` emits
 /// to explain a mistake in rustc's error (such as `fit` on a model that was not compiled).

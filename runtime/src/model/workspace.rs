@@ -1,160 +1,340 @@
-//! Activation, gradient and mask buffers of a model, sized once and reused for every batch.
+//! [`Workspace`]: the output, gradient and mask buffers of a model's nodes, sized once and
+//! reused for every batch.
+//!
+//! A model is a graph: each node runs a [`Stage`] on one or more sources, the model's inputs
+//! ([`Source::Input`]) or earlier nodes ([`Source::Node`]). A sequential model is the chain
+//! where node `i` reads node `i − 1`. Where one output feeds several nodes, their gradients add
+//! up in that output's gradient buffer.
 
 use crate::buffer::grow;
-use crate::error::Result;
-use crate::layers::Mode;
-use crate::model::stage::{MaskRule, Stage};
+use crate::error::{Error, Result};
+use crate::layers::{Backward, Forward, Input, MaskRule, Mode, Stage};
 use crate::shape::Dims;
 
-/// One output buffer and one gradient buffer per layer, each layer's output dims, and the masks
-/// of sequence batches. Every buffer grows to the largest batch seen and never shrinks, so a
-/// steady stream of batches allocates nothing. The forward pass keeps every layer's output,
-/// which is what the backward pass reads.
-///
-/// Masks: `mask_bufs[0]` holds the data's mask (from padding), `mask_bufs[i + 1]` the mask
-/// layer `i` produced; `mask_of[i]` says which of them applies to layer `i`'s output (`None`:
-/// no mask), following each layer's [`MaskRule`].
+/// Where a node reads from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The model's input `k`.
+    Input(usize),
+    /// Node `i`'s output.
+    Node(usize),
+}
+
+/// Whose mask applies to a buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MaskOf {
+    /// The mask of the model's input `k` (from padding).
+    Input(usize),
+    /// The mask node `i` produced (or combined from its inputs).
+    Node(usize),
+}
+
+/// One output buffer, one gradient buffer and one mask buffer per node, each node's output
+/// dims, and the model inputs' dims and masks. Every buffer grows to the largest batch seen and
+/// never shrinks, so a steady stream of batches allocates nothing. The forward pass keeps every
+/// node's output, which is what the backward pass reads.
 #[derive(Debug, Default, Clone)]
 pub struct Workspace {
     outputs: Vec<Vec<f32>>,
     grads: Vec<Vec<f32>>,
     used: Vec<usize>,
     dims: Vec<Dims>,
-    input_dims: Dims,
-    mask_bufs: Vec<Vec<f32>>,
+    masks: Vec<Vec<f32>>,
     mask_len: Vec<usize>,
-    input_mask: Option<usize>,
-    mask_of: Vec<Option<usize>>,
+    mask_of: Vec<Option<MaskOf>>,
+    /// Whether a node's gradient buffer holds this backward pass's gradient yet (the next
+    /// gradient that reaches it is added).
+    written: Vec<bool>,
+    input_dims: Vec<Dims>,
+    input_masks: Vec<Vec<f32>>,
+    input_mask_len: Vec<Option<usize>>,
+    input_written: Vec<bool>,
+    /// Per input slot of a stage: where a gradient that must be added is written first.
+    scratch: Vec<Vec<f32>>,
 }
 
 impl Workspace {
-    /// A workspace for a model of `layers` layers.
-    pub fn new(layers: usize) -> Self {
+    /// A workspace for a model of `nodes` nodes and `inputs` inputs.
+    pub fn new(nodes: usize, inputs: usize) -> Self {
         Workspace {
-            outputs: vec![Vec::new(); layers],
-            grads: vec![Vec::new(); layers],
-            used: vec![0; layers],
-            dims: vec![Dims::default(); layers],
-            input_dims: Dims::default(),
-            mask_bufs: vec![Vec::new(); layers + 1],
-            mask_len: vec![0; layers + 1],
-            input_mask: None,
-            mask_of: vec![None; layers],
+            outputs: vec![Vec::new(); nodes],
+            grads: vec![Vec::new(); nodes],
+            used: vec![0; nodes],
+            dims: vec![Dims::default(); nodes],
+            masks: vec![Vec::new(); nodes],
+            mask_len: vec![0; nodes],
+            mask_of: vec![None; nodes],
+            written: vec![false; nodes],
+            input_dims: vec![Dims::default(); inputs],
+            input_masks: vec![Vec::new(); inputs],
+            input_mask_len: vec![None; inputs],
+            input_written: vec![false; inputs],
+            scratch: Vec::new(),
         }
     }
 
-    /// Sets the mask of the next run's input (`batch · steps` values, 1.0 for a real step), or
-    /// none. Call before running layer 0.
-    pub fn set_input_mask(&mut self, mask: Option<&[f32]>) {
-        self.input_mask = mask.map(|m| {
-            grow(&mut self.mask_bufs[0], m.len());
-            self.mask_bufs[0][..m.len()].copy_from_slice(m);
-            self.mask_len[0] = m.len();
-            0
-        });
+    /// Starts a run on the model's inputs: keeps their dims and copies their masks, which the
+    /// nodes (and the backward pass after) read.
+    pub fn begin(&mut self, inputs: &[Input<'_>]) -> Result<()> {
+        if inputs.len() != self.input_dims.len() {
+            return Err(Error::LengthMismatch {
+                context: "the inputs given to the model and the inputs it has".into(),
+                left: inputs.len(),
+                right: self.input_dims.len(),
+            });
+        }
+        for (k, input) in inputs.iter().enumerate() {
+            self.input_dims[k] = input.dims;
+            self.input_mask_len[k] = input.mask.map(|m| {
+                grow(&mut self.input_masks[k], m.len());
+                self.input_masks[k][..m.len()].copy_from_slice(m);
+                m.len()
+            });
+        }
+        Ok(())
     }
 
-    /// The mask that applies to layer `index`'s input.
-    fn in_mask_index(&self, index: usize) -> Option<usize> {
-        if index == 0 {
-            self.input_mask
-        } else {
-            self.mask_of[index - 1]
+    /// The mask of `source`, if it has one.
+    fn mask_of_source(&self, source: Source) -> Option<MaskOf> {
+        match source {
+            Source::Input(k) => self.input_mask_len[k].map(|_| MaskOf::Input(k)),
+            Source::Node(i) => self.mask_of[i],
         }
     }
 
-    fn mask(&self, which: Option<usize>) -> Option<&[f32]> {
-        which.map(|k| &self.mask_bufs[k][..self.mask_len[k]])
+    fn mask(&self, which: Option<MaskOf>) -> Option<&[f32]> {
+        match which? {
+            MaskOf::Input(k) => self.input_mask_len[k].map(|len| &self.input_masks[k][..len]),
+            MaskOf::Node(i) => Some(&self.masks[i][..self.mask_len[i]]),
+        }
     }
 
-    /// Runs layer `index` (0-based) on `batch` samples: layer 0 reads `input`, later layers read
-    /// the previous layer's output. Returns the layer's output dims.
-    pub fn run(
+    /// `source` as a stage's input, `data` holding the model's inputs' values.
+    fn input<'a>(&'a self, source: Source, data: &[&'a [f32]]) -> Input<'a> {
+        let mask = self.mask(self.mask_of_source(source));
+        match source {
+            Source::Input(k) => Input { data: data[k], dims: self.input_dims[k], mask },
+            Source::Node(i) => Input { data: &self.outputs[i][..self.used[i]], dims: self.dims[i], mask },
+        }
+    }
+
+    /// Runs node `node` on `sources` for `batch` samples (`data`: the model's inputs' values,
+    /// given to [`Workspace::begin`]'s run). Returns the node's output dims.
+    pub fn run<const N: usize>(
         &mut self,
-        index: usize,
+        node: usize,
         stage: &mut dyn Stage,
-        input: &[f32],
-        in_dims: Dims,
+        sources: [Source; N],
+        data: &[&[f32]],
         batch: usize,
         mode: Mode,
     ) -> Result<Dims> {
-        let out_dims = stage.output_dims(in_dims)?;
-        let out_len = batch * out_dims.numel();
-        let in_mask = self.in_mask_index(index);
-        {
-            let (before, after) = self.outputs.split_at_mut(index);
-            let dst = &mut after[0];
-            grow(dst, out_len);
-            let src = if index == 0 { input } else { &before[index - 1][..self.used[index - 1]] };
-            let mask = in_mask.map(|k| &self.mask_bufs[k][..self.mask_len[k]]);
-            stage.forward_masked(src, in_dims, batch, mask, &mut dst[..out_len], mode)?;
-        }
-        self.mask_of[index] = match stage.mask_rule() {
-            MaskRule::Keep => in_mask,
+        let in_dims: [Dims; N] = std::array::from_fn(|j| match sources[j] {
+            Source::Input(k) => self.input_dims[k],
+            Source::Node(i) => self.dims[i],
+        });
+        let out_dims = stage.output_dims(&in_dims)?;
+        let out_len = out_dims.batch_numel(batch).ok_or_else(|| Error::InvalidArgument {
+            name: "batch",
+            detail: format!("{batch} samples of {out_dims} hold more values than this machine can address"),
+        })?;
+        // The node's own buffers are taken out while its inputs are borrowed (no allocation).
+        let mut out = std::mem::take(&mut self.outputs[node]);
+        grow(&mut out, out_len);
+        let result = {
+            let inputs: [Input<'_>; N] = std::array::from_fn(|j| self.input(sources[j], data));
+            stage.forward(Forward { inputs: &inputs, batch, mode }, &mut out[..out_len])
+        };
+        self.outputs[node] = out;
+        result?;
+        self.mask_of[node] = match stage.mask_rule() {
             MaskRule::Drop => None,
+            MaskRule::Keep => self.keep_mask(node, &sources, batch),
             MaskRule::Produce => {
                 let len = batch * out_dims.as_slice().first().copied().unwrap_or(1);
-                let (before, after) = self.mask_bufs.split_at_mut(index + 1);
-                grow(&mut after[0], len);
-                let src = if index == 0 { input } else { &self.outputs[index - 1][..self.used[index - 1]] };
-                let mask = in_mask.map(|k| &before[k][..self.mask_len[k]]);
-                stage.produce_mask(src, in_dims, batch, mask, &mut after[0][..len])?;
-                self.mask_len[index + 1] = len;
-                Some(index + 1)
+                let mut mask = std::mem::take(&mut self.masks[node]);
+                grow(&mut mask, len);
+                let result = {
+                    let inputs: [Input<'_>; N] = std::array::from_fn(|j| self.input(sources[j], data));
+                    stage.produce_mask(Forward { inputs: &inputs, batch, mode }, &mut mask[..len])
+                };
+                self.masks[node] = mask;
+                result?;
+                self.mask_len[node] = len;
+                Some(MaskOf::Node(node))
             }
         };
-        if index == 0 {
-            self.input_dims = in_dims;
-        }
-        self.used[index] = out_len;
-        self.dims[index] = out_dims;
+        self.used[node] = out_len;
+        self.dims[node] = out_dims;
         Ok(out_dims)
     }
 
-    /// The output of layer `index` from the last run.
-    pub fn output(&self, index: usize) -> &[f32] {
-        &self.outputs[index][..self.used[index]]
+    /// Keras's mask of a layer that keeps its inputs' masks: none when no input has one, that
+    /// mask when one does, and the steps real in all of them when several do (merges).
+    fn keep_mask(&mut self, node: usize, sources: &[Source], batch: usize) -> Option<MaskOf> {
+        let mut present = sources.iter().filter_map(|&s| self.mask_of_source(s));
+        let first = present.next()?;
+        if present.next().is_none() {
+            return Some(first);
+        }
+        let len = self.mask(Some(first)).map_or(0, <[f32]>::len);
+        debug_assert!(len.is_multiple_of(batch.max(1)));
+        let mut combined = std::mem::take(&mut self.masks[node]);
+        grow(&mut combined, len);
+        combined[..len].fill(1.0);
+        for &s in sources {
+            if let Some(m) = self.mask(self.mask_of_source(s)) {
+                for (c, &v) in combined[..len].iter_mut().zip(m) {
+                    if v == 0.0 {
+                        *c = 0.0;
+                    }
+                }
+            }
+        }
+        self.masks[node] = combined;
+        self.mask_len[node] = len;
+        Some(MaskOf::Node(node))
     }
 
-    /// The mask of layer `index`'s output from the last run, if it has one.
-    pub fn output_mask(&self, index: usize) -> Option<&[f32]> {
-        self.mask(self.mask_of[index])
+    /// The output of node `node` from the last run.
+    pub fn output(&self, node: usize) -> &[f32] {
+        &self.outputs[node][..self.used[node]]
     }
 
-    /// The output of layer `index` and the buffer for the gradient with respect to it, sized
-    /// alike: where a loss writes `dL/dy` for the last layer.
-    pub fn output_and_grad(&mut self, index: usize) -> (&[f32], &mut [f32]) {
-        let len = self.used[index];
-        grow(&mut self.grads[index], len);
-        (&self.outputs[index][..len], &mut self.grads[index][..len])
+    /// The output dims of node `node` from the last run.
+    pub fn dims(&self, node: usize) -> Dims {
+        self.dims[node]
     }
 
-    /// Backward through layer `index` after a training run: reads its input, its output, its
-    /// input's mask and the gradient with respect to its output; writes its weights' gradients
-    /// and the gradient with respect to its input (into the previous layer's gradient buffer,
-    /// or into `dx` for layer 0 when given).
-    pub fn backward(
+    /// The mask of node `node`'s output from the last run, if it has one.
+    pub fn output_mask(&self, node: usize) -> Option<&[f32]> {
+        self.mask(self.mask_of[node])
+    }
+
+    /// The output of node `node` and the buffer for the gradient with respect to it, sized
+    /// alike: where a loss writes `dL/dy` for an output node.
+    pub fn output_and_grad(&mut self, node: usize) -> (&[f32], &mut [f32]) {
+        let len = self.used[node];
+        grow(&mut self.grads[node], len);
+        (&self.outputs[node][..len], &mut self.grads[node][..len])
+    }
+
+    /// Starts a backward pass: the gradients of the `outputs` are in place (written by the
+    /// loss through [`Workspace::output_and_grad`]); every other gradient is still to come.
+    pub fn begin_backward(&mut self, outputs: &[usize]) {
+        self.written.fill(false);
+        self.input_written.fill(false);
+        for &node in outputs {
+            self.written[node] = true;
+        }
+    }
+
+    /// Backward through node `node` after a training run: reads its inputs, its output and the
+    /// gradient with respect to it; writes its weights' gradients and the gradient with respect
+    /// to each source, into that node's gradient buffer (added to what other nodes wrote there
+    /// already) or, for the model's input `k`, into `dx[k]` when given.
+    #[allow(clippy::too_many_arguments)]
+    pub fn backward<const N: usize>(
         &mut self,
-        index: usize,
+        node: usize,
         stage: &mut dyn Stage,
-        input: &[f32],
+        sources: [Source; N],
+        data: &[&[f32]],
         batch: usize,
         dy_is_preactivation: bool,
-        dx: Option<&mut [f32]>,
+        dx: &mut [Option<&mut [f32]>],
     ) -> Result<()> {
-        let in_dims = if index == 0 { self.input_dims } else { self.dims[index - 1] };
-        let x = if index == 0 { input } else { &self.outputs[index - 1][..self.used[index - 1]] };
-        let y = &self.outputs[index][..self.used[index]];
-        let mask = self.in_mask_index(index).map(|k| &self.mask_bufs[k][..self.mask_len[k]]);
-        let (before, after) = self.grads.split_at_mut(index);
-        let dy = &after[0][..self.used[index]];
-        let dx = if index == 0 {
-            dx
-        } else {
-            let buf = &mut before[index - 1];
-            grow(buf, self.used[index - 1]);
-            Some(&mut buf[..self.used[index - 1]])
+        // Where each slot's gradient goes: straight into its target when nothing has been
+        // written there in this pass (and no other slot of this node targets it), else into
+        // the slot's scratch buffer, added after.
+        let mut direct = [false; N];
+        for j in 0..N {
+            let fresh = match sources[j] {
+                Source::Node(i) => !self.written[i],
+                Source::Input(k) => !self.input_written[k],
+            };
+            direct[j] = fresh && !sources[..j].contains(&sources[j]);
+        }
+        if self.scratch.len() < N {
+            self.scratch.resize_with(N, Vec::new);
+        }
+        let lens: [usize; N] = std::array::from_fn(|j| match sources[j] {
+            Source::Input(k) => data[k].len(),
+            Source::Node(i) => self.used[i],
+        });
+        // Whether each slot's gradient is wanted: always for a node, for a model input only when
+        // its `dx` is given.
+        let wanted: [bool; N] = std::array::from_fn(|j| match sources[j] {
+            Source::Node(_) => true,
+            Source::Input(k) => dx.get(k).is_some_and(Option::is_some),
+        });
+        for j in 0..N {
+            if !direct[j] && wanted[j] {
+                grow(&mut self.scratch[j], lens[j]);
+            }
+        }
+        let mut dy = std::mem::take(&mut self.grads[node]);
+        if !self.written[node] {
+            // No gradient reached this node (nothing after it depends on it): it is zero.
+            grow(&mut dy, self.used[node]);
+            dy[..self.used[node]].fill(0.0);
+        }
+        let mut grads = std::mem::take(&mut self.grads);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let result = {
+            let mut slots: [Option<&mut [f32]>; N] = std::array::from_fn(|_| None);
+            // Hand out each target once: one pass over each list of buffers.
+            for (i, buf) in grads.iter_mut().enumerate() {
+                if let Some(j) = (0..N).find(|&j| direct[j] && sources[j] == Source::Node(i)) {
+                    grow(buf, lens[j]);
+                    slots[j] = Some(&mut buf[..lens[j]]);
+                }
+            }
+            for (k, buf) in dx.iter_mut().enumerate() {
+                if let Some(j) = (0..N).find(|&j| direct[j] && sources[j] == Source::Input(k)) {
+                    slots[j] = buf.as_deref_mut();
+                }
+            }
+            for (j, buf) in scratch.iter_mut().enumerate().take(N) {
+                if !direct[j] && wanted[j] {
+                    slots[j] = Some(&mut buf[..lens[j]]);
+                }
+            }
+            let inputs: [Input<'_>; N] = std::array::from_fn(|j| self.input(sources[j], data));
+            let args = Backward {
+                inputs: &inputs,
+                batch,
+                output: &self.outputs[node][..self.used[node]],
+                grad_output: &dy[..self.used[node]],
+                dy_is_preactivation,
+            };
+            stage.backward(args, &mut slots)
         };
-        stage.backward_masked(x, in_dims, batch, mask, y, dy, dx, dy_is_preactivation)
+        // Add what went to scratch into its target, and mark every target written.
+        for j in 0..N {
+            match sources[j] {
+                Source::Node(i) => {
+                    if !direct[j] {
+                        grow(&mut grads[i], lens[j]);
+                        for (g, s) in grads[i][..lens[j]].iter_mut().zip(&scratch[j][..lens[j]]) {
+                            *g += s;
+                        }
+                    }
+                    self.written[i] = true;
+                }
+                Source::Input(k) => {
+                    if let (false, true, Some(Some(target))) = (direct[j], wanted[j], dx.get_mut(k)) {
+                        for (g, s) in target.iter_mut().zip(&scratch[j][..lens[j]]) {
+                            *g += s;
+                        }
+                    }
+                    self.input_written[k] = true;
+                }
+            }
+        }
+        self.scratch = scratch;
+        self.grads = grads;
+        self.grads[node] = dy;
+        result
     }
 }

@@ -16,8 +16,8 @@
 use crate::data::rng::SplitMix64;
 use crate::error::{Error, Result};
 use crate::layers::recurrent::{check_len, grow, Recurrent};
-use crate::layers::{Mode, Param, ParamMut};
-use crate::model::{MaskRule, Stage};
+use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, MaskRule, Stage};
+use crate::layers::{Param, ParamMut};
 use crate::shape::Dims;
 
 /// How [`Bidirectional`] combines the two directions (Keras's `merge_mode`).
@@ -95,7 +95,7 @@ impl<R: Recurrent> Bidirectional<R> {
     /// `(steps, units)` of the inner layers' output for `in_dims`: `steps` is 1 without
     /// `return_sequences`.
     fn inner_layout(&self, in_dims: Dims) -> Result<(usize, usize, bool)> {
-        let inner = self.forward.output_dims(in_dims)?;
+        let inner = self.forward.output_dims(&[in_dims])?;
         let sequences = self.forward.options().return_sequences;
         let steps = if sequences { inner.as_slice()[0] } else { 1 };
         Ok((steps, self.forward.units(), sequences))
@@ -103,31 +103,26 @@ impl<R: Recurrent> Bidirectional<R> {
 }
 
 impl<R: Recurrent> Stage for Bidirectional<R> {
-    fn output_dims(&self, input: Dims) -> Result<Dims> {
-        let inner = self.forward.output_dims(input)?;
+    fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
+        let input = single_dims(inputs, "Bidirectional")?;
+        let inner = self.forward.output_dims(&[input])?;
         Ok(match self.merge_mode {
             MergeMode::Concat => inner.with_last(2 * inner.last()),
             _ => inner,
         })
     }
 
-    fn forward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        mask: Option<&[f32]>,
-        y: &mut [f32],
-        mode: Mode,
-    ) -> Result<()> {
+    fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
+        let Input { data: _x, dims: in_dims, mask: _mask } = args.input("Bidirectional")?;
+        let batch = args.batch;
         let (steps, u, sequences) = self.inner_layout(in_dims)?;
-        let out = self.output_dims(in_dims)?;
+        let out = self.output_dims(&[in_dims])?;
         check_len("Bidirectional", "output", batch * out.numel(), y.len())?;
         let len = batch * steps * u;
         grow(&mut self.y_forward, len);
         grow(&mut self.y_backward, len);
-        self.forward.forward_masked(x, in_dims, batch, mask, &mut self.y_forward[..len], mode)?;
-        self.backward.forward_masked(x, in_dims, batch, mask, &mut self.y_backward[..len], mode)?;
+        self.forward.forward(args, &mut self.y_forward[..len])?;
+        self.backward.forward(args, &mut self.y_backward[..len])?;
         let width = out.last();
         for b in 0..batch {
             for t in 0..steps {
@@ -155,19 +150,13 @@ impl<R: Recurrent> Stage for Bidirectional<R> {
         Ok(())
     }
 
-    fn backward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        mask: Option<&[f32]>,
-        _y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        _dy_is_preactivation: bool,
-    ) -> Result<()> {
+    fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Bidirectional")?;
+        let (batch, _y, dy, _dy_is_preactivation) =
+            (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
+        let dx = single_grad(grad_inputs);
         let (steps, u, sequences) = self.inner_layout(in_dims)?;
-        let out = self.output_dims(in_dims)?;
+        let out = self.output_dims(&[in_dims])?;
         check_len("Bidirectional", "output gradient", batch * out.numel(), dy.len())?;
         let len = batch * steps * u;
         if self.y_forward.len() < len {
@@ -206,20 +195,22 @@ impl<R: Recurrent> Stage for Bidirectional<R> {
                 }
             }
         }
-        let (yf, dyf) = (&self.y_forward[..len], &self.dy_forward[..len]);
-        let (yb, dyb) = (&self.y_backward[..len], &self.dy_backward[..len]);
+        let inner =
+            |output, grad_output| Backward { output, grad_output, dy_is_preactivation: false, ..args };
+        let forward_args = inner(&self.y_forward[..len], &self.dy_forward[..len]);
+        let backward_args = inner(&self.y_backward[..len], &self.dy_backward[..len]);
         match dx {
             Some(dx) => {
                 check_len("Bidirectional", "input gradient", x.len(), dx.len())?;
                 grow(&mut self.dx_backward, dx.len());
                 let dxb = &mut self.dx_backward[..dx.len()];
-                self.forward.backward_masked(x, in_dims, batch, mask, yf, dyf, Some(&mut *dx), false)?;
-                self.backward.backward_masked(x, in_dims, batch, mask, yb, dyb, Some(&mut *dxb), false)?;
+                self.forward.backward(forward_args, &mut [Some(&mut *dx)])?;
+                self.backward.backward(backward_args, &mut [Some(&mut *dxb)])?;
                 dx.iter_mut().zip(dxb.iter()).for_each(|(a, b)| *a += b);
             }
             None => {
-                self.forward.backward_masked(x, in_dims, batch, mask, yf, dyf, None, false)?;
-                self.backward.backward_masked(x, in_dims, batch, mask, yb, dyb, None, false)?;
+                self.forward.backward(forward_args, &mut [None])?;
+                self.backward.backward(backward_args, &mut [None])?;
             }
         }
         Ok(())

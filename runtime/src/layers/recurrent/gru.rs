@@ -30,8 +30,8 @@ use crate::layers::recurrent::{
     activate, activation_grad, add_bias, check_len, column_sums, grow, input_backward, project_inputs,
     sequence_output_dims, transpose_into, weight_grad, Recurrent, RnnOptions, Timeline, Weights,
 };
-use crate::layers::{Mode, Param, ParamMut};
-use crate::model::{MaskRule, Stage};
+use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, MaskRule, Stage};
+use crate::layers::{Param, ParamMut};
 use crate::shape::Dims;
 
 /// A gated recurrent unit layer (see the module docs for the shape contract and formulas).
@@ -144,23 +144,18 @@ impl Recurrent for Gru {
 }
 
 impl Stage for Gru {
-    fn output_dims(&self, input: Dims) -> Result<Dims> {
+    fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
+        let input = single_dims(inputs, "Gru")?;
         sequence_output_dims("GRU", self.in_features, self.units, self.options.return_sequences, input)
     }
 
-    fn forward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        mask: Option<&[f32]>,
-        y: &mut [f32],
-        _mode: Mode,
-    ) -> Result<()> {
+    fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask } = args.input("Gru")?;
+        let (batch, _mode) = (args.batch, args.mode);
         let (f, u, opt) = (self.in_features, self.units, self.options);
         let (act, ract) = (opt.activation, opt.recurrent_activation);
         let g3 = 3 * u;
-        let out = self.output_dims(in_dims)?;
+        let out = self.output_dims(&[in_dims])?;
         check_len("GRU", "output", batch * out.numel(), y.len())?;
         let needs_pre = self.needs_pre();
         self.tl.prepare("GRU", x, in_dims, batch, mask, f, opt.go_backwards)?;
@@ -255,22 +250,16 @@ impl Stage for Gru {
         Ok(())
     }
 
-    fn backward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        _mask: Option<&[f32]>,
-        _y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        _dy_is_preactivation: bool,
-    ) -> Result<()> {
+    fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Gru")?;
+        let (batch, _y, dy, _dy_is_preactivation) =
+            (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
+        let dx = single_grad(grad_inputs);
         let (u, opt) = (self.units, self.options);
         let (act, ract) = (opt.activation, opt.recurrent_activation);
         let g3 = 3 * u;
         self.tl.check_backward("GRU", self.in_features, x, in_dims, batch)?;
-        let out = self.output_dims(in_dims)?;
+        let out = self.output_dims(&[in_dims])?;
         check_len("GRU", "output gradient", batch * out.numel(), dy.len())?;
         if let Some(dx) = &dx {
             check_len("GRU", "input gradient", x.len(), dx.len())?;

@@ -22,8 +22,8 @@ use crate::layers::recurrent::{
     activate, activation_grad, add_bias, check_len, grow, input_backward, project_inputs,
     sequence_output_dims, tanh, transpose_into, weight_grad, Recurrent, RnnOptions, Timeline, Weights,
 };
-use crate::layers::{Activation, Mode, Param, ParamMut};
-use crate::model::{MaskRule, Stage};
+use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, MaskRule, Stage};
+use crate::layers::{Activation, Param, ParamMut};
 use crate::shape::Dims;
 
 /// A long short-term memory layer (see the module docs for the shape contract and formulas).
@@ -148,23 +148,18 @@ impl Recurrent for Lstm {
 }
 
 impl Stage for Lstm {
-    fn output_dims(&self, input: Dims) -> Result<Dims> {
+    fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
+        let input = single_dims(inputs, "Lstm")?;
         sequence_output_dims("LSTM", self.in_features, self.units, self.options.return_sequences, input)
     }
 
-    fn forward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        mask: Option<&[f32]>,
-        y: &mut [f32],
-        _mode: Mode,
-    ) -> Result<()> {
+    fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask } = args.input("Lstm")?;
+        let (batch, _mode) = (args.batch, args.mode);
         let (f, u, opt) = (self.in_features, self.units, self.options);
         let (act, ract) = (opt.activation, opt.recurrent_activation);
         let g4 = 4 * u;
-        let out = self.output_dims(in_dims)?;
+        let out = self.output_dims(&[in_dims])?;
         check_len("LSTM", "output", batch * out.numel(), y.len())?;
         let needs_pre = self.needs_pre();
         self.tl.prepare("LSTM", x, in_dims, batch, mask, f, opt.go_backwards)?;
@@ -246,22 +241,16 @@ impl Stage for Lstm {
         Ok(())
     }
 
-    fn backward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        _mask: Option<&[f32]>,
-        _y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        _dy_is_preactivation: bool,
-    ) -> Result<()> {
+    fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Lstm")?;
+        let (batch, _y, dy, _dy_is_preactivation) =
+            (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
+        let dx = single_grad(grad_inputs);
         let (u, opt) = (self.units, self.options);
         let (act, ract) = (opt.activation, opt.recurrent_activation);
         let g4 = 4 * u;
         self.tl.check_backward("LSTM", self.in_features, x, in_dims, batch)?;
-        let out = self.output_dims(in_dims)?;
+        let out = self.output_dims(&[in_dims])?;
         check_len("LSTM", "output gradient", batch * out.numel(), dy.len())?;
         if let Some(dx) = &dx {
             check_len("LSTM", "input gradient", x.len(), dx.len())?;
@@ -431,7 +420,9 @@ fn cell_backward(
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
+    use crate::testing::backward_one;
 
     #[test]
     fn forget_bias_block_is_one() {
@@ -482,9 +473,9 @@ mod tests {
     #[test]
     fn output_dims_and_mask_rule() {
         let mut lstm = Lstm::new(4, 8, RnnOptions::default(), &mut SplitMix64::new(2));
-        assert_eq!(lstm.output_dims(Dims::new(&[6, 4]).unwrap()).unwrap().as_slice(), &[8]);
+        assert_eq!(lstm.output_dims(&[Dims::new(&[6, 4]).unwrap()]).unwrap().as_slice(), &[8]);
         assert_eq!(lstm.mask_rule(), MaskRule::Drop);
-        let err = lstm.output_dims(Dims::new(&[6, 5]).unwrap()).unwrap_err().to_string();
+        let err = lstm.output_dims(&[Dims::new(&[6, 5]).unwrap()]).unwrap_err().to_string();
         assert_eq!(err, "input of `LSTM` must have shape (None, None, 4), but has shape (None, 6, 5)");
         lstm = Lstm::new(
             4,
@@ -492,7 +483,7 @@ mod tests {
             RnnOptions { return_sequences: true, ..RnnOptions::default() },
             &mut SplitMix64::new(2),
         );
-        assert_eq!(lstm.output_dims(Dims::new(&[6, 4]).unwrap()).unwrap().as_slice(), &[6, 8]);
+        assert_eq!(lstm.output_dims(&[Dims::new(&[6, 4]).unwrap()]).unwrap().as_slice(), &[6, 8]);
         assert_eq!(lstm.mask_rule(), MaskRule::Keep);
     }
 
@@ -500,7 +491,7 @@ mod tests {
     fn backward_before_forward_is_an_error() {
         let mut lstm = Lstm::new(2, 3, RnnOptions::default(), &mut SplitMix64::new(2));
         let dims = Dims::new(&[4, 2]).unwrap();
-        let err = lstm.backward(&[0.0; 8], dims, 1, &[0.0; 3], &[0.0; 3], None, false).unwrap_err();
+        let err = backward_one(&mut lstm, &[0.0; 8], dims, 1, None, &[0.0; 3], &[0.0; 3], None).unwrap_err();
         assert!(err.to_string().contains("needs the forward pass"), "{err}");
     }
 }

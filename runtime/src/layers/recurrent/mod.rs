@@ -49,8 +49,8 @@ use crate::kernels::gemm::{matmul, sgemm};
 use crate::layers::activation::Activation;
 use crate::layers::activation::ActivationFn;
 use crate::layers::init::{glorot_uniform, orthogonal};
+use crate::layers::stage::Stage;
 use crate::layers::{Param, ParamMut};
-use crate::model::Stage;
 use crate::shape::Dims;
 
 /// What [`Bidirectional`] needs from the layer it wraps.

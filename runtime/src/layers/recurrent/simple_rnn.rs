@@ -16,8 +16,8 @@ use crate::layers::recurrent::{
     activate, activation_grad, add_bias, check_len, grow, input_backward, project_inputs,
     sequence_output_dims, transpose_into, weight_grad, Recurrent, RnnOptions, Timeline, Weights,
 };
-use crate::layers::{Mode, Param, ParamMut};
-use crate::model::{MaskRule, Stage};
+use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, MaskRule, Stage};
+use crate::layers::{Param, ParamMut};
 use crate::shape::Dims;
 
 /// A fully recurrent layer (see the module docs for the shape contract and the formula).
@@ -102,21 +102,16 @@ impl Recurrent for SimpleRnn {
 }
 
 impl Stage for SimpleRnn {
-    fn output_dims(&self, input: Dims) -> Result<Dims> {
+    fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
+        let input = single_dims(inputs, "SimpleRnn")?;
         sequence_output_dims("SimpleRNN", self.in_features, self.units, self.options.return_sequences, input)
     }
 
-    fn forward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        mask: Option<&[f32]>,
-        y: &mut [f32],
-        _mode: Mode,
-    ) -> Result<()> {
+    fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask } = args.input("SimpleRnn")?;
+        let (batch, _mode) = (args.batch, args.mode);
         let (f, u, opt) = (self.in_features, self.units, self.options);
-        let out = self.output_dims(in_dims)?;
+        let out = self.output_dims(&[in_dims])?;
         check_len("SimpleRNN", "output", batch * out.numel(), y.len())?;
         self.tl.prepare("SimpleRNN", x, in_dims, batch, mask, f, opt.go_backwards)?;
         let SimpleRnn { tl, weights: w, hs, h_prev, pre, h, .. } = self;
@@ -159,20 +154,14 @@ impl Stage for SimpleRnn {
         Ok(())
     }
 
-    fn backward_masked(
-        &mut self,
-        x: &[f32],
-        in_dims: Dims,
-        batch: usize,
-        _mask: Option<&[f32]>,
-        _y: &[f32],
-        dy: &[f32],
-        dx: Option<&mut [f32]>,
-        _dy_is_preactivation: bool,
-    ) -> Result<()> {
+    fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
+        let Input { data: x, dims: in_dims, mask: _mask } = args.input("SimpleRnn")?;
+        let (batch, _y, dy, _dy_is_preactivation) =
+            (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
+        let dx = single_grad(grad_inputs);
         let (u, opt) = (self.units, self.options);
         self.tl.check_backward("SimpleRNN", self.in_features, x, in_dims, batch)?;
-        let out = self.output_dims(in_dims)?;
+        let out = self.output_dims(&[in_dims])?;
         check_len("SimpleRNN", "output gradient", batch * out.numel(), dy.len())?;
         if let Some(dx) = &dx {
             check_len("SimpleRNN", "input gradient", x.len(), dx.len())?;

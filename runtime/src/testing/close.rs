@@ -1,4 +1,4 @@
-//! Float comparison for tests: [`assert_close`] reports the first pair that differs.
+//! [`assert_close`]: float comparison for tests that reports the first pair that differs.
 //!
 //! Public so that the integration tests, examples and users' own tests compare the same way.
 
