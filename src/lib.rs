@@ -134,11 +134,14 @@ pub use layers::Layer;
 
 /// Everything a model definition, its training and its use need: `use shaped::prelude::*;`.
 pub mod prelude {
+    pub use crate::io::WeightFiles;
     pub use crate::layers::{Layer, Mode};
-    pub use crate::model::{Model, SampleTypes};
-    // The trait's methods (`summary`, `compile`, `save_weights`, ...) stay in scope even where a
-    // model is itself named `Model`, which shadows the name imported above.
-    pub use crate::model::Model as _;
+    pub use crate::model::{Model, Network, SampleTypes};
+    // The traits' methods (`summary`, `predict_flat`, `compile`, `save_weights`, ...) stay in
+    // scope even where a model is itself named `Model` or `Network`, which shadows the names
+    // imported above.
+    pub use crate::io::WeightFiles as _;
+    pub use crate::model::{Model as _, Network as _};
     pub use crate::shape::{Check, Dim, Dims, Dyn, Shape};
     pub use crate::tensor::{Tensor, TensorMut, TensorRef};
     pub use crate::train::callbacks::{EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN};
@@ -153,7 +156,10 @@ pub mod prelude {
     pub use crate::train::optim::{
         Adam, AdamW, ExponentialDecay, IntoOptimizer, LearningRate, Optimizer, RmsProp, Sgd,
     };
-    pub use crate::train::{Callback, Compiled, FitOptions, History, Logs, TrainingContext, Verbose};
+    pub use crate::train::Compile as _;
+    pub use crate::train::{
+        Callback, Compile, Compiled, FitOptions, History, Logs, OutputLoss, TrainingContext, Verbose,
+    };
     pub use crate::{dim, model};
 }
 

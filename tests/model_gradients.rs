@@ -118,7 +118,9 @@ impl<M: Model, L: Loss> Differentiable for UnderLoss<'_, M, L> {
         let (pred, grad) = self.model.output_and_grad();
         let value = self.loss.compute(pred, self.targets, 4, None, act, Some(grad)).unwrap();
         let mut dx = vec![0.0f32; x.len()];
-        self.model.backward(x, 3, value.grad_is_preactivation, Some(&mut dx)).unwrap();
+        self.model
+            .backward(x, Dims::from_array([3]), 3, None, value.grad_is_preactivation, Some(&mut dx))
+            .unwrap();
         dx
     }
 

@@ -1,5 +1,10 @@
 //! The typed form of a `model!` body. Every node keeps the tokens it came from, so errors point
 //! at the exact layer; nested layers (`Bidirectional(Lstm(64))`) are parsed here, once.
+//!
+//! A body is a sequential model (one `input:` line, each layer reading the line before) or a
+//! graph (Keras's functional API): named inputs (`input user: u32[1],`), each layer applied to
+//! the nodes it reads (`Dense(64)(features)`, `Concatenate()(a, b)`), a node's layer applied
+//! again with the same weights (`right: left(b)`), and the results marked `output`.
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
@@ -11,13 +16,16 @@ pub struct ModelDef {
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
     pub name: Ident,
-    /// The `input:` line, if any (its absence is an error of the check stage).
-    pub input: Option<InputDecl>,
+    /// The input lines (none is an error of the check stage).
+    pub inputs: Vec<InputDecl>,
     pub layers: Vec<LayerDecl>,
 }
 
-/// `input: f32[28, 28, 1]` or `input: [None, 12]`.
+/// `input: f32[28, 28, 1]`, `input: [None, 12]`, or a named input of a graph,
+/// `input user: u32[1]`.
 pub struct InputDecl {
+    /// The name of a graph's input; `None` for the one `input:` line of a sequential model.
+    pub name: Option<Ident>,
     pub dtype: DType,
     pub dims: Vec<DimLit>,
     pub span: Span,
@@ -38,7 +46,7 @@ pub enum DimLit {
     Infer(Span),
 }
 
-/// A layer line: `[name:] body [-> [dims]]`.
+/// A layer line: `[output] [name:] body[(sources)] [-> [dims]]`.
 pub struct LayerDecl {
     /// 1-based position among the layer lines, as errors number layers.
     pub number: usize,
@@ -47,6 +55,17 @@ pub struct LayerDecl {
     pub body: LayerBody,
     /// `-> [dims]`: the output shape a custom layer declares.
     pub declared_out: Option<(Vec<DimLit>, Span)>,
+    /// `(a, b)` after the layer: the inputs and nodes it reads, in a graph; `None` in a
+    /// sequential model, where a layer reads the line before.
+    pub sources: Option<Sources>,
+    /// The `output` keyword, marking the node as one of the model's outputs.
+    pub output: Option<Span>,
+}
+
+/// The nodes a layer reads, as written: `(user_vec, item_vec)`.
+pub struct Sources {
+    pub names: Vec<Ident>,
+    pub span: Span,
 }
 
 /// What a layer line holds.
@@ -55,6 +74,8 @@ pub enum LayerBody {
     Builtin(LayerCall),
     /// A Rust expression of a user type implementing `Layer`: `Scale::new(2.0)`.
     Custom { expr: Expr, ty: Path },
+    /// `left` in `right: left(b)`: the layer of node `left`, applied again with its weights.
+    Shared(Ident),
 }
 
 /// A built-in layer as written: its name and arguments, `Dense(128, activation = relu)`.

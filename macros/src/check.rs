@@ -1,64 +1,148 @@
 //! The rules of the `model!` language that span layers, one `check_*` function per rule: the
-//! input line, layer names, dtypes, and the flow of shapes from layer to layer. Each layer's
+//! input lines, layer names, dtypes, and the flow of shapes from layer to layer; the rules of
+//! graphs (what each layer reads, outputs, shared layers, reachability) are in `graph.rs`. Each layer's
 //! own arguments and shape rule live in its module of [`crate::layers`]. Every rule records its
 //! errors in the [`Ctxt`] and carries on, so one build shows every mistake.
 
-use crate::ast::{DType, DimLit, LayerBody, LayerDecl, ModelDef};
+mod graph;
+
+use crate::ast::{DType, DimLit, InputDecl, LayerBody, LayerDecl, ModelDef};
 use crate::ctxt::Ctxt;
 use crate::layers::{self, At, Builtin, Previous};
-use crate::plan::{Op, Plan, PlannedLayer, ShapeState};
+use crate::plan::{Op, Plan, PlannedInput, PlannedLayer, ShapeState, Src};
 use proc_macro2::Span;
+use shaped_rules::MAX_INPUTS;
 use std::collections::HashMap;
 use syn::spanned::Spanned;
 
 /// Runs every rule over the model.
 pub fn check(def: &ModelDef) -> syn::Result<Plan<'_>> {
     let cx = Ctxt::new();
-    let (input, dtype) = check_input(&cx, def);
+    let graph = is_graph(def);
+    let inputs = check_inputs(&cx, def, graph);
     check_has_layers(&cx, def);
-    let names = check_names(&cx, def);
-    let mut shape = match &input {
-        Some(dims) => ShapeState::Known(dims.clone()),
-        None => ShapeState::Broken,
+    let names = check_names(&cx, def, inputs.as_deref().unwrap_or_default());
+    let sources = match &inputs {
+        Some(inputs) if graph => graph::resolve_sources(&cx, def, inputs, &names),
+        _ => (0..def.layers.len())
+            .map(|i| Some(vec![if i == 0 { Src::Input(0) } else { Src::Node(i - 1) }]))
+            .collect(),
     };
+    // Each node's output shape by index, `Broken` after an error; nodes with an error are not
+    // planned, but the plan is dropped then anyway.
+    let mut shapes: Vec<ShapeState> = Vec::new();
+    let mut displays: Vec<String> = Vec::new();
+    let mut kinds: Vec<Option<NodeKind>> = Vec::new();
     let mut layers = Vec::new();
-    let mut previous = match &input {
-        Some(dims) => Previous::input(dims, dtype),
-        None => Previous::default(),
-    };
-    for (decl, name) in def.layers.iter().zip(names) {
-        let display = display(decl);
-        let op = check_layer_args(&cx, decl);
+    for ((decl, name), srcs) in def.layers.iter().zip(&names).zip(&sources) {
+        let display = display(decl, &names, def);
+        let srcs = srcs.clone().unwrap_or_default();
+        let shape_of = |src: &Src| match (src, &inputs) {
+            (Src::Input(k), Some(inputs)) => ShapeState::Known(inputs[*k].dims.clone()),
+            (Src::Input(_), None) => ShapeState::Broken,
+            (Src::Node(i), _) => shapes[*i].clone(),
+        };
+        let in_shapes: Vec<ShapeState> = srcs.iter().map(shape_of).collect();
+        let first_shape = in_shapes.first().cloned().unwrap_or(ShapeState::Broken);
+        let op = check_layer_args(&cx, decl, &names, &kinds);
+        let previous = match srcs.first() {
+            Some(src) => previous_of(*src, &inputs, &displays, &names, &shapes, graph),
+            None => Previous::default(),
+        };
         let output = match &op {
             // After a layer with an error the input is unknown: no dtype or shape rule applies.
-            Some(_) if shape == ShapeState::Broken => ShapeState::Broken,
-            Some(op) if check_dtype(&cx, decl, &display, op, dtype) => {
-                check_shape(&cx, decl, &display, op, &shape, &previous)
-            }
+            Some(_) if srcs.is_empty() || in_shapes.contains(&ShapeState::Broken) => ShapeState::Broken,
+            Some(op) if check_dtype(&cx, decl, &display, op, &srcs, &inputs, &kinds, graph) => match op {
+                Op::Shared { owner } => graph::check_shared(&cx, decl, *owner, &names, &layers, &first_shape),
+                _ => check_shape(&cx, decl, &display, op, &first_shape, &previous),
+            },
             _ => ShapeState::Broken,
         };
-        if let ShapeState::Known(dims) = &output {
-            previous = Previous::layer(&display, dims);
-        }
+        shapes.push(output.clone());
+        displays.push(display.clone());
+        kinds.push(op.as_ref().map(NodeKind::of));
         if let Some(op) = op {
             layers.push(PlannedLayer {
                 decl,
-                name,
+                name: name.clone(),
                 display,
                 op,
-                input: shape.clone(),
-                output: output.clone(),
+                sources: srcs,
+                input: first_shape,
+                output,
             });
         }
-        shape = output;
+    }
+    let outputs = if graph {
+        graph::check_outputs(&cx, def)
+    } else {
+        def.layers.len().checked_sub(1).into_iter().collect()
+    };
+    if let Some(inputs) = &inputs {
+        if graph {
+            graph::check_reachability(&cx, def, inputs, &names, &sources, &outputs);
+        }
     }
     cx.check()?;
-    Ok(Plan { input: input.expect("checked"), dtype, layers })
+    Ok(Plan { inputs: inputs.expect("checked"), layers, outputs, graph })
 }
 
-/// A model needs an `input:` line with positive dims, rank 1 to 5 (Keras fails only at `fit`).
-fn check_input(cx: &Ctxt, def: &ModelDef) -> (Option<Vec<Option<usize>>>, DType) {
-    let Some(input) = &def.input else {
+/// Whether the model is written as a graph: a named input, a layer applied to names, or an
+/// `output` mark.
+fn is_graph(def: &ModelDef) -> bool {
+    def.inputs.iter().any(|i| i.name.is_some())
+        || def.layers.iter().any(|l| l.sources.is_some() || l.output.is_some())
+}
+
+/// What a node's layer is, for the rules of the nodes after it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    /// A built-in that reads token ids (`Embedding`).
+    ReadsIds,
+    /// Any other layer.
+    Other,
+    /// Applies the layer of another node.
+    Shared(usize),
+}
+
+impl NodeKind {
+    fn of(op: &Op) -> NodeKind {
+        match op {
+            Op::Builtin(b) if b.reads_ids() => NodeKind::ReadsIds,
+            Op::Shared { owner } => NodeKind::Shared(*owner),
+            _ => NodeKind::Other,
+        }
+    }
+}
+
+/// How messages name the source of a layer's input.
+fn previous_of(
+    src: Src,
+    inputs: &Option<Vec<PlannedInput<'_>>>,
+    displays: &[String],
+    names: &[String],
+    shapes: &[ShapeState],
+    graph: bool,
+) -> Previous {
+    match (src, inputs) {
+        (Src::Input(k), Some(inputs)) => {
+            let input = &inputs[k];
+            let name = if graph { Some(input.name.as_str()) } else { None };
+            Previous::input(name, &input.dims, input.dtype)
+        }
+        (Src::Node(i), _) => match &shapes[i] {
+            ShapeState::Known(dims) if graph => Previous::node(&names[i], &displays[i], dims),
+            ShapeState::Known(dims) => Previous::layer(&displays[i], dims),
+            _ => Previous::default(),
+        },
+        (Src::Input(_), None) => Previous::default(),
+    }
+}
+
+/// A model needs an `input:` line (a graph: one `input name:` line per input, at most
+/// [`MAX_INPUTS`]) with positive dims, rank 1 to 5 (Keras fails only at `fit`).
+fn check_inputs<'a>(cx: &Ctxt, def: &'a ModelDef, graph: bool) -> Option<Vec<PlannedInput<'a>>> {
+    if def.inputs.is_empty() {
         cx.error(
             def.name.span(),
             format!(
@@ -66,8 +150,47 @@ fn check_input(cx: &Ctxt, def: &ModelDef) -> (Option<Vec<Option<usize>>>, DType)
                 def.name
             ),
         );
-        return (None, DType::F32);
-    };
+        return None;
+    }
+    if def.inputs.len() > MAX_INPUTS {
+        cx.error(
+            def.inputs[MAX_INPUTS].span,
+            format!("a model has at most {MAX_INPUTS} inputs, but this is input {}", MAX_INPUTS + 1),
+        );
+        return None;
+    }
+    let mut planned = Vec::new();
+    let mut ok = true;
+    let mut seen: HashMap<String, Span> = HashMap::new();
+    for input in &def.inputs {
+        let name = match &input.name {
+            Some(name) => name.to_string(),
+            None if graph && def.inputs.len() > 1 => {
+                cx.error(input.span, "a model with several inputs names each one: write `input name: [..],`");
+                ok = false;
+                continue;
+            }
+            None => "input".to_string(),
+        };
+        if let Some(first) = seen.insert(name.clone(), input.span) {
+            let mut err = syn::Error::new(
+                input.span,
+                format!("two inputs are named `{name}`; give this one another name"),
+            );
+            err.combine(syn::Error::new(first, "the first is here"));
+            cx.error(input.span, err.to_string());
+            ok = false;
+        }
+        match check_input_dims(cx, input) {
+            Some(dims) => planned.push(PlannedInput { decl: input, name, dims, dtype: input.dtype }),
+            None => ok = false,
+        }
+    }
+    ok.then_some(planned)
+}
+
+/// One input's dims: 1 to 5 of them, each positive or `None`.
+fn check_input_dims(cx: &Ctxt, input: &InputDecl) -> Option<Vec<Option<usize>>> {
     if input.dims.is_empty() || input.dims.len() > 5 {
         cx.error(
             input.span,
@@ -76,14 +199,14 @@ fn check_input(cx: &Ctxt, def: &ModelDef) -> (Option<Vec<Option<usize>>>, DType)
                 input.dims.len()
             ),
         );
-        return (None, input.dtype);
+        return None;
     }
     let mut dims = Vec::new();
     for d in &input.dims {
         match *d {
             DimLit::Static(0, span) => {
                 cx.error(span, "an input dimension must be at least 1, but is 0");
-                return (None, input.dtype);
+                return None;
             }
             DimLit::Static(n, _) => dims.push(Some(n)),
             DimLit::None(_) => dims.push(None),
@@ -92,11 +215,11 @@ fn check_input(cx: &Ctxt, def: &ModelDef) -> (Option<Vec<Option<usize>>>, DType)
                     span,
                     "`-1` is only for `Reshape`; an input dimension is a positive integer or `None`",
                 );
-                return (None, input.dtype);
+                return None;
             }
         }
     }
-    (Some(dims), input.dtype)
+    Some(dims)
 }
 
 /// A model needs at least one layer.
@@ -112,12 +235,21 @@ fn check_has_layers(cx: &Ctxt, def: &ModelDef) {
     }
 }
 
-/// Layer names are unique: explicit `name:` prefixes may not repeat; automatic names follow
-/// Keras (`dense`, `dense_1`, ...) and skip the names already taken.
-fn check_names(cx: &Ctxt, def: &ModelDef) -> Vec<String> {
+/// Layer names are unique and differ from the inputs' names: explicit `name:` prefixes may
+/// not repeat; automatic names follow Keras (`dense`, `dense_1`, ...) and skip the names
+/// already taken. A node that applies another node's layer (`right: left(b)`) needs a name.
+fn check_names(cx: &Ctxt, def: &ModelDef, inputs: &[PlannedInput<'_>]) -> Vec<String> {
     let mut explicit: HashMap<String, usize> = HashMap::new();
     for decl in &def.layers {
-        let Some(name) = &decl.name else { continue };
+        let Some(name) = &decl.name else {
+            if let LayerBody::Shared(owner) = &decl.body {
+                cx.error(
+                    owner.span(),
+                    format!("name this second use of `{owner}`'s layer, like `{owner}_2: {owner}(..)`, so that later layers can read it"),
+                );
+            }
+            continue;
+        };
         let text = name.to_string();
         if text.starts_with("__shaped") {
             cx.error(
@@ -125,14 +257,26 @@ fn check_names(cx: &Ctxt, def: &ModelDef) -> Vec<String> {
                 "layer names starting with `__shaped` are reserved for the macro; choose another name",
             );
         }
+        if inputs.iter().any(|i| i.name == text && i.decl.name.is_some()) {
+            cx.error(name.span(), format!("`{text}` is the name of an input; give this layer another name"));
+        }
         match explicit.get(&text) {
-            Some(first) => cx.error(
-                name.span(),
-                format!(
-                    "two layers are named `{text}` (layer #{first} and layer #{}); give this one another name",
-                    decl.number
-                ),
-            ),
+            Some(first) => {
+                let both_outputs =
+                    decl.output.is_some() && def.layers.get(first - 1).is_some_and(|f| f.output.is_some());
+                let message = if both_outputs {
+                    format!(
+                        "two outputs are named `{text}` (layer #{first} and layer #{}); each output needs its own name",
+                        decl.number
+                    )
+                } else {
+                    format!(
+                        "two layers are named `{text}` (layer #{first} and layer #{}); give this one another name",
+                        decl.number
+                    )
+                };
+                cx.error(name.span(), message)
+            }
             None => {
                 explicit.insert(text, decl.number);
             }
@@ -149,7 +293,7 @@ fn check_names(cx: &Ctxt, def: &ModelDef) -> Vec<String> {
                     let n = counters.entry(base.clone()).or_insert(0);
                     let candidate = if *n == 0 { base.clone() } else { format!("{base}_{n}") };
                     *n += 1;
-                    if !explicit.contains_key(&candidate) {
+                    if !explicit.contains_key(&candidate) && !inputs.iter().any(|i| i.name == candidate) {
                         break candidate;
                     }
                 }
@@ -159,31 +303,73 @@ fn check_names(cx: &Ctxt, def: &ModelDef) -> Vec<String> {
 }
 
 /// Token ids (`u32` input) go into an `Embedding` first, and only there: an `Embedding` on
-/// float input, or a float layer on ids, is an error.
-fn check_dtype(cx: &Ctxt, decl: &LayerDecl, display: &str, op: &Op, dtype: DType) -> bool {
-    let (LayerBody::Builtin(call), Op::Builtin(layer)) = (&decl.body, op) else { return true };
-    let span = call.ident.span();
-    let first = decl.number == 1;
-    match (layer.reads_ids(), dtype) {
-        (true, DType::U32) if first => return true,
-        (true, DType::U32) => cx.error(
-            span,
-            format!("`{display}` takes the model's token ids, so it must be the first layer after `input: u32[..]`"),
-        ),
-        (true, DType::F32) => cx.error(
-            span,
-            format!(
-                "`{display}` takes integer token ids, but {}; declare the input as ids, `input: u32[None],` (or `u32[length]`)",
-                if first { "the model's input is `f32`" } else { "the layer before it outputs floats" }
+/// float input, or any other layer (custom layers and merges included) on ids, is an error.
+#[allow(clippy::too_many_arguments)]
+fn check_dtype(
+    cx: &Ctxt,
+    decl: &LayerDecl,
+    display: &str,
+    op: &Op,
+    srcs: &[Src],
+    inputs: &Option<Vec<PlannedInput<'_>>>,
+    kinds: &[Option<NodeKind>],
+    graph: bool,
+) -> bool {
+    let reads_ids = match op {
+        Op::Builtin(layer) => layer.reads_ids(),
+        Op::Custom { .. } => false,
+        Op::Shared { owner } => kinds.get(*owner).copied().flatten() == Some(NodeKind::ReadsIds),
+    };
+    let span = match &decl.body {
+        LayerBody::Builtin(call) => call.ident.span(),
+        LayerBody::Custom { ty, .. } => ty.span(),
+        LayerBody::Shared(name) => name.span(),
+    };
+    let Some(inputs) = inputs else { return false };
+    let model_dtype = inputs.first().map_or(DType::F32, |i| i.dtype);
+    for src in srcs {
+        let source_dtype = match src {
+            Src::Input(k) => Some(inputs[*k].dtype),
+            Src::Node(_) => None,
+        };
+        let message = match (reads_ids, source_dtype) {
+            (true, Some(DType::U32)) | (false, None | Some(DType::F32)) => continue,
+            (true, None) if !graph && model_dtype == DType::U32 => {
+                format!("`{display}` takes the model's token ids, so it must be the first layer after `input: u32[..]`")
+            }
+            (true, None) if graph => format!(
+                "`{display}` takes integer token ids, but it reads a layer, which outputs floats; let it read an input declared `u32[..]`"
             ),
-        ),
-        (false, DType::U32) if first => cx.error(
-            span,
-            format!("`{display}` needs float input, but the model's input is `u32` token ids; put an `Embedding(vocab_size, dim)` layer first to turn ids into vectors"),
-        ),
-        _ => return true,
+            (true, None) => format!(
+                "`{display}` takes integer token ids, but the layer before it outputs floats; declare the input as ids, `input: u32[None],` (or `u32[length]`)"
+            ),
+            (true, Some(DType::F32)) if graph => {
+                let name = &inputs[input_index(src)].name;
+                format!("`{display}` takes integer token ids, but the input `{name}` holds `f32` values; declare it as ids, `input {name}: u32[..],`")
+            }
+            (true, Some(DType::F32)) => format!(
+                "`{display}` takes integer token ids, but the model's input is `f32`; declare the input as ids, `input: u32[None],` (or `u32[length]`)"
+            ),
+            (false, Some(DType::U32)) if graph => {
+                let name = &inputs[input_index(src)].name;
+                format!("`{display}` needs float input, but the input `{name}` holds `u32` token ids; put an `Embedding(vocab_size, dim)` layer between them to turn ids into vectors")
+            }
+            (false, Some(DType::U32)) => format!(
+                "`{display}` needs float input, but the model's input is `u32` token ids; put an `Embedding(vocab_size, dim)` layer first to turn ids into vectors"
+            ),
+        };
+        cx.error(span, message);
+        return false;
     }
-    false
+    true
+}
+
+/// The input index of an input source.
+fn input_index(src: &Src) -> usize {
+    match src {
+        Src::Input(k) => *k,
+        Src::Node(_) => 0,
+    }
 }
 
 /// The layer's type name: `Dense`, or the custom type's last path segment.
@@ -191,22 +377,34 @@ fn kind_name(decl: &LayerDecl) -> String {
     match &decl.body {
         LayerBody::Builtin(call) => call.ident.to_string(),
         LayerBody::Custom { ty, .. } => ty.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+        LayerBody::Shared(owner) => owner.to_string(),
     }
 }
 
-/// How a layer is named in messages: `Dense(128)` (first argument only), `Flatten`, `Projection`.
-fn display(decl: &LayerDecl) -> String {
+/// How a layer is named in messages: `Dense(128)` (first argument only), `Flatten`,
+/// `Projection`; a node applying another's layer is shown as that layer.
+fn display(decl: &LayerDecl, names: &[String], def: &ModelDef) -> String {
     match &decl.body {
         LayerBody::Builtin(call) => call.display(),
         LayerBody::Custom { .. } => kind_name(decl),
+        LayerBody::Shared(owner) => match names.iter().position(|n| owner == n) {
+            Some(i) if i + 1 < decl.number => display(&def.layers[i], names, def),
+            _ => owner.to_string(),
+        },
     }
 }
 
 /// Layer names must be known, and each argument must be one the layer takes, with a value of
 /// the right kind and range (each layer's module reads its own); `-> [..]` belongs to custom
 /// layers only.
-fn check_layer_args<'a>(cx: &Ctxt, decl: &'a LayerDecl) -> Option<Op<'a>> {
+fn check_layer_args<'a>(
+    cx: &Ctxt,
+    decl: &'a LayerDecl,
+    names: &[String],
+    kinds: &[Option<NodeKind>],
+) -> Option<Op<'a>> {
     let call = match &decl.body {
+        LayerBody::Shared(owner) => return graph::shared_owner(cx, decl, owner, names, kinds),
         LayerBody::Custom { expr, ty } => {
             let declared = decl.declared_out.as_ref().and_then(|(dims, _)| check_declared(cx, dims));
             if decl.declared_out.is_some() && declared.is_none() {
@@ -279,11 +477,13 @@ fn check_shape(
     let layer: &dyn Builtin = match op {
         Op::Custom { declared: Some(d), .. } => return ShapeState::Known(d.clone()),
         Op::Custom { declared: None, .. } => return ShapeState::Opaque,
+        Op::Shared { .. } => return ShapeState::Broken,
         Op::Builtin(layer) => &**layer,
     };
     let span = match &decl.body {
         LayerBody::Builtin(call) => call.ident.span(),
         LayerBody::Custom { expr, .. } => expr.span(),
+        LayerBody::Shared(name) => name.span(),
     };
     let dims = match input {
         ShapeState::Known(dims) => dims,

@@ -1,7 +1,9 @@
 //! Tokens → [`ast`](crate::ast). Fails fast on tokens that cannot form a model (syn's spans
 //! already point at the exact token); every shape and argument rule waits for the check stage.
 
-use crate::ast::{Arg, ArgValue, DType, DimLit, InputDecl, LayerBody, LayerCall, LayerDecl, ModelDef};
+use crate::ast::{
+    Arg, ArgValue, DType, DimLit, InputDecl, LayerBody, LayerCall, LayerDecl, ModelDef, Sources,
+};
 use crate::layers;
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
@@ -38,7 +40,7 @@ impl Parse for ModelHead {
 /// Parses the body of `head` into the whole model.
 pub fn parse_body(head: ModelHead) -> std::result::Result<ModelDef, Box<(ModelHead, Error)>> {
     let ModelHead { attrs, vis, name, body } = head;
-    let mut model = ModelDef { attrs, vis, name, input: None, layers: Vec::new() };
+    let mut model = ModelDef { attrs, vis, name, inputs: Vec::new(), layers: Vec::new() };
     let parser = |input: ParseStream| -> Result<()> {
         while !input.is_empty() {
             parse_entry(input, &mut model)?;
@@ -63,13 +65,48 @@ fn peek_label(input: ParseStream) -> bool {
     input.peek(Ident) && input.peek2(Token![:]) && !input.peek2(Token![::])
 }
 
+/// `keyword name:` (`input user:`): the keyword, then a label.
+fn peek_keyword_label(input: ParseStream, keyword: &str) -> bool {
+    let fork = input.fork();
+    match fork.parse::<Ident>() {
+        Ok(k) if k == keyword => peek_label(&fork),
+        _ => false,
+    }
+}
+
+/// `output` followed by a layer: an identifier that is not a label of its own.
+fn peek_output(input: ParseStream) -> bool {
+    let fork = input.fork();
+    match fork.parse::<Ident>() {
+        Ok(k) if k == "output" => fork.peek(Ident) && !fork.peek2(Token![::]) || fork.peek(Token![::]),
+        _ => false,
+    }
+}
+
 fn parse_entry(input: ParseStream, model: &mut ModelDef) -> Result<()> {
+    if peek_keyword_label(input, "input") {
+        let keyword: Ident = input.parse()?;
+        let name: Ident = input.parse()?;
+        input.parse::<Token![:]>()?;
+        if !model.layers.is_empty() {
+            return Err(Error::new(
+                keyword.span(),
+                "inputs come first: move this `input` line above the layers",
+            ));
+        }
+        let span = keyword.span().join(name.span()).unwrap_or(name.span());
+        let mut decl = parse_input(input, span)?;
+        decl.name = Some(name);
+        model.inputs.push(decl);
+        return Ok(());
+    }
+    let output = if peek_output(input) { Some(input.parse::<Ident>()?.span()) } else { None };
     let mut name = None;
     if peek_label(input) {
         let label: Ident = input.parse()?;
         input.parse::<Token![:]>()?;
-        if label == "input" {
-            if let Some(first) = &model.input {
+        if label == "input" && output.is_none() {
+            if let Some(first) = model.inputs.first() {
                 let mut err =
                     Error::new(label.span(), "a model has one `input:` line, but this is a second one");
                 err.combine(Error::new(first.span, "the first `input:` line is here"));
@@ -81,7 +118,7 @@ fn parse_entry(input: ParseStream, model: &mut ModelDef) -> Result<()> {
                     "`input:` must be the model's first line, before every layer; move it to the top",
                 ));
             }
-            model.input = Some(parse_input(input, label.span())?);
+            model.inputs.push(parse_input(input, label.span())?);
             return Ok(());
         }
         name = Some(label);
@@ -103,9 +140,60 @@ fn parse_entry(input: ParseStream, model: &mut ModelDef) -> Result<()> {
     } else {
         None
     };
-    let body = classify(expr)?;
-    model.layers.push(LayerDecl { number: model.layers.len() + 1, name, body, declared_out });
+    let (layer, sources) = split_sources(expr)?;
+    let body = match (&layer, &sources) {
+        // The name of an earlier node, applied again: `left` in `right: left(b)`.
+        (Expr::Path(p), Some(_)) if node_name(p).is_some() => {
+            LayerBody::Shared(node_name(p).cloned().expect("checked above"))
+        }
+        _ => classify(layer)?,
+    };
+    model.layers.push(LayerDecl {
+        number: model.layers.len() + 1,
+        name,
+        body,
+        declared_out,
+        sources,
+        output,
+    });
     Ok(())
+}
+
+/// `Dense(64)(a)` → the layer `Dense(64)` and the sources `(a)`; a layer written without
+/// sources (a sequential model's line) is returned as it is. The layer part of an application
+/// is a call (`Dense(64)`, `Flatten()`, `Encoder::new(seed)`), a parenthesised expression, or
+/// the name of an earlier node whose layer is applied again (`left(b)`).
+fn split_sources(expr: Expr) -> Result<(Expr, Option<Sources>)> {
+    let Expr::Call(call) = expr else { return Ok((expr, None)) };
+    let applies = match &*call.func {
+        Expr::Call(_) | Expr::Paren(_) => true,
+        // `left(b)`: only with names as arguments (`dense(64)` stays a misspelt layer).
+        Expr::Path(p) => node_name(p).is_some() && call.args.iter().all(|a| matches!(a, Expr::Path(_))),
+        _ => false,
+    };
+    if !applies {
+        return Ok((Expr::Call(call), None));
+    }
+    let span = call.paren_token.span.join();
+    let mut names = Vec::new();
+    for arg in &call.args {
+        match arg {
+            Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
+                names.push(p.path.get_ident().cloned().expect("checked above"));
+            }
+            other => {
+                return Err(Error::new(
+                    other.span(),
+                    "a layer reads inputs and layers by name: write their names, like `Concatenate()(a, b)`",
+                ))
+            }
+        }
+    }
+    let func = match *call.func {
+        Expr::Paren(p) => *p.expr,
+        other => other,
+    };
+    Ok((func, Some(Sources { names, span })))
 }
 
 /// `f32[28, 28, 1]`, `u32[None]`, `[64]`.
@@ -132,7 +220,7 @@ fn parse_input(input: ParseStream, label: Span) -> Result<InputDecl> {
         ));
     }
     let (dims, span) = parse_dims(input, false)?;
-    Ok(InputDecl { dtype, dims, span: label.join(span).unwrap_or(span) })
+    Ok(InputDecl { name: None, dtype, dims, span: label.join(span).unwrap_or(span) })
 }
 
 /// `[d, ...]` where each `d` is an integer literal or `None` (and `-1` when `allow_infer`).
@@ -215,6 +303,12 @@ fn classify(expr: Expr) -> Result<LayerBody> {
         }
         other => Err(untyped(&other)),
     }
+}
+
+/// The lowercase single identifier a path is when it names a node (`left`), not a type.
+fn node_name(p: &syn::ExprPath) -> Option<&Ident> {
+    let ident = p.path.get_ident().filter(|_| p.qself.is_none())?;
+    ident.to_string().starts_with(|c: char| c.is_lowercase() || c == '_').then_some(ident)
 }
 
 fn untyped(expr: &Expr) -> Error {

@@ -1,7 +1,9 @@
-//! [`Plan`]: a model that passed every check, each layer resolved with the shapes flowing into
-//! and out of it as far as the macro knows them.
+//! [`Plan`]: a model that passed every check, as a graph: its inputs, each layer (node) with
+//! the nodes it reads and the shapes flowing into and out of it as far as the macro knows
+//! them, and the nodes that are outputs. A sequential model is the chain where node `i` reads
+//! node `i − 1` and the last node is the one output.
 
-use crate::ast::{DType, LayerBody, LayerDecl};
+use crate::ast::{DType, InputDecl, LayerBody, LayerDecl};
 use crate::layers::Builtin;
 use proc_macro2::Span;
 use syn::spanned::Spanned;
@@ -25,6 +27,26 @@ pub enum Op<'a> {
     /// A custom layer or nested model: the user's expression, its type, and the output it
     /// declares with `-> [..]`.
     Custom { expr: &'a Expr, ty: &'a Path, declared: Option<Vec<Option<usize>>> },
+    /// The layer of node `owner` applied again, with the same weights.
+    Shared { owner: usize },
+}
+
+/// Where a node reads from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Src {
+    /// The model's input `k`.
+    Input(usize),
+    /// Node `i`'s output.
+    Node(usize),
+}
+
+/// One input of the model.
+pub struct PlannedInput<'a> {
+    pub decl: &'a InputDecl,
+    /// Its name: `user`, or `input` for a sequential model's one input line.
+    pub name: String,
+    pub dims: Vec<Option<usize>>,
+    pub dtype: DType,
 }
 
 /// One layer, ready to expand.
@@ -35,6 +57,9 @@ pub struct PlannedLayer<'a> {
     /// How errors and summaries show the layer: `Dense(128)`, `Projection`.
     pub display: String,
     pub op: Op<'a>,
+    /// What it reads, in order.
+    pub sources: Vec<Src>,
+    /// The shape of its first source (its only one, for a layer that is not a merge).
     pub input: ShapeState,
     pub output: ShapeState,
 }
@@ -45,20 +70,37 @@ impl PlannedLayer<'_> {
         match &self.decl.body {
             LayerBody::Builtin(call) => call.ident.span(),
             LayerBody::Custom { ty, .. } => ty.span(),
+            LayerBody::Shared(name) => name.span(),
         }
     }
 }
 
 /// A model that passed every check.
 pub struct Plan<'a> {
-    pub input: Vec<Option<usize>>,
-    pub dtype: DType,
+    pub inputs: Vec<PlannedInput<'a>>,
+    /// The nodes in declaration order, which is an order in which each reads only earlier ones.
     pub layers: Vec<PlannedLayer<'a>>,
+    /// The nodes that are the model's outputs, in declaration order.
+    pub outputs: Vec<usize>,
+    /// Whether the model was written as a graph (named inputs, layers applied to names), which
+    /// gives it Keras's functional summary.
+    pub graph: bool,
 }
 
 impl Plan<'_> {
-    /// The model's output shape.
-    pub fn output(&self) -> &ShapeState {
-        &self.layers.last().expect("a plan has at least one layer").output
+    /// Whether the model has one input and one output (a [`Model`]: typed `In` and `Out`, a
+    /// layer inside other models).
+    ///
+    /// [`Model`]: https://docs.rs/shaped/latest/shaped/model/trait.Model.html
+    pub fn single_io(&self) -> bool {
+        self.inputs.len() == 1 && self.outputs.len() == 1
+    }
+
+    /// The node that owns the weights node `i` runs: itself, or the node whose layer it applies.
+    pub fn owner(&self, i: usize) -> usize {
+        match self.layers[i].op {
+            Op::Shared { owner } => owner,
+            _ => i,
+        }
     }
 }

@@ -23,3 +23,10 @@ pub use dims::{numel, ConstDims, MAX_RANK};
 pub use fail::Fail;
 pub use layer_rules::*;
 pub use message::Message;
+
+/// The most inputs a model may declare: the training loop lays a batch's inputs out in an
+/// array of this size, so a step allocates nothing.
+pub const MAX_INPUTS: usize = 16;
+
+/// The most outputs a model may declare.
+pub const MAX_OUTPUTS: usize = 16;

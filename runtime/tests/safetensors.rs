@@ -5,10 +5,9 @@ use std::path::{Path, PathBuf};
 
 use shaped_runtime::error::{Error, Result};
 use shaped_runtime::io::safetensors::{load_weights, read_metadata, read_tensors, save_weights};
-use shaped_runtime::layers::{Activation, Mode, Param, ParamMut};
-use shaped_runtime::model::{LayerInfo, Model};
+use shaped_runtime::layers::{Activation, Input, Mode, Param, ParamMut};
+use shaped_runtime::model::{InputSpec, LayerInfo, Network, OutputSpec};
 use shaped_runtime::shape::Dims;
-use shaped_runtime::typenum::{U2, U3};
 
 /// One weight of [`Weights`]: name, shape, values, gradient.
 type Weight = (String, Vec<usize>, Vec<f32>, Vec<f32>);
@@ -58,47 +57,51 @@ impl Weights {
     }
 }
 
-impl Model for Weights {
-    type In = (U2,);
-    type Out = (U3,);
+impl Network for Weights {
     const NAME: &'static str = "tiny";
+    const INPUTS: &'static [InputSpec] =
+        &[InputSpec { name: "input", dims: &[Some(2)], token_ids: false, ids_below: None }];
+    const OUTPUTS: &'static [OutputSpec] = &[OutputSpec { name: "dense_1", dims: &[Some(3)] }];
 
-    fn run_masked(
-        &mut self,
-        _x: &[f32],
-        dims: Dims,
-        _batch: usize,
-        _mask: Option<&[f32]>,
-        _mode: Mode,
-    ) -> Result<(&[f32], Dims)> {
-        Ok((&self.out, dims))
-    }
-
-    fn output_mask(&self) -> Option<&[f32]> {
-        None
-    }
-
-    fn backward(&mut self, _x: &[f32], _batch: usize, _pre: bool, _dx: Option<&mut [f32]>) -> Result<()> {
+    fn run_inputs(&mut self, _inputs: &[Input<'_>], _batch: usize, _mode: Mode) -> Result<()> {
         Ok(())
     }
 
-    fn backward_visiting(
+    fn output_at(&self, _j: usize) -> (&[f32], Dims) {
+        (&self.out, Dims::from_array([3]))
+    }
+
+    fn output_mask_at(&self, _j: usize) -> Option<&[f32]> {
+        None
+    }
+
+    fn output_and_grad_at(&mut self, _j: usize) -> (&[f32], &mut [f32]) {
+        (&[], &mut [])
+    }
+
+    fn output_activation_at(&self, _j: usize) -> Option<Activation> {
+        None
+    }
+
+    fn backward_inputs(
         &mut self,
-        _x: &[f32],
+        _inputs: &[Input<'_>],
         _batch: usize,
-        _pre: bool,
+        _pre: &[bool],
+        _grads: &mut [Option<&mut [f32]>],
+    ) -> Result<()> {
+        Ok(())
+    }
+
+    fn backward_visiting_inputs(
+        &mut self,
+        _inputs: &[Input<'_>],
+        _batch: usize,
+        _pre: &[bool],
         visit: &mut dyn FnMut(ParamMut<'_>),
     ) -> Result<()> {
         self.visit_weights_mut(visit);
         Ok(())
-    }
-
-    fn output_and_grad(&mut self) -> (&[f32], &mut [f32]) {
-        (&[], &mut [])
-    }
-
-    fn output_activation(&self) -> Option<Activation> {
-        None
     }
 
     fn layers(&self) -> Vec<LayerInfo> {

@@ -6,7 +6,7 @@ use crate::ast::{DType, ModelDef};
 use crate::expand::types::sample_array;
 use crate::layers::fmt_dims;
 use crate::plan::{Plan, ShapeState};
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 /// What [`uncompiled_methods`] generates.
@@ -74,52 +74,276 @@ pub fn uncompiled_methods(def: &ModelDef) -> Uncompiled {
     }
 }
 
-/// `predict` on plain arrays, for models whose input is fully static (rank 1 to 3). When the
-/// macro knows the output too, the return type is its array (`Vec<[f32; 10]>`); after a custom
-/// layer it cannot see through, the caller names the array and a wrong size is an `Err`.
-pub fn predict_method(vis: &syn::Visibility, plan: &Plan) -> Option<TokenStream> {
-    let x = input_sample(plan)?;
-    let doc_in = match plan.dtype {
-        DType::U32 => format!("u32{}", fmt_dims(&plan.input)),
-        DType::F32 => fmt_dims(&plan.input),
+/// The plain Rust types of one sample of every input and output, and the items that give them
+/// for a model with several: an input struct (`RecommenderInput`, one field per input), an
+/// output struct (`RecommenderOutput`), and for training, a labels struct
+/// (`RecommenderLabels<Y0, Y1>`, one label per output) and a losses struct
+/// (`RecommenderLosses<L0, L1>`, one `OutputLoss` per output).
+pub struct Io {
+    /// One sample of every input: a sample type, or the input struct.
+    pub input: Option<TokenStream>,
+    /// One sample of every output: a sample type, or the output struct; `None` when the macro
+    /// does not know an output's shape.
+    pub output: Option<TokenStream>,
+    /// The structs and their trait impls.
+    pub items: TokenStream,
+    /// `compile` with one loss per output, for the model's inherent impl.
+    pub compile: TokenStream,
+}
+
+/// The sample types and structs of `plan`'s inputs and outputs.
+pub fn io(def: &ModelDef, plan: &Plan) -> Io {
+    let ModelDef { vis, name, .. } = def;
+    let inputs: Option<Vec<TokenStream>> =
+        plan.inputs.iter().map(|i| input_sample(i.dtype, &i.dims)).collect();
+    let outputs: Option<Vec<TokenStream>> = plan
+        .outputs
+        .iter()
+        .map(|&o| match &plan.layers[o].output {
+            ShapeState::Known(dims) => output_sample(dims),
+            _ => None,
+        })
+        .collect();
+    let mut items = TokenStream::new();
+    let input = match inputs {
+        Some(types) if types.len() == 1 => Some(types[0].clone()),
+        Some(types) => {
+            let st = format_ident!("{}Input", name);
+            let fields: Vec<Ident> = plan.inputs.iter().map(|i| format_ident!("{}", i.name)).collect();
+            let docs = plan.inputs.iter().map(|i| {
+                let dtype = if i.dtype == DType::U32 { "u32" } else { "" };
+                format!("Input `{}`: {dtype}{} per sample.", i.name, fmt_dims(&i.dims))
+            });
+            let ks = 0..fields.len();
+            let count = fields.len();
+            let last = fields.last().expect("several inputs");
+            let struct_doc = format!(
+                "One sample of every input of [`{name}`], as `fit`, `evaluate` and `predict` take it."
+            );
+            items.extend(quote! {
+                #[doc = #struct_doc]
+                #[derive(Clone, Debug, PartialEq)]
+                #vis struct #st {
+                    #(#[doc = #docs] pub #fields: #types,)*
+                }
+
+                impl ::shaped::tensor::InputRow for #st {
+                    const COUNT: usize = #count;
+
+                    fn field(&self, k: usize) -> &dyn ::shaped::tensor::InputField {
+                        match k {
+                            #(#ks => &self.#fields,)*
+                            _ => &self.#last,
+                        }
+                    }
+                }
+            });
+            Some(quote!(#st))
+        }
+        None => None,
     };
-    let known_out = match plan.output() {
-        ShapeState::Known(out) => output_sample(out).map(|y| (y, fmt_dims(out))),
-        _ => None,
+    let mut compile = TokenStream::new();
+    let output = match outputs {
+        Some(types) if types.len() == 1 => Some(types[0].clone()),
+        Some(types) => {
+            let names: Vec<Ident> =
+                plan.outputs.iter().map(|&o| format_ident!("{}", plan.layers[o].name)).collect();
+            let js: Vec<usize> = (0..names.len()).collect();
+            let count = names.len();
+            let last = names.last().expect("several outputs");
+            let out_st = format_ident!("{}Output", name);
+            let labels_st = format_ident!("{}Labels", name);
+            let losses_st = format_ident!("{}Losses", name);
+            let ls: Vec<Ident> = js.iter().map(|j| format_ident!("__ShapedL{}", j)).collect();
+            let ys: Vec<Ident> = js.iter().map(|j| format_ident!("__ShapedY{}", j)).collect();
+            let out_docs = plan.outputs.iter().map(|&o| match &plan.layers[o].output {
+                ShapeState::Known(dims) => format!(
+                    "Output `{}` (`{}`): {} per sample.",
+                    plan.layers[o].name,
+                    plan.layers[o].display,
+                    fmt_dims(dims)
+                ),
+                _ => String::new(),
+            });
+            let out_docs: Vec<String> = out_docs.collect();
+            let (out_doc, labels_doc, losses_doc) = (
+                format!("One prediction of every output of [`{name}`], as `predict` returns it."),
+                format!("One sample's label for every output of [`{name}`], as `fit`, `evaluate` and `train_on_batch` take them: each field's type is checked against its output's loss (the output's own array for `CategoricalCrossentropy`, `BinaryCrossentropy` and the regression losses, a `u32` class id for `SparseCategoricalCrossentropy`)."),
+                format!("The loss, loss weight and metrics of every output of [`{name}`], for its `compile`."),
+            );
+            items.extend(quote! {
+                #[doc = #out_doc]
+                #[derive(Clone, Debug, PartialEq)]
+                #vis struct #out_st {
+                    #(#[doc = #out_docs] pub #names: #types,)*
+                }
+
+                impl ::shaped::tensor::OutputRow for #out_st {
+                    const COUNT: usize = #count;
+
+                    fn layout(j: usize) -> (usize, bool) {
+                        match j {
+                            #(#js => (
+                                <#types as ::shaped::tensor::OutputSample>::STEP_LEN,
+                                <#types as ::shaped::tensor::OutputSample>::SEQUENCE,
+                            ),)*
+                            _ => (0, false),
+                        }
+                    }
+
+                    fn from_outputs(outputs: &[&[f32]], steps: usize) -> Self {
+                        #out_st {
+                            #(#names: <#types as ::shaped::tensor::OutputSample>::from_padded(outputs[#js], steps),)*
+                        }
+                    }
+                }
+
+                #[doc = #labels_doc]
+                #[derive(Clone, Debug, PartialEq)]
+                #vis struct #labels_st<#(#ys),*> {
+                    #(#[doc = #out_docs] pub #names: #ys,)*
+                }
+
+                impl<#(#ls,)* #(#ys),*> ::shaped::train::LabelRow<#losses_st<#(#ls),*>, #out_st> for #labels_st<#(#ys),*>
+                where
+                    #(#ys: ::shaped::train::labels::Labels<#ls, #types>,)*
+                {
+                    const COUNT: usize = #count;
+
+                    fn sparse(j: usize) -> bool {
+                        match j {
+                            #(#js => <#ys as ::shaped::train::labels::Labels<#ls, #types>>::SPARSE,)*
+                            _ => false,
+                        }
+                    }
+
+                    fn steps(&self, j: usize) -> ::core::option::Option<usize> {
+                        match j {
+                            #(#js => <#ys as ::shaped::train::labels::Labels<#ls, #types>>::steps(&self.#names),)*
+                            _ => ::core::option::Option::None,
+                        }
+                    }
+
+                    fn write(&self, j: usize, steps: usize, dense: &mut [f32], ids: &mut [u32]) {
+                        match j {
+                            #(#js => <#ys as ::shaped::train::labels::Labels<#ls, #types>>::write(&self.#names, steps, dense, ids),)*
+                            _ => {}
+                        }
+                    }
+
+                    fn first_non_finite(&self, j: usize) -> ::core::option::Option<(usize, f32)> {
+                        match j {
+                            #(#js => <#ys as ::shaped::train::labels::Labels<#ls, #types>>::first_non_finite(&self.#names),)*
+                            _ => ::core::option::Option::None,
+                        }
+                    }
+
+                    fn first_id_at_least(&self, j: usize, classes: usize) -> ::core::option::Option<(usize, u32)> {
+                        match j {
+                            #(#js => <#ys as ::shaped::train::labels::Labels<#ls, #types>>::first_id_at_least(&self.#names, classes),)*
+                            _ => ::core::option::Option::None,
+                        }
+                    }
+                }
+
+                #[doc = #losses_doc]
+                #vis struct #losses_st<#(#ls),*> {
+                    #(#[doc = #out_docs] pub #names: ::shaped::train::OutputLoss<#ls>,)*
+                }
+
+                impl<#(#ls: ::shaped::train::loss::Loss),*> ::shaped::train::Heads for #losses_st<#(#ls),*> {
+                    const COUNT: usize = #count;
+
+                    fn head(&self, j: usize) -> ::shaped::train::heads::HeadRef<'_> {
+                        match j {
+                            #(#js => ::shaped::train::heads::HeadRef::from(&self.#names),)*
+                            _ => ::shaped::train::heads::HeadRef::from(&self.#last),
+                        }
+                    }
+                }
+            });
+            let must_use = format!("`compile` takes the model and returns it ready to train; keep what it returns: `let mut model = {name}::new(seed).compile(optimizer, {losses_st} {{ .. }})?;`");
+            compile = quote! {
+                /// Keras's `compile` for a model with several outputs: one loss (with its weight
+                /// in the total loss, and metrics) per output. Returns the model that trains.
+                #[must_use = #must_use]
+                #vis fn compile<#(#ls: ::shaped::train::loss::Loss),*>(
+                    self,
+                    optimizer: impl ::shaped::train::optim::IntoOptimizer,
+                    losses: #losses_st<#(#ls),*>,
+                ) -> ::shaped::Result<::shaped::train::Compiled<Self, ::shaped::train::Multi<#losses_st<#(#ls),*>>>> {
+                    ::core::result::Result::Ok(::shaped::train::Compiled::with_losses(
+                        self,
+                        ::shaped::train::optim::IntoOptimizer::into_optimizer(optimizer)?,
+                        losses,
+                    ))
+                }
+            };
+            Some(quote!(#out_st))
+        }
+        None => None,
     };
-    Some(match known_out {
-        Some((y, doc_out)) => quote! {
-            /// Predicts one output per sample, in batches of 32 (Keras's default); sequences are
-            /// padded per batch and masked, and a sequence output keeps each sample's own steps.
-            ///
-            #[doc = concat!("Input: one ", #doc_in, " sample per element; output: one ", #doc_out, " prediction per sample.")]
-            #vis fn predict(&mut self, x: &[#x]) -> ::shaped::Result<::std::vec::Vec<#y>> {
-                ::shaped::model::predict_samples(self, x, ::shaped::model::DEFAULT_BATCH_SIZE)
-            }
+    Io { input, output, items, compile }
+}
+
+/// `predict` on plain values, for models whose inputs the macro can type. When the macro knows
+/// the output too, the return type is its type (`Vec<[f32; 10]>`, or the output struct); after
+/// a custom layer it cannot see through, the caller names the array and a wrong size is an
+/// `Err`.
+pub fn predict_method(vis: &syn::Visibility, plan: &Plan, io: &Io) -> Option<TokenStream> {
+    let x = io.input.as_ref()?;
+    let doc_in = match plan.inputs.as_slice() {
+        [one] => match one.dtype {
+            DType::U32 => format!("one u32{} sample", fmt_dims(&one.dims)),
+            DType::F32 => format!("one {} sample", fmt_dims(&one.dims)),
         },
-        None => quote! {
+        _ => "one sample of every input".to_string(),
+    };
+    Some(match &io.output {
+        Some(y) => {
+            let doc_out = match plan.outputs.as_slice() {
+                [o] => match &plan.layers[*o].output {
+                    ShapeState::Known(out) => format!("one {} prediction", fmt_dims(out)),
+                    _ => "one prediction".to_string(),
+                },
+                _ => "one prediction of every output".to_string(),
+            };
+            quote! {
+                /// Predicts one output per sample, in batches of 32 (Keras's default); sequences are
+                /// padded per batch and masked, and a sequence output keeps each sample's own steps.
+                ///
+                #[doc = concat!("Input: ", #doc_in, " per element; output: ", #doc_out, " per sample.")]
+                #vis fn predict(&mut self, x: &[#x]) -> ::shaped::Result<::std::vec::Vec<#y>> {
+                    ::shaped::model::predict_samples(self, x, ::shaped::model::DEFAULT_BATCH_SIZE)
+                }
+            }
+        }
+        None if plan.outputs.len() == 1 => quote! {
             /// Predicts one output per sample, in batches of 32 (Keras's default).
             ///
-            #[doc = concat!("Input: one ", #doc_in, " sample per element. The output type `Y` must hold the")]
+            #[doc = concat!("Input: ", #doc_in, " per element. The output type `Y` must hold the")]
             /// model's output size; a different size is an `Err` naming both.
             #vis fn predict<__ShapedY: ::shaped::tensor::OutputSample>(&mut self, x: &[#x]) -> ::shaped::Result<::std::vec::Vec<__ShapedY>> {
                 ::shaped::model::predict_samples(self, x, ::shaped::model::DEFAULT_BATCH_SIZE)
             }
         },
+        None => return None,
     })
 }
 
-/// The Rust type of one input sample: a fixed array for a static input (rank 1 to 3),
-/// `Vec<[f32; F]>` for `[None, F]`, `Vec<u32>` for token ids `u32[None]`.
-pub fn input_sample(plan: &Plan) -> Option<TokenStream> {
-    match (plan.dtype, plan.input.as_slice()) {
+/// The Rust type of one sample of an input: a fixed array for a static input (rank 1 to 3),
+/// `Vec<[f32; F]>` for `[None, F]`; for token ids, `u32` for `u32[1]`, `[u32; N]` for
+/// `u32[N]` and `Vec<u32>` for `u32[None]`.
+pub fn input_sample(dtype: DType, dims: &[Option<usize>]) -> Option<TokenStream> {
+    match (dtype, dims) {
         (DType::U32, [None]) => Some(quote!(::std::vec::Vec<u32>)),
+        (DType::U32, [Some(1)]) => Some(quote!(u32)),
+        (DType::U32, [Some(n)]) => Some(quote!([u32; #n])),
         (DType::U32, _) => None,
         (DType::F32, [None, Some(f)]) => Some(quote!(::std::vec::Vec<[f32; #f]>)),
         (DType::F32, dims) => sample_array(dims),
     }
 }
-
 /// The Rust type of one output sample: a fixed array, or `Vec<[f32; C]>` for a sequence
 /// output `[None, C]`.
 pub fn output_sample(dims: &[Option<usize>]) -> Option<TokenStream> {

@@ -5,9 +5,9 @@
 //! that becomes a const argument of the model's alias.
 
 use crate::ast::ModelDef;
-use crate::expand::types::{helper_ident, layer_param};
+use crate::expand::types::{helper_ident, layer_param, Types};
 use crate::layers::{fmt_dims, option_dims};
-use crate::plan::{Op, Plan, PlannedLayer, ShapeState};
+use crate::plan::{Op, Plan, PlannedLayer, ShapeState, Src};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
@@ -47,7 +47,10 @@ pub fn custom_helpers(
             )
         }
         _ => {
-            let before = number - 1;
+            let before = match layer.sources.first() {
+                Some(Src::Node(j)) => j + 1,
+                _ => number - 1,
+            };
             (
                 format!("the output of layer #{before}"),
                 format!("the output of layer #{before}"),
@@ -98,45 +101,56 @@ pub fn custom_helpers(
     }
 }
 
-/// `__shaped_dims_Net_3`: the const fn giving the dims that flow into layer `index` of `model`.
-fn dims_fn_ident(model: &Ident, index: usize) -> Ident {
-    format_ident!("__shaped_dims_{}_{}", model, index)
+/// `__shaped_out_Net_3`: the const fn giving the dims out of node `index` of `model`.
+fn out_fn_ident(model: &Ident, index: usize) -> Ident {
+    format_ident!("__shaped_out_{}_{}", model, index)
 }
 
-/// `const fn __shaped_dims_{model}_{i}()`: the dims flowing into layer `i` (and out of the model for
-/// `i = n`), for every boundary after a custom layer. A custom layer's output dims come from its
-/// `Layer::Out` through a generic const fn called with the user's types; each built-in after it
-/// transforms the dims in const code, so no check has to re-solve the type chain.
-#[allow(clippy::too_many_arguments)]
+/// The dims of `src` in const code: an input's literal dims, or the out fn of a node.
+fn dims_of(def: &ModelDef, plan: &Plan, src: Src) -> TokenStream {
+    match src {
+        Src::Input(k) => {
+            let d = option_dims(&plan.inputs[k].dims);
+            quote!(::core::result::Result::<_, ::shaped::rules::Fail>::Ok(::shaped::rules::ConstDims::new(#d)))
+        }
+        Src::Node(j) => match &plan.layers[j].output {
+            ShapeState::Known(dims) => {
+                let d = option_dims(dims);
+                quote!(::core::result::Result::<_, ::shaped::rules::Fail>::Ok(::shaped::rules::ConstDims::new(#d)))
+            }
+            _ => {
+                let f = out_fn_ident(&def.name, j);
+                quote!(#f())
+            }
+        },
+    }
+}
+
+/// `const fn __shaped_out_{model}_{i}()`: the dims out of node `i`, for every node whose output
+/// depends on a custom layer. A custom layer's output dims come from its `Layer::Out` through
+/// a generic const fn called with the user's types; each built-in after it transforms the dims
+/// in const code, so no check has to re-solve the type chain.
 pub fn dims_fns(
     def: &ModelDef,
     plan: &Plan,
-    ins: &[TokenStream],
-    generic_input: &[bool],
-    earlier: &[(Vec<Ident>, Vec<TokenStream>)],
+    types: &Types,
     params: &[Ident],
     concrete: &[&syn::Path],
-    bounds: &[TokenStream],
 ) -> Vec<TokenStream> {
     let mut out = Vec::new();
     for (i, layer) in plan.layers.iter().enumerate() {
-        // The boundary after layer i is input i + 1; emit it only when a later check reads it.
-        let next_generic = generic_input.get(i + 1).copied().unwrap_or(false);
-        if !next_generic {
+        // Only where a later node reads it (and so has a generic input that may need checking).
+        let read = plan.layers.iter().any(|l| l.sources.contains(&Src::Node(i)));
+        if !types.generic_output[i] || !read {
             continue;
         }
-        let this = dims_fn_ident(&def.name, i + 1);
-        let prev = dims_fn_ident(&def.name, i);
-        let body = match (&layer.output, &layer.op) {
-            (ShapeState::Known(dims), _) => {
-                let d = option_dims(dims);
-                quote!(::core::result::Result::Ok(::shaped::rules::ConstDims::new(#d)))
-            }
-            (_, Op::Custom { .. }) => {
-                let n = earlier[i].0.len() + 1;
-                let nb = earlier[i].1.len() + 1;
-                let (ps, cs, bs) = (&params[..n], &concrete[..n], &bounds[..nb]);
-                let out_ty = &ins[i + 1];
+        let this = out_fn_ident(&def.name, i);
+        let body = match &layer.op {
+            Op::Custom { .. } => {
+                let n = types.earlier[i].0.len() + 1;
+                let nb = types.earlier[i].1.len() + 1;
+                let (ps, cs, bs) = (&params[..n], &concrete[..n], &types.shape_bounds[..nb]);
+                let out_ty = &types.outs[i];
                 // Named like every check's helper, with the same bounds: a missing `Layer` impl
                 // is then the same diagnostic everywhere, which rustc reports once.
                 quote! {{
@@ -146,10 +160,15 @@ pub fn dims_fns(
                     ::core::result::Result::Ok(__shaped_check::<#(#cs),*>())
                 }}
             }
-            (_, Op::Builtin(layer)) => {
-                let rule = layer.rule_tokens(quote!(input.as_slice()));
+            Op::Shared { owner } => {
+                let f = out_fn_ident(&def.name, *owner);
+                quote!(#f())
+            }
+            Op::Builtin(builtin) => {
+                let rule = builtin.rule_tokens(quote!(input.as_slice()));
+                let prev = dims_of(def, plan, layer.sources[0]);
                 quote! {
-                    match #prev() {
+                    match #prev {
                         ::core::result::Result::Ok(input) => #rule,
                         ::core::result::Result::Err(fail) => ::core::result::Result::Err(fail),
                     }
@@ -169,12 +188,11 @@ pub fn dims_fns(
 /// declared output), or a built-in's rule when its input comes from a custom layer.
 pub fn layer_check(
     def: &ModelDef,
+    plan: &Plan,
     layer: &PlannedLayer,
-    index: usize,
     in_ty: &TokenStream,
     generic_input: bool,
 ) -> Option<TokenStream> {
-    let input_fn = dims_fn_ident(&def.name, index);
     Some(match &layer.op {
         Op::Custom { declared, .. } => {
             let param = layer_param(layer.decl.number);
@@ -187,13 +205,15 @@ pub fn layer_check(
                 None => quote!(#layer_ty::CHECK),
             }
         }
+        Op::Shared { .. } => return None,
         _ if !generic_input => return None,
-        Op::Builtin(layer) if !layer.can_fail() => return None,
-        Op::Builtin(layer) => {
+        Op::Builtin(builtin) if !builtin.can_fail() => return None,
+        Op::Builtin(builtin) => {
             // An earlier layer's failure is that layer's error; this check passes then.
-            let rule = layer.rule_tokens(quote!(input.as_slice()));
+            let rule = builtin.rule_tokens(quote!(input.as_slice()));
+            let input = dims_of(def, plan, layer.sources[0]);
             quote! {
-                match #input_fn() {
+                match #input {
                     ::core::result::Result::Ok(input) => ::shaped::shape::Check::from_rule(#rule, input.as_slice()),
                     ::core::result::Result::Err(_) => ::shaped::shape::Check::Pass,
                 }

@@ -1,9 +1,9 @@
-//! The types of a model's shapes: the typenum tuple of every boundary the macro knows, the
+//! The types of a model's shapes: the typenum tuple of every node's output the macro knows, the
 //! type-level output of built-ins after a custom layer, and the plain arrays of `fit` and
 //! `predict`.
 
 use crate::ast::ModelDef;
-use crate::plan::{Op, Plan, ShapeState};
+use crate::plan::{Op, Plan, ShapeState, Src};
 use crate::typenum_tokens::uint_tokens;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -41,40 +41,66 @@ pub fn layer_param(number: usize) -> Ident {
     format_ident!("__ShapedL{}", number)
 }
 
-/// The shape types flowing into and out of every layer, and the bounds the generic code needs
+/// The shape types flowing into and out of every node, and the bounds the generic code needs
 /// for them.
 pub struct Types {
-    /// `ins[i]` is layer i's input type; `ins[n]` is the model's output type.
+    /// The type of each model input.
+    pub inputs: Vec<TokenStream>,
+    /// `ins[i]`: the type of node i's first (for most layers, only) input.
     pub ins: Vec<TokenStream>,
+    /// `outs[i]`: node i's output type.
+    pub outs: Vec<TokenStream>,
     /// Bounds in terms of the generic layer parameters: each custom layer's diagnostic trait,
     /// and the type-level shape operations of built-ins after a custom layer.
     pub shape_bounds: Vec<TokenStream>,
-    /// Whether each layer's input type depends on a custom layer's (generic) output.
+    /// Whether each node's input type depends on a custom layer's (generic) output.
     pub generic_input: Vec<bool>,
-    /// For each layer: the custom-layer parameters before it and the bounds they carry, which
+    /// Whether each node's output type depends on a custom layer's (generic) output.
+    pub generic_output: Vec<bool>,
+    /// For each node: the custom-layer parameters before it and the bounds they carry, which
     /// a custom layer's diagnostic trait is generic over when its input depends on them.
     pub earlier: Vec<(Vec<Ident>, Vec<TokenStream>)>,
 }
 
-/// The shape types of `plan`'s boundaries, and the bounds they need.
+impl Types {
+    /// The type of `src`.
+    pub fn of(&self, src: Src) -> &TokenStream {
+        match src {
+            Src::Input(k) => &self.inputs[k],
+            Src::Node(i) => &self.outs[i],
+        }
+    }
+}
+
+/// The shape types of `plan`'s nodes, and the bounds they need.
 pub fn types(def: &ModelDef, plan: &Plan) -> Types {
-    let mut prev = shape_ty(&plan.input);
-    let mut prev_generic = false;
-    let mut ins = vec![prev.clone()];
-    let mut shape_bounds = Vec::new();
-    let mut generic_input = Vec::new();
-    let mut earlier = Vec::new();
+    let inputs: Vec<TokenStream> = plan.inputs.iter().map(|i| shape_ty(&i.dims)).collect();
+    let mut t = Types {
+        inputs,
+        ins: Vec::new(),
+        outs: Vec::new(),
+        shape_bounds: Vec::new(),
+        generic_input: Vec::new(),
+        generic_output: Vec::new(),
+        earlier: Vec::new(),
+    };
     let mut params_so_far: Vec<Ident> = Vec::new();
     for layer in &plan.layers {
-        generic_input.push(prev_generic);
-        earlier.push((params_so_far.clone(), shape_bounds.clone()));
+        let src = layer.sources[0];
+        let prev = t.of(src).clone();
+        let prev_generic = match src {
+            Src::Input(_) => false,
+            Src::Node(j) => t.generic_output[j],
+        };
+        t.generic_input.push(prev_generic);
+        t.earlier.push((params_so_far.clone(), t.shape_bounds.clone()));
         let number = layer.decl.number;
         let (ty, generic) = match (&layer.output, &layer.op) {
             (_, Op::Custom { .. }) => {
                 let param = layer_param(number);
                 let tr = helper_ident(&def.name, "Layer", number);
                 let span = layer.span();
-                shape_bounds.push(if prev_generic {
+                t.shape_bounds.push(if prev_generic {
                     quote_spanned!(span=> #param: #tr<#(#params_so_far),*>)
                 } else {
                     quote_spanned!(span=> #param: #tr)
@@ -85,18 +111,19 @@ pub fn types(def: &ModelDef, plan: &Plan) -> Types {
                     _ => (quote!(<#param as ::shaped::layers::Layer<#prev>>::Out), true),
                 }
             }
+            (_, Op::Shared { owner }) => (t.outs[*owner].clone(), t.generic_output[*owner]),
             (ShapeState::Known(dims), _) => (shape_ty(dims), false),
             (_, Op::Builtin(layer)) => {
                 let follow = layer
                     .follow(&prev)
                     .expect("the check stage refuses layers that cannot follow a custom layer");
-                shape_bounds.extend(follow.bounds);
+                t.shape_bounds.extend(follow.bounds);
                 (follow.ty, true)
             }
         };
-        ins.push(ty.clone());
-        prev = ty;
-        prev_generic = generic;
+        t.ins.push(prev);
+        t.outs.push(ty);
+        t.generic_output.push(generic);
     }
-    Types { ins, shape_bounds, generic_input, earlier }
+    t
 }

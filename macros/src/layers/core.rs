@@ -100,6 +100,10 @@ impl Builtin for Activation {
 impl Builtin for Dropout {
     keeps_shape!();
 
+    fn refuses_sharing(&self) -> bool {
+        true
+    }
+
     fn stage_type(&self) -> TokenStream {
         quote!(::shaped::layers::Dropout)
     }

@@ -166,6 +166,12 @@ pub trait Builtin {
         None
     }
 
+    /// Whether applying the layer a second time (`right: left(b)`) is refused: a layer whose
+    /// forward pass draws random numbers (`Dropout`) would not be the same layer twice.
+    fn refuses_sharing(&self) -> bool {
+        false
+    }
+
     /// Whether the layer reads the model's token ids (`Embedding`) rather than floats.
     fn reads_ids(&self) -> bool {
         self.ids_below().is_some()
@@ -225,9 +231,9 @@ pub struct At<'a> {
 pub struct Init<'a> {
     /// The layer's 0-based index in the model (which seeds its initialiser).
     pub index: usize,
-    /// Its input dims when the macro knows them.
+    /// Its (first) input's dims when the macro knows them.
     pub input: Option<&'a [Option<usize>]>,
-    /// Its input's shape type.
+    /// Its (first) input's shape type.
     pub in_ty: &'a TokenStream,
 }
 

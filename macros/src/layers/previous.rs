@@ -12,25 +12,43 @@ pub struct Previous {
     /// The `input:` line's dtype prefix (`u32`) when the shape is the model's input, so a fix
     /// can rewrite that line; `None` after a layer.
     input_dtype: Option<&'static str>,
+    /// The input's name in a graph (`input user: ..`).
+    input_name: Option<String>,
 }
 
 impl Previous {
-    /// The model's input line, of dims `dims`.
-    pub fn input(dims: &[Option<usize>], dtype: DType) -> Self {
+    /// The model's input line, of dims `dims`: the one input of a sequential model, or the
+    /// input called `name` of a graph.
+    pub fn input(name: Option<&str>, dims: &[Option<usize>], dtype: DType) -> Self {
+        let text = match name {
+            Some(name) => format!("the model's input `{name}` is {}", fmt_dims(dims)),
+            None => format!("the model's input is {}", fmt_dims(dims)),
+        };
         Previous {
-            text: format!("the model's input is {}", fmt_dims(dims)),
+            text,
             input_dtype: Some(match dtype {
                 DType::F32 => "",
                 DType::U32 => "u32",
             }),
+            input_name: name.map(str::to_string),
         }
     }
 
-    /// The layer shown as `display`, which outputs `dims`.
+    /// The layer shown as `display` on the line before, which outputs `dims`.
     pub fn layer(display: &str, dims: &[Option<usize>]) -> Self {
         Previous {
             text: format!("the previous layer `{display}` outputs {}", fmt_dims(dims)),
             input_dtype: None,
+            input_name: None,
+        }
+    }
+
+    /// The node `name` of a graph, whose layer is shown as `display`, which outputs `dims`.
+    pub fn node(name: &str, display: &str, dims: &[Option<usize>]) -> Self {
+        Previous {
+            text: format!("its input `{name}` (`{display}`) outputs {}", fmt_dims(dims)),
+            input_dtype: None,
+            input_name: None,
         }
     }
 
@@ -43,9 +61,10 @@ impl Previous {
     /// fix that compiles as written); else nothing, since a layer's output cannot be rewritten
     /// by a message.
     pub fn fix_input(&self, dims: &[Option<usize>], fix: impl FnOnce(&str) -> String) -> String {
-        match self.input_dtype {
-            Some(dtype) => fix(&format!("`input: {dtype}{},`", fmt_dims(dims))),
-            None => String::new(),
+        match (self.input_dtype, &self.input_name) {
+            (Some(dtype), Some(name)) => fix(&format!("`input {name}: {dtype}{},`", fmt_dims(dims))),
+            (Some(dtype), None) => fix(&format!("`input: {dtype}{},`", fmt_dims(dims))),
+            (None, _) => String::new(),
         }
     }
 

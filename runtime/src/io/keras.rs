@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::npz::Npz;
-use crate::model::Model;
+use crate::model::Network;
 use std::path::Path;
 
 /// Loads every weight of `model` from the `.npz` at `path`, by Keras path (`dense/kernel`).
@@ -10,7 +10,7 @@ use std::path::Path;
 /// All-or-nothing: every array is read and checked (present, same shape) before any weight of
 /// the model is written, so a failed load leaves the model as it was. The `Err` names the first
 /// weight that is missing or differs, with both shapes.
-pub fn load_npz<M: Model>(model: &mut M, path: &Path) -> Result<()> {
+pub fn load_npz<M: Network + ?Sized>(model: &mut M, path: &Path) -> Result<()> {
     let npz = Npz::open(path)?;
     let mut arrays = Vec::new();
     let mut first_error = None;

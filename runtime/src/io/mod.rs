@@ -3,14 +3,17 @@
 //! - [`npy`]: NumPy `.npy` arrays (read any common dtype as `f32`; write `f32`).
 //! - [`npz`]: NumPy `.npz` archives, the format of the Keras reference fixtures.
 //! - [`safetensors`]: shaped's weight files, written atomically (`atomic_write.rs`).
+//! - [`WeightFiles`]: `save_weights`, `load_weights` and `load_keras_npz` on every model.
 
 mod atomic_write;
 pub mod keras;
 pub mod npy;
 pub mod npz;
 pub mod safetensors;
+mod weight_files;
 
 pub use npy::NpyArray;
 pub use npz::Npz;
+pub use weight_files::WeightFiles;
 
 pub(crate) use atomic_write::write_atomically;

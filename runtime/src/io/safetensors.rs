@@ -2,7 +2,7 @@
 //!
 //! One `F32` tensor per weight, named by its Keras path (`dense/kernel`, `dense_1/bias`), in
 //! Keras layout (`Dense` kernel: `(in, units)`), plus the header metadata
-//! `{"format": "shaped", "model": <Model::NAME>}`:
+//! `{"format": "shaped", "model": <Network::NAME>}`:
 //!
 //! ```text
 //! dense/kernel    F32 [5, 4]
@@ -21,7 +21,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::write_atomically;
-use crate::model::Model;
+use crate::model::Network;
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 use std::collections::{HashMap, HashSet};
@@ -38,7 +38,7 @@ pub const FORMAT: &str = "shaped";
 ///
 /// Atomic: on any error an existing file at `path` is left untouched (see the module docs).
 /// The same weights always give the same bytes.
-pub fn save_weights<M: Model + ?Sized>(model: &M, path: &Path) -> Result<()> {
+pub fn save_weights<M: Network + ?Sized>(model: &M, path: &Path) -> Result<()> {
     let tensors = collect_tensors(model)?;
     let views = tensors
         .iter()
@@ -99,7 +99,7 @@ fn canonical_header(mut bytes: Vec<u8>, path: &Path) -> Result<Vec<u8>> {
 /// [`Error::Weights`] names the first weight (in the model's order) that is missing, has another
 /// dtype or another shape (stating both), or else the first tensor of the file that the model
 /// does not have.
-pub fn load_weights<M: Model + ?Sized>(model: &mut M, path: &Path) -> Result<()> {
+pub fn load_weights<M: Network + ?Sized>(model: &mut M, path: &Path) -> Result<()> {
     let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
     let file = SafeTensors::deserialize(&bytes).map_err(|e| Error::format(path, e.to_string()))?;
     let mut values: Vec<Vec<f32>> = Vec::new();
@@ -170,7 +170,7 @@ type Encoded = (String, Vec<usize>, Vec<u8>);
 
 /// `(name, shape, little-endian bytes)` for every weight, checking that names are unique and
 /// that each buffer matches its shape.
-fn collect_tensors<M: Model + ?Sized>(model: &M) -> Result<Vec<Encoded>> {
+fn collect_tensors<M: Network + ?Sized>(model: &M) -> Result<Vec<Encoded>> {
     let mut tensors = Vec::new();
     let mut seen = HashSet::new();
     let mut first_error = None;

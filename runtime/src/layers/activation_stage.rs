@@ -14,7 +14,7 @@ impl Stage for Activation {
 
     /// Softmax is taken over the last axis, like Keras's `Activation("softmax")`.
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Activation")?;
+        let Input { data: x, dims: in_dims, .. } = args.input("Activation")?;
         let (_batch, _mode) = (args.batch, args.mode);
         y.copy_from_slice(x);
         self.forward_in_place(y, in_dims.last().max(1));
@@ -24,7 +24,7 @@ impl Stage for Activation {
     /// `dx = f'(x) ⊙ dy` (the Jacobian-vector product for softmax), or `dx = dy` when `dy` is
     /// already with respect to the pre-activation (a fused loss).
     fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Activation")?;
+        let Input { data: x, dims: in_dims, .. } = args.input("Activation")?;
         let (_batch, y, dy, dy_is_preactivation) =
             (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
         let dx = single_grad(grad_inputs);

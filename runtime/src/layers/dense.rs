@@ -120,7 +120,7 @@ impl Stage for Dense {
     }
 
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Dense")?;
+        let Input { data: x, dims: in_dims, .. } = args.input("Dense")?;
         let (batch, mode) = (args.batch, args.mode);
         let rows = batch * (in_dims.numel() / self.in_features.max(1));
         if mode == Mode::Training && self.activation.backward_needs_input() {
@@ -141,7 +141,7 @@ impl Stage for Dense {
     }
 
     fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Dense")?;
+        let Input { data: x, dims: in_dims, .. } = args.input("Dense")?;
         let (batch, y, dy, dy_is_preactivation) =
             (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
         let dx = single_grad(grad_inputs);

@@ -35,7 +35,7 @@ impl Stage for Dropout {
     }
 
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
-        let Input { data: x, dims: _in_dims, mask: _mask } = args.input("Dropout")?;
+        let Input { data: x, .. } = args.input("Dropout")?;
         let (_batch, mode) = (args.batch, args.mode);
         if mode == Mode::Inference || self.rate == 0.0 {
             y.copy_from_slice(x);
@@ -55,7 +55,7 @@ impl Stage for Dropout {
     }
 
     fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
-        let Input { data: _x, dims: _in_dims, mask: _mask } = args.input("Dropout")?;
+        args.input("Dropout")?;
         let (_batch, _y, dy, _dy_is_preactivation) =
             (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
         let dx = single_grad(grad_inputs);

@@ -4,11 +4,11 @@
 //! 4 works without `mask_zero`: `[..]` → `[.., output_dim]`). Weights in Keras layout:
 //! `embeddings (input_dim, output_dim)`, initialised as Keras's `uniform`, U(−0.05, 0.05).
 //!
-//! Ids arrive as `f32` (the runtime converts `u32` ids, exact below 2^24, so keep `input_dim`
-//! at most 2^24). An id that is negative, NaN, infinite, not an integer, or ≥ `input_dim` is an
-//! [`Error::InvalidArgument`] naming the id, its sample and position, and `input_dim`. Keras
-//! differs here: the TensorFlow backend raises, but the JAX backend returns a NaN row (and −1
-//! wraps to the last row), and every backend truncates a non-integer id.
+//! Ids arrive as `u32` ([`Input::ids`]: a model input declared `u32[..]`), exact for every id.
+//! An id ≥ `input_dim` is an [`Error::InvalidArgument`] naming the id, its sample and position,
+//! and `input_dim` (`fit` and `predict` check every id before the first batch; this is the
+//! last line). Keras differs here: the TensorFlow backend raises, but the JAX backend returns a
+//! NaN row.
 //!
 //! Mask: with `mask_zero`, the output mask is `id != 0` ([`MaskRule::Produce`]), so id 0 is
 //! padding and `input_dim` must be the vocabulary size + 1. Without it the input's mask (from
@@ -20,7 +20,7 @@
 
 use crate::data::rng::SplitMix64;
 use crate::error::{Error, Result};
-use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, MaskRule, Stage};
+use crate::layers::stage::{single_dims, Backward, Forward, Input, MaskRule, Stage};
 use crate::layers::{Param, ParamMut};
 use crate::shape::{Dims, MAX_RANK};
 
@@ -74,26 +74,33 @@ impl Embedding {
         &self.embeddings
     }
 
-    /// The row index of the id at flat position `i` of `x`, or an error naming it.
-    fn row(&self, x: &[f32], i: usize, per_sample: usize) -> Result<usize> {
-        let id = x[i];
-        if id.is_finite() && id >= 0.0 && id.fract() == 0.0 && (id as f64) < self.input_dim as f64 {
-            return Ok(id as usize);
+    /// The row index of the id at flat position `i` of `ids`, or an error naming it.
+    fn row(&self, ids: &[u32], i: usize, per_sample: usize) -> Result<usize> {
+        let id = ids[i] as usize;
+        if id < self.input_dim {
+            return Ok(id);
         }
         let (sample, position) = (i / per_sample.max(1), i % per_sample.max(1));
-        let what = if id.is_nan() || id.is_infinite() || id.fract() != 0.0 {
-            "which is not an integer token id".to_string()
-        } else {
-            format!("which is not in [0, {})", self.input_dim)
-        };
         Err(Error::InvalidArgument {
             name: "token id",
             detail: format!(
-                "sample {sample}, position {position} holds id {id}, {what} (Embedding input_dim = {})",
-                self.input_dim
+                "sample {sample}, position {position} holds id {id}, which is not in [0, {}) (Embedding input_dim = {})",
+                self.input_dim, self.input_dim
             ),
         })
     }
+}
+
+/// The token ids of the input, or an error: an `Embedding` reads a model input declared
+/// `u32[..]`.
+fn token_ids<'a>(input: &Input<'a>) -> Result<&'a [u32]> {
+    input.ids.ok_or_else(|| Error::InvalidArgument {
+        name: "Embedding input",
+        detail: format!(
+            "`Embedding` takes token ids (a model input declared `u32[..]`), but its input holds {} float values",
+            input.data.len()
+        ),
+    })
 }
 
 impl Stage for Embedding {
@@ -116,8 +123,8 @@ impl Stage for Embedding {
 
     /// `y[b, t, :] = E[x[b, t], :]`; `Err` on the first id that is not a row of the table.
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Embedding")?;
-        let (_batch, _mode) = (args.batch, args.mode);
+        let input = args.input("Embedding")?;
+        let (x, in_dims) = (token_ids(&input)?, input.dims);
         let d = self.output_dim;
         let per_sample = in_dims.numel();
         for (i, out) in y.chunks_exact_mut(d.max(1)).take(x.len()).enumerate() {
@@ -129,10 +136,10 @@ impl Stage for Embedding {
 
     /// `dE = 0`, then `dE[x[b, t], :] += dy[b, t, :]` for every position; `dx` is left alone.
     fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Embedding")?;
-        let (_batch, _y, dy, _dy_is_preactivation) =
-            (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
-        let _dx = single_grad(grad_inputs);
+        let input = args.input("Embedding")?;
+        let (x, in_dims, dy) = (token_ids(&input)?, input.dims, args.grad_output);
+        // Ids are not differentiable: an input gradient slot, if any, is left alone.
+        let _ = grad_inputs;
         let d = self.output_dim;
         let per_sample = in_dims.numel();
         self.grad.fill(0.0);
@@ -155,8 +162,7 @@ impl Stage for Embedding {
 
     /// `mask[b · T + t] = (x[b, t] != 0)`, as Keras's `compute_mask` with `mask_zero`.
     fn produce_mask(&self, args: Forward<'_>, out_mask: &mut [f32]) -> Result<()> {
-        let Input { data: x, dims: _in_dims, mask: _in_mask } = args.input("Embedding")?;
-        let _batch = args.batch;
+        let x = token_ids(&args.input("Embedding")?)?;
         if out_mask.len() != x.len() {
             return Err(Error::LengthMismatch {
                 context: "Embedding ids and their mask".into(),
@@ -165,7 +171,7 @@ impl Stage for Embedding {
             });
         }
         for (m, &id) in out_mask.iter_mut().zip(x) {
-            *m = if id != 0.0 { 1.0 } else { 0.0 };
+            *m = if id != 0 { 1.0 } else { 0.0 };
         }
         Ok(())
     }
@@ -192,8 +198,7 @@ impl Stage for Embedding {
 mod tests {
     use super::*;
     use crate::layers::Mode;
-    use crate::testing::assert_close;
-    use crate::testing::{backward_one, forward_one, produce_mask_one};
+    use crate::testing::{assert_close, Chain};
 
     /// A 4 × 2 table with rows `[10r, 10r + 1]`.
     fn fixed(mask_zero: bool) -> Embedding {
@@ -204,29 +209,25 @@ mod tests {
 
     #[test]
     fn looks_up_rows_and_scatter_adds_gradients() {
-        let mut e = fixed(true);
+        let mut chain = Chain::new(vec![("embedding", Box::new(fixed(true)))]).with_token_ids();
         let dims = Dims::new(&[3]).unwrap();
         // ids [[2, 0, 2], [3, 1, 0]]
         let x = [2.0, 0.0, 2.0, 3.0, 1.0, 0.0];
-        let mut y = [f32::NAN; 12];
-        forward_one(&mut e, &x, dims, 2, None, &mut y, Mode::Training).unwrap();
-        assert_close(&y, &[20.0, 21.0, 0.0, 1.0, 20.0, 21.0, 30.0, 31.0, 10.0, 11.0, 0.0, 1.0], 0.0);
-        assert_eq!(e.output_dims(&[dims]).unwrap().as_slice(), &[3, 2]);
+        let y = chain.forward(&x, dims, 2, None, Mode::Training).unwrap();
+        assert_close(y, &[20.0, 21.0, 0.0, 1.0, 20.0, 21.0, 30.0, 31.0, 10.0, 11.0, 0.0, 1.0], 0.0);
+        assert_eq!(fixed(true).output_dims(&[dims]).unwrap().as_slice(), &[3, 2]);
+        assert_eq!(chain.mask(0).unwrap(), [1.0, 0.0, 1.0, 1.0, 1.0, 0.0]);
 
         // dE[r] = Σ of dy rows whose id is r: row 2 gets dy[0] + dy[2], row 0 gets dy[1] + dy[5].
         let dy = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0];
         for _ in 0..2 {
             // Twice: the gradient is overwritten, not accumulated across calls.
-            backward_one(&mut e, &x, dims, 2, None, &y, &dy, None).unwrap();
+            chain.backward(&dy).unwrap();
             let mut grad = Vec::new();
-            e.visit_params(&mut |p| grad.extend_from_slice(p.grad));
+            chain.visit_params(&mut |p| grad.extend_from_slice(p.grad));
             assert_close(&grad, &[14.0, 16.0, 9.0, 10.0, 6.0, 8.0, 7.0, 8.0], 0.0);
         }
-
-        let mut mask = [f32::NAN; 6];
-        produce_mask_one(&e, &x, dims, 2, None, &mut mask).unwrap();
-        assert_eq!(mask, [1.0, 0.0, 1.0, 1.0, 1.0, 0.0]);
-        assert_eq!(e.mask_rule(), MaskRule::Produce);
+        assert_eq!(fixed(true).mask_rule(), MaskRule::Produce);
         assert_eq!(fixed(false).mask_rule(), MaskRule::Keep);
     }
 
@@ -240,15 +241,17 @@ mod tests {
 
     #[test]
     fn bad_ids_name_the_id_its_position_and_the_table_size() {
-        let mut e = fixed(false);
+        let mut chain = Chain::new(vec![("embedding", Box::new(fixed(false)))]).with_token_ids();
         let dims = Dims::new(&[2]).unwrap();
-        let mut y = [0.0; 8];
-        let err =
-            forward_one(&mut e, &[1.0, 2.0, 3.0, 4.0], dims, 2, None, &mut y, Mode::Inference).unwrap_err();
+        let err = chain.forward(&[1.0, 2.0, 3.0, 4.0], dims, 2, None, Mode::Inference).unwrap_err();
         assert_eq!(
             err.to_string(),
             "invalid `token id`: sample 1, position 1 holds id 4, which is not in [0, 4) (Embedding input_dim = 4)"
         );
+        // Floats are refused: ids travel as integers.
+        let mut floats = Chain::new(vec![("embedding", Box::new(fixed(false)))]);
+        let err = floats.forward(&[1.0, 2.0], dims, 1, None, Mode::Inference).unwrap_err();
+        assert!(err.to_string().contains("takes token ids"), "{err}");
     }
 
     #[test]

@@ -70,7 +70,7 @@ impl Stage for Masking {
 
     /// `y[t, :] = x[t, :]` at real steps, `0` at masked ones.
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Masking")?;
+        let Input { data: x, dims: in_dims, .. } = args.input("Masking")?;
         let (_batch, _mode) = (args.batch, args.mode);
         self.gate(x, in_dims.last(), x, y);
         Ok(())
@@ -78,7 +78,7 @@ impl Stage for Masking {
 
     /// `dx[t, :] = dy[t, :]` at real steps, `0` at masked ones.
     fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Masking")?;
+        let Input { data: x, dims: in_dims, .. } = args.input("Masking")?;
         let (_batch, _y, dy, _dy_is_preactivation) =
             (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
         let dx = single_grad(grad_inputs);
@@ -94,7 +94,7 @@ impl Stage for Masking {
 
     /// `mask[b · T + t] = any_f(x[b, t, f] != mask_value)`.
     fn produce_mask(&self, args: Forward<'_>, out_mask: &mut [f32]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask: _in_mask } = args.input("Masking")?;
+        let Input { data: x, dims: in_dims, .. } = args.input("Masking")?;
         let batch = args.batch;
         let steps = in_dims.as_slice().first().copied().unwrap_or(1);
         if out_mask.len() != batch * steps {

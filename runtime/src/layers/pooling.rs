@@ -77,7 +77,7 @@ impl Stage for GlobalAvgPool1d {
 
     /// `y[b, f] = Σ_t m_t x[b, t, f] / Σ_t m_t` (0 for a sample with no real step).
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask } = args.input("GlobalAvgPool1d")?;
+        let Input { data: x, dims: in_dims, mask, .. } = args.input("GlobalAvgPool1d")?;
         let (batch, _mode) = (args.batch, args.mode);
         let (steps, f) = (in_dims.as_slice().first().copied().unwrap_or(1), in_dims.last());
         let mask = checked_mask("GlobalAveragePooling1D", mask, batch, steps)?;
@@ -103,7 +103,7 @@ impl Stage for GlobalAvgPool1d {
 
     /// `dx[b, t, f] = m_t · dy[b, f] / Σ_t m_t` (all 0 for a fully padded sample).
     fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
-        let Input { data: _x, dims: in_dims, mask } = args.input("GlobalAvgPool1d")?;
+        let Input { dims: in_dims, mask, .. } = args.input("GlobalAvgPool1d")?;
         let (batch, _y, dy, _dy_is_preactivation) =
             (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
         let dx = single_grad(grad_inputs);
@@ -193,7 +193,7 @@ impl Stage for GlobalMaxPool1d {
 
     /// `y[b, f] = max_t x[b, t, f]` over the steps counted (0 if there are none).
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask } = args.input("GlobalMaxPool1d")?;
+        let Input { data: x, dims: in_dims, mask, .. } = args.input("GlobalMaxPool1d")?;
         let (batch, _mode) = (args.batch, args.mode);
         let (steps, f) = (in_dims.as_slice().first().copied().unwrap_or(1), in_dims.last());
         let mask = checked_mask("GlobalMaxPooling1D", mask, batch, steps)?;
@@ -210,7 +210,7 @@ impl Stage for GlobalMaxPool1d {
 
     /// `dx[b, t, f] = dy[b, f]` at the max's step, 0 elsewhere.
     fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask } = args.input("GlobalMaxPool1d")?;
+        let Input { data: x, dims: in_dims, mask, .. } = args.input("GlobalMaxPool1d")?;
         let (batch, _y, dy, _dy_is_preactivation) =
             (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
         let dx = single_grad(grad_inputs);

@@ -19,14 +19,14 @@ impl Stage for Flatten {
     }
 
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
-        let Input { data: x, dims: _in_dims, mask: _mask } = args.input("Flatten")?;
+        let Input { data: x, .. } = args.input("Flatten")?;
         let (_batch, _mode) = (args.batch, args.mode);
         y.copy_from_slice(x);
         Ok(())
     }
 
     fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
-        let Input { data: _x, dims: _in_dims, mask: _mask } = args.input("Flatten")?;
+        args.input("Flatten")?;
         let (_batch, _y, dy, _dy_is_preactivation) =
             (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
         let dx = single_grad(grad_inputs);
@@ -86,14 +86,14 @@ impl Stage for Reshape {
     }
 
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
-        let Input { data: x, dims: _in_dims, mask: _mask } = args.input("Reshape")?;
+        let Input { data: x, .. } = args.input("Reshape")?;
         let (_batch, _mode) = (args.batch, args.mode);
         y.copy_from_slice(x);
         Ok(())
     }
 
     fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
-        let Input { data: _x, dims: _in_dims, mask: _mask } = args.input("Reshape")?;
+        args.input("Reshape")?;
         let (_batch, _y, dy, _dy_is_preactivation) =
             (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
         let dx = single_grad(grad_inputs);

@@ -13,10 +13,16 @@ use crate::shape::Dims;
 /// One input of a stage: `batch` samples of per-sample `dims`, flat row-major, with the mask
 /// of their steps when they are a padded sequence (`mask[b · steps + t]` is 1.0 for a real
 /// step, 0.0 for padding; `steps = dims[0]`).
+///
+/// Token ids travel as integers: a model input declared `u32[..]` reaches its `Embedding` as
+/// `ids`, exact for every `u32` (an `f32` holds integers exactly only below 2²⁴); `data` is
+/// empty then.
 #[derive(Clone, Copy, Debug)]
 pub struct Input<'a> {
-    /// The values, `batch · numel(dims)` of them.
+    /// The values, `batch · numel(dims)` of them (empty for token ids).
     pub data: &'a [f32],
+    /// The token ids of an id input, `batch · numel(dims)` of them; `None` for values.
+    pub ids: Option<&'a [u32]>,
     /// Per-sample dims.
     pub dims: Dims,
     /// The steps' mask, `None` when every step is real.
@@ -24,14 +30,29 @@ pub struct Input<'a> {
 }
 
 impl<'a> Input<'a> {
-    /// An input without a mask.
+    /// An input of values, without a mask.
     pub fn new(data: &'a [f32], dims: Dims) -> Self {
-        Input { data, dims, mask: None }
+        Input { data, ids: None, dims, mask: None }
+    }
+
+    /// An input of token ids, without a mask.
+    pub fn ids(ids: &'a [u32], dims: Dims) -> Self {
+        Input { data: &[], ids: Some(ids), dims, mask: None }
     }
 
     /// The same input with `mask`.
     pub fn with_mask(self, mask: Option<&'a [f32]>) -> Self {
         Input { mask, ..self }
+    }
+
+    /// The number of values (or ids) the input holds.
+    pub fn len(&self) -> usize {
+        self.ids.map_or(self.data.len(), <[u32]>::len)
+    }
+
+    /// Whether the input holds no value.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 

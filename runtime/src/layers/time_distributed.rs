@@ -91,7 +91,7 @@ impl Stage for TimeDistributed {
 
     /// `y[b, t] = inner(x[b, t])`: one inner forward on `b · T` samples.
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask: _mask } = args.input("TimeDistributed")?;
+        let Input { data: x, dims: in_dims, .. } = args.input("TimeDistributed")?;
         let (steps, rest) = Self::split(in_dims)?;
         let inputs = [Input::new(x, rest)];
         self.inner.forward(Forward { inputs: &inputs, batch: args.batch * steps, mode: args.mode }, y)
@@ -99,7 +99,7 @@ impl Stage for TimeDistributed {
 
     /// The inner backward on `b · T` samples: weight gradients summed over every step.
     fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask: _mask } = args.input("TimeDistributed")?;
+        let Input { data: x, dims: in_dims, .. } = args.input("TimeDistributed")?;
         let (steps, rest) = Self::split(in_dims)?;
         let inputs = [Input::new(x, rest)];
         self.inner.backward(Backward { inputs: &inputs, batch: args.batch * steps, ..args }, grad_inputs)

@@ -1,19 +1,25 @@
-//! What every `model!`-generated model is made of: [`Stage`]s run in straight-line code over a
-//! [`Workspace`], and the [`Model`] trait whose provided methods give predict, summary and
-//! weight loading.
+//! What every `model!`-generated model is made of: stages ([`crate::layers::Stage`]) run in
+//! straight-line code over a [`Workspace`]; the [`Network`] trait every model implements
+//! (inputs, outputs, backward, weights, summary), and [`Model`], the typed entry points of a
+//! model with one input and one output.
 
+mod input_batch;
 mod model_trait;
+mod network;
 mod predict;
 mod run_input;
 mod sample_types;
+mod shared_grads;
 mod summary;
 mod workspace;
 
-pub use model_trait::{LayerInfo, Model};
-pub(crate) use predict::check_ids;
+pub use input_batch::{InputBatch, Padding};
+pub use model_trait::Model;
+pub use network::{InputSpec, LayerInfo, Network, OutputSpec, MAX_INPUTS, MAX_OUTPUTS};
 pub use predict::{predict_samples, DEFAULT_BATCH_SIZE};
-pub use run_input::check_run_input;
+pub use run_input::check_run_inputs;
 pub use sample_types::SampleTypes;
+pub use shared_grads::SharedGrads;
 pub use summary::{readable_memory_size, summary_table};
 pub use workspace::{Source, Workspace};
 

@@ -3,21 +3,21 @@
 
 use crate::error::{Error, Result};
 use crate::layers::Mode;
-use crate::model::Model;
-use crate::shape::{Dims, Shape};
-use crate::tensor::{InputSample, OutputSample};
+use crate::model::{InputBatch, Network, MAX_OUTPUTS};
+use crate::tensor::{InputRow, OutputRow};
 
 /// Keras's default `predict` batch size.
 pub const DEFAULT_BATCH_SIZE: usize = 32;
 
-/// Runs `model` on `x` in batches of `batch_size` and returns one `Y` per sample. Sequences are
-/// padded to the longest of their batch and masked; a sequence output keeps each sample's own
-/// steps.
+/// Runs `net` on `x` in batches of `batch_size` and returns one `Y` per sample. Each sequence
+/// input is padded to the longest of its batch and masked; a sequence output keeps each
+/// sample's own steps (its longest sequence input's).
 ///
-/// `X` and `Y` must match the model's input and output; the generated `predict` guarantees it
-/// in its signature, and a mismatch here is an `Err` naming both sizes.
-pub fn predict_samples<M: Model, X: InputSample, Y: OutputSample>(
-    model: &mut M,
+/// `X` and `Y` must match the network's inputs and outputs; the generated `predict`
+/// guarantees it in its signature, and a mismatch here is an `Err` naming both sizes. Token
+/// ids are checked against the `Embedding` that reads them before the first batch.
+pub fn predict_samples<N: Network, X: InputRow, Y: OutputRow>(
+    net: &mut N,
     x: &[X],
     batch_size: usize,
 ) -> Result<Vec<Y>> {
@@ -27,71 +27,80 @@ pub fn predict_samples<M: Model, X: InputSample, Y: OutputSample>(
             detail: "must be at least 1, but is 0".into(),
         });
     }
-    let static_dims = Dims::from_static(M::In::DIMS);
-    let step_len = static_dims.as_slice().iter().skip(1).product::<usize>();
-    let expected = if M::In::DIMS.first() == Some(&None) { step_len } else { static_dims.numel() };
-    if X::STEP_LEN != expected {
-        return Err(Error::shape(
-            format!("samples given to model `{}`", M::NAME),
-            Dims::keras_pattern(M::In::DIMS),
-            format!("samples of {} values per step", X::STEP_LEN),
-        ));
+    if X::COUNT != N::INPUTS.len() || Y::COUNT != N::OUTPUTS.len() {
+        return Err(Error::LengthMismatch {
+            context: format!(
+                "the inputs and outputs of the samples given to model `{}` and the model's",
+                N::NAME
+            ),
+            left: X::COUNT + Y::COUNT,
+            right: N::INPUTS.len() + N::OUTPUTS.len(),
+        });
     }
-    if let Some(limit) = M::INPUT_IDS_BELOW {
-        for (i, sample) in x.iter().enumerate() {
-            check_ids(sample, limit, i, "x")?;
+    for (i, sample) in x.iter().enumerate() {
+        for (k, spec) in N::INPUTS.iter().enumerate() {
+            let field = sample.field(k);
+            let sequence = spec.dims.first() == Some(&None);
+            let expected: usize =
+                spec.dims.iter().skip(usize::from(sequence)).map(|d| d.unwrap_or(1)).product();
+            if field.step_len() != expected
+                || field.token_ids() != spec.token_ids
+                || field.steps().is_some() != sequence
+            {
+                return Err(Error::shape(
+                    format!("samples given to model `{}`", N::NAME),
+                    crate::shape::Dims::keras_pattern(spec.dims),
+                    format!("samples of {} values per step", field.step_len()),
+                ));
+            }
+            if let Some(limit) = spec.ids_below {
+                if let Some((step, id)) = field.first_id_at_least(limit) {
+                    let at = if N::INPUTS.len() == 1 {
+                        format!("x[{i}]")
+                    } else {
+                        format!("x[{i}].{}", spec.name)
+                    };
+                    return Err(Error::InvalidArgument {
+                        name: "x",
+                        detail: format!(
+                            "{at} holds token id {id} at step {step}, but the model's `Embedding` takes ids below {limit} (its input_dim)"
+                        ),
+                    });
+                }
+            }
         }
     }
     let mut out = Vec::with_capacity(x.len());
-    let (mut values, mut mask) = (Vec::new(), Vec::new());
-    for chunk in x.chunks(batch_size) {
-        let steps = chunk.iter().filter_map(InputSample::steps).max().map(|t| t.max(1));
-        let per_sample = X::STEP_LEN * steps.unwrap_or(1);
-        values.resize(chunk.len() * per_sample, 0.0);
-        for (slot, sample) in values.chunks_exact_mut(per_sample).zip(chunk) {
-            sample.write_padded(steps.unwrap_or(1), slot);
-        }
-        let mut dims = static_dims;
-        if let Some(t) = steps {
-            dims = dims.with_first(t);
-            mask.clear();
-            for sample in chunk {
-                let len = sample.steps().unwrap_or(t);
-                mask.extend((0..t).map(|s| if s < len { 1.0 } else { 0.0 }));
+    let mut batch = InputBatch::default();
+    let mut idx = Vec::new();
+    for start in (0..x.len()).step_by(batch_size) {
+        let end = (start + batch_size).min(x.len());
+        idx.clear();
+        idx.extend(start..end);
+        batch.fill::<N, X>(x, &idx);
+        let inputs = batch.inputs();
+        net.run_inputs(&inputs[..batch.count()], idx.len(), Mode::Inference)?;
+        let mut rows: [(&[f32], usize); MAX_OUTPUTS] = [(&[], 0); MAX_OUTPUTS];
+        for (j, row) in rows.iter_mut().enumerate().take(Y::COUNT) {
+            let (y, out_dims) = net.output_at(j);
+            let (step_len, sequence) = Y::layout(j);
+            if (sequence && out_dims.last() != step_len) || (!sequence && out_dims.numel() != step_len) {
+                return Err(Error::shape(
+                    format!("predictions of model `{}`", N::NAME),
+                    format!("(None, {step_len})"),
+                    out_dims.with_batch_none(),
+                ));
             }
+            *row = (y, out_dims.numel().max(1));
         }
-        let batch_mask = steps.map(|_| &mask[..]);
-        let (y, out_dims) = model.run_masked(&values, dims, chunk.len(), batch_mask, Mode::Inference)?;
-        let per_out = out_dims.numel();
-        if (Y::SEQUENCE && out_dims.last() != Y::STEP_LEN) || (!Y::SEQUENCE && per_out != Y::STEP_LEN) {
-            return Err(Error::shape(
-                format!("predictions of model `{}`", M::NAME),
-                format!("(None, {})", Y::STEP_LEN),
-                out_dims.with_batch_none(),
-            ));
-        }
-        for (row, sample) in y.chunks_exact(per_out.max(1)).zip(chunk) {
-            out.push(Y::from_padded(row, sample.steps().unwrap_or(1)));
+        for (s, sample) in x[start..end].iter().enumerate() {
+            let mut values: [&[f32]; MAX_OUTPUTS] = [&[]; MAX_OUTPUTS];
+            for (v, &(y, per)) in values.iter_mut().zip(&rows).take(Y::COUNT) {
+                *v = &y[s * per..(s + 1) * per];
+            }
+            let steps = (0..X::COUNT).filter_map(|k| sample.field(k).steps()).max().unwrap_or(1);
+            out.push(Y::from_outputs(&values[..Y::COUNT], steps));
         }
     }
     Ok(out)
-}
-
-/// Token ids must be below the `Embedding`'s `input_dim` (Keras on JAX looks such an id up as
-/// NaN, silently).
-pub(crate) fn check_ids<X: InputSample>(
-    sample: &X,
-    limit: usize,
-    index: usize,
-    name: &'static str,
-) -> Result<()> {
-    match sample.first_id_at_least(limit) {
-        Some((step, id)) => Err(Error::InvalidArgument {
-            name,
-            detail: format!(
-                "{name}[{index}] holds token id {id} at step {step}, but the model's `Embedding` takes ids below {limit} (its input_dim)"
-            ),
-        }),
-        None => Ok(()),
-    }
 }

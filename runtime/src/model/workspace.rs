@@ -45,7 +45,7 @@ pub struct Workspace {
     /// Whether a node's gradient buffer holds this backward pass's gradient yet (the next
     /// gradient that reaches it is added).
     written: Vec<bool>,
-    input_dims: Vec<Dims>,
+    inputs: usize,
     input_masks: Vec<Vec<f32>>,
     input_mask_len: Vec<Option<usize>>,
     input_written: Vec<bool>,
@@ -65,7 +65,7 @@ impl Workspace {
             mask_len: vec![0; nodes],
             mask_of: vec![None; nodes],
             written: vec![false; nodes],
-            input_dims: vec![Dims::default(); inputs],
+            inputs,
             input_masks: vec![Vec::new(); inputs],
             input_mask_len: vec![None; inputs],
             input_written: vec![false; inputs],
@@ -73,18 +73,18 @@ impl Workspace {
         }
     }
 
-    /// Starts a run on the model's inputs: keeps their dims and copies their masks, which the
-    /// nodes (and the backward pass after) read.
+    /// Starts a run on the model's `inputs` (which are then handed to every
+    /// [`Workspace::run`] and [`Workspace::backward`] of the pass): checks their number and
+    /// copies their masks, which outlive the pass when an output hands one on.
     pub fn begin(&mut self, inputs: &[Input<'_>]) -> Result<()> {
-        if inputs.len() != self.input_dims.len() {
+        if inputs.len() != self.inputs {
             return Err(Error::LengthMismatch {
                 context: "the inputs given to the model and the inputs it has".into(),
                 left: inputs.len(),
-                right: self.input_dims.len(),
+                right: self.inputs,
             });
         }
         for (k, input) in inputs.iter().enumerate() {
-            self.input_dims[k] = input.dims;
             self.input_mask_len[k] = input.mask.map(|m| {
                 grow(&mut self.input_masks[k], m.len());
                 self.input_masks[k][..m.len()].copy_from_slice(m);
@@ -109,28 +109,28 @@ impl Workspace {
         }
     }
 
-    /// `source` as a stage's input, `data` holding the model's inputs' values.
-    fn input<'a>(&'a self, source: Source, data: &[&'a [f32]]) -> Input<'a> {
+    /// `source` as a stage's input (`inputs`: the model's inputs of this pass).
+    fn input<'a>(&'a self, source: Source, inputs: &[Input<'a>]) -> Input<'a> {
         let mask = self.mask(self.mask_of_source(source));
         match source {
-            Source::Input(k) => Input { data: data[k], dims: self.input_dims[k], mask },
-            Source::Node(i) => Input { data: &self.outputs[i][..self.used[i]], dims: self.dims[i], mask },
+            Source::Input(k) => inputs[k].with_mask(mask),
+            Source::Node(i) => Input::new(&self.outputs[i][..self.used[i]], self.dims[i]).with_mask(mask),
         }
     }
 
-    /// Runs node `node` on `sources` for `batch` samples (`data`: the model's inputs' values,
-    /// given to [`Workspace::begin`]'s run). Returns the node's output dims.
+    /// Runs node `node` on `sources` for `batch` samples (`inputs`: the model's inputs of this
+    /// pass, as given to [`Workspace::begin`]). Returns the node's output dims.
     pub fn run<const N: usize>(
         &mut self,
         node: usize,
         stage: &mut dyn Stage,
         sources: [Source; N],
-        data: &[&[f32]],
+        inputs: &[Input<'_>],
         batch: usize,
         mode: Mode,
     ) -> Result<Dims> {
         let in_dims: [Dims; N] = std::array::from_fn(|j| match sources[j] {
-            Source::Input(k) => self.input_dims[k],
+            Source::Input(k) => inputs[k].dims,
             Source::Node(i) => self.dims[i],
         });
         let out_dims = stage.output_dims(&in_dims)?;
@@ -142,7 +142,7 @@ impl Workspace {
         let mut out = std::mem::take(&mut self.outputs[node]);
         grow(&mut out, out_len);
         let result = {
-            let inputs: [Input<'_>; N] = std::array::from_fn(|j| self.input(sources[j], data));
+            let inputs: [Input<'_>; N] = std::array::from_fn(|j| self.input(sources[j], inputs));
             stage.forward(Forward { inputs: &inputs, batch, mode }, &mut out[..out_len])
         };
         self.outputs[node] = out;
@@ -155,7 +155,7 @@ impl Workspace {
                 let mut mask = std::mem::take(&mut self.masks[node]);
                 grow(&mut mask, len);
                 let result = {
-                    let inputs: [Input<'_>; N] = std::array::from_fn(|j| self.input(sources[j], data));
+                    let inputs: [Input<'_>; N] = std::array::from_fn(|j| self.input(sources[j], inputs));
                     stage.produce_mask(Forward { inputs: &inputs, batch, mode }, &mut mask[..len])
                 };
                 self.masks[node] = mask;
@@ -239,7 +239,7 @@ impl Workspace {
         node: usize,
         stage: &mut dyn Stage,
         sources: [Source; N],
-        data: &[&[f32]],
+        inputs: &[Input<'_>],
         batch: usize,
         dy_is_preactivation: bool,
         dx: &mut [Option<&mut [f32]>],
@@ -259,14 +259,14 @@ impl Workspace {
             self.scratch.resize_with(N, Vec::new);
         }
         let lens: [usize; N] = std::array::from_fn(|j| match sources[j] {
-            Source::Input(k) => data[k].len(),
+            Source::Input(k) => inputs[k].data.len(),
             Source::Node(i) => self.used[i],
         });
         // Whether each slot's gradient is wanted: always for a node, for a model input only when
         // its `dx` is given.
         let wanted: [bool; N] = std::array::from_fn(|j| match sources[j] {
             Source::Node(_) => true,
-            Source::Input(k) => dx.get(k).is_some_and(Option::is_some),
+            Source::Input(k) => inputs[k].ids.is_none() && dx.get(k).is_some_and(Option::is_some),
         });
         for j in 0..N {
             if !direct[j] && wanted[j] {
@@ -300,7 +300,7 @@ impl Workspace {
                     slots[j] = Some(&mut buf[..lens[j]]);
                 }
             }
-            let inputs: [Input<'_>; N] = std::array::from_fn(|j| self.input(sources[j], data));
+            let inputs: [Input<'_>; N] = std::array::from_fn(|j| self.input(sources[j], inputs));
             let args = Backward {
                 inputs: &inputs,
                 batch,

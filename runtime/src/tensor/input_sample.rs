@@ -1,11 +1,39 @@
 //! [`InputSample`]: one input sample as `fit` and `predict` take it — a fixed-size array, or a
-//! variable-length sequence that the runtime pads per batch.
+//! variable-length sequence that the runtime pads per batch — and [`Element`], what it holds:
+//! `f32` values or `u32` token ids.
 
 use crate::tensor::Sample;
 
+/// What an input holds: `f32` values, or `u32` token ids, which travel as integers all the way
+/// to the `Embedding` that reads them.
+pub trait Element: Copy + Default + 'static {
+    /// Whether these are token ids.
+    const TOKEN_IDS: bool;
+
+    /// The buffer of this element type among a batch's two: `values` or `ids`.
+    fn pick<'a>(values: &'a mut [f32], ids: &'a mut [u32]) -> &'a mut [Self];
+}
+
+impl Element for f32 {
+    const TOKEN_IDS: bool = false;
+
+    fn pick<'a>(values: &'a mut [f32], _ids: &'a mut [u32]) -> &'a mut [f32] {
+        values
+    }
+}
+
+impl Element for u32 {
+    const TOKEN_IDS: bool = true;
+
+    fn pick<'a>(_values: &'a mut [f32], ids: &'a mut [u32]) -> &'a mut [u32] {
+        ids
+    }
+}
+
 /// One sample of a model's input: a fixed-size array (`[f32; 64]`, `[[f32; 8]; 8]`), a
-/// sequence of feature vectors (`Vec<[f32; 12]>` for `input: [None, 12]`), or a sequence of
-/// token ids (`Vec<u32>` for `input: u32[None]`).
+/// sequence of feature vectors (`Vec<[f32; 12]>` for `input: [None, 12]`), token ids (`u32`
+/// for `input: u32[1]`, `[u32; 6]` for `u32[6]`), or a sequence of token ids (`Vec<u32>` for
+/// `input: u32[None]`).
 ///
 /// A batch of sequences is padded after each sequence to the batch's longest, and the padding
 /// is masked; nothing is padded for fixed-size samples.
@@ -40,15 +68,18 @@ use crate::tensor::Sample;
 /// # Ok::<(), shaped::Error>(())
 /// ```
 pub trait InputSample {
+    /// What the sample holds: `f32` values or `u32` token ids.
+    type Elem: Element;
+
     /// Values per time step (the features; 1 for token ids), or per sample when fixed-size.
     const STEP_LEN: usize;
 
     /// The number of time steps, `None` for a fixed-size sample.
     fn steps(&self) -> Option<usize>;
 
-    /// Writes the sample into `out` (`steps · STEP_LEN` values; for a fixed-size sample,
+    /// Writes the sample into `out` (`steps · STEP_LEN` elements; for a fixed-size sample,
     /// `STEP_LEN`), padding after the sample's own steps with zeros.
-    fn write_padded(&self, steps: usize, out: &mut [f32]);
+    fn write_padded(&self, steps: usize, out: &mut [Self::Elem]);
 
     /// The position (flat index) and value of the first NaN or ±Inf value, if any.
     fn first_non_finite(&self) -> Option<(usize, f32)>;
@@ -62,6 +93,7 @@ pub trait InputSample {
 }
 
 impl<T: Sample> InputSample for T {
+    type Elem = f32;
     const STEP_LEN: usize = T::LEN;
 
     fn steps(&self) -> Option<usize> {
@@ -78,6 +110,7 @@ impl<T: Sample> InputSample for T {
 }
 
 impl<const F: usize> InputSample for Vec<[f32; F]> {
+    type Elem = f32;
     const STEP_LEN: usize = F;
 
     fn steps(&self) -> Option<usize> {
@@ -95,21 +128,19 @@ impl<const F: usize> InputSample for Vec<[f32; F]> {
     }
 }
 
-/// Token ids are fed to the model as `f32` (exact up to 2²⁴ = 16,777,216, far above any
-/// vocabulary an `Embedding` holds); the `Embedding` layer checks them against its size.
+/// A sequence of token ids (`input: u32[None]`), padded with id 0.
 impl InputSample for Vec<u32> {
+    type Elem = u32;
     const STEP_LEN: usize = 1;
 
     fn steps(&self) -> Option<usize> {
         Some(self.len())
     }
 
-    fn write_padded(&self, steps: usize, out: &mut [f32]) {
+    fn write_padded(&self, steps: usize, out: &mut [u32]) {
         let n = self.len().min(steps);
-        for (o, &id) in out.iter_mut().zip(&self[..n]) {
-            *o = id as f32;
-        }
-        out[n..steps].fill(0.0);
+        out[..n].copy_from_slice(&self[..n]);
+        out[n..steps].fill(0);
     }
 
     fn first_non_finite(&self) -> Option<(usize, f32)> {
@@ -117,8 +148,57 @@ impl InputSample for Vec<u32> {
     }
 
     fn first_id_at_least(&self, limit: usize) -> Option<(usize, u32)> {
-        self.iter().position(|&id| id as usize >= limit).map(|step| (step, self[step]))
+        first_id_at_least(self, limit)
     }
+}
+
+/// One token id (`input: u32[1]`): a user id, an item id.
+impl InputSample for u32 {
+    type Elem = u32;
+    const STEP_LEN: usize = 1;
+
+    fn steps(&self) -> Option<usize> {
+        None
+    }
+
+    fn write_padded(&self, _steps: usize, out: &mut [u32]) {
+        out[0] = *self;
+    }
+
+    fn first_non_finite(&self) -> Option<(usize, f32)> {
+        None
+    }
+
+    fn first_id_at_least(&self, limit: usize) -> Option<(usize, u32)> {
+        first_id_at_least(std::slice::from_ref(self), limit)
+    }
+}
+
+/// A fixed number of token ids (`input: u32[6]`).
+impl<const N: usize> InputSample for [u32; N] {
+    type Elem = u32;
+    const STEP_LEN: usize = N;
+
+    fn steps(&self) -> Option<usize> {
+        None
+    }
+
+    fn write_padded(&self, _steps: usize, out: &mut [u32]) {
+        out[..N].copy_from_slice(self);
+    }
+
+    fn first_non_finite(&self) -> Option<(usize, f32)> {
+        None
+    }
+
+    fn first_id_at_least(&self, limit: usize) -> Option<(usize, u32)> {
+        first_id_at_least(self, limit)
+    }
+}
+
+/// The position and value of the first id not below `limit`.
+fn first_id_at_least(ids: &[u32], limit: usize) -> Option<(usize, u32)> {
+    ids.iter().position(|&id| id as usize >= limit).map(|at| (at, ids[at]))
 }
 
 /// The first non-finite value and its index, after a vectorised scan finds there is one.
@@ -140,9 +220,14 @@ mod tests {
         seq.write_padded(3, &mut out);
         assert_eq!(out, [1.0, 2.0, 3.0, 4.0, 0.0, 0.0]);
         let ids = vec![5u32, 7];
-        let mut out = [9.0; 4];
+        let mut out = [9; 4];
         ids.write_padded(4, &mut out);
-        assert_eq!(out, [5.0, 7.0, 0.0, 0.0]);
+        assert_eq!(out, [5, 7, 0, 0]);
+        // Ids stay exact above 2^24, where an f32 would round them.
+        let mut one = [0];
+        16_777_217u32.write_padded(1, &mut one);
+        assert_eq!(one, [16_777_217]);
+        assert_eq!([3u32, 9].first_id_at_least(5), Some((1, 9)));
         assert_eq!([1.0f32, 2.0].steps(), None);
         assert_eq!(<[f32; 2]>::STEP_LEN, 2);
     }

@@ -3,14 +3,18 @@
 //! Storage is contiguous `f32`, row-major, batch first: element `(b, i0, i1, ..)` of a tensor
 //! with per-sample dims `[d0, d1, ..]` lives at `((b·d0 + i0)·d1 + i1)…`.
 
+mod input_row;
 mod input_sample;
+mod output_row;
 mod output_sample;
 mod owned;
 mod sample;
 mod sample_of;
 mod view;
 
-pub use input_sample::InputSample;
+pub use input_row::{InputField, InputRow};
+pub use input_sample::{Element, InputSample};
+pub use output_row::OutputRow;
 pub use output_sample::OutputSample;
 pub use owned::Tensor;
 pub use sample::Sample;

@@ -16,6 +16,9 @@ pub struct Chain {
     stages: Vec<(String, Box<dyn Stage>)>,
     workspace: Workspace,
     x: Vec<f32>,
+    ids: Option<Vec<u32>>,
+    dims: Dims,
+    mask: Option<Vec<f32>>,
     batch: usize,
 }
 
@@ -27,8 +30,18 @@ impl Chain {
             stages: stages.into_iter().map(|(name, stage)| (name.to_string(), stage)).collect(),
             workspace: Workspace::new(n, 1),
             x: Vec::new(),
+            ids: None,
+            dims: Dims::default(),
+            mask: None,
             batch: 0,
         }
+    }
+
+    /// The same chain reading token ids (its first stage an `Embedding`): [`Chain::forward`]
+    /// hands the stages its `x` as `u32` ids, each value an exact non-negative integer.
+    pub fn with_token_ids(mut self) -> Self {
+        self.ids = Some(Vec::new());
+        self
     }
 
     /// The number of stages.
@@ -58,11 +71,21 @@ impl Chain {
     ) -> Result<&[f32]> {
         self.x.clear();
         self.x.extend_from_slice(x);
+        if let Some(ids) = &mut self.ids {
+            ids.clear();
+            ids.extend(x.iter().map(|&v| {
+                assert!(v >= 0.0 && v.fract() == 0.0 && v <= u32::MAX as f32, "token id {v}");
+                v as u32
+            }));
+        }
+        self.dims = dims;
+        self.mask = mask.map(<[f32]>::to_vec);
         self.batch = batch;
-        self.workspace.begin(&[Input { data: x, dims, mask }])?;
+        let input = [chain_input(&self.x, self.ids.as_deref(), dims, self.mask.as_deref())];
+        self.workspace.begin(&input)?;
         for (i, (_, stage)) in self.stages.iter_mut().enumerate() {
             let source = if i == 0 { Source::Input(0) } else { Source::Node(i - 1) };
-            self.workspace.run(i, &mut **stage, [source], &[&self.x], batch, mode)?;
+            self.workspace.run(i, &mut **stage, [source], &input, batch, mode)?;
         }
         Ok(self.workspace.output(self.stages.len() - 1))
     }
@@ -90,10 +113,11 @@ impl Chain {
         self.workspace.output_and_grad(last).1.copy_from_slice(dy);
         self.workspace.begin_backward(&[last]);
         let mut dx = vec![0.0; self.x.len()];
+        let input = [chain_input(&self.x, self.ids.as_deref(), self.dims, self.mask.as_deref())];
         for (i, (_, stage)) in self.stages.iter_mut().enumerate().rev() {
             let source = if i == 0 { Source::Input(0) } else { Source::Node(i - 1) };
             let mut dxs = [Some(&mut dx[..])];
-            self.workspace.backward(i, &mut **stage, [source], &[&self.x], self.batch, false, &mut dxs)?;
+            self.workspace.backward(i, &mut **stage, [source], &input, self.batch, false, &mut dxs)?;
         }
         Ok(dx)
     }
@@ -113,6 +137,15 @@ impl Chain {
     }
 }
 
+/// A chain's input: `x`, or the same values as token `ids`.
+fn chain_input<'a>(x: &'a [f32], ids: Option<&'a [u32]>, dims: Dims, mask: Option<&'a [f32]>) -> Input<'a> {
+    match ids {
+        Some(ids) => Input::ids(ids, dims),
+        None => Input::new(x, dims),
+    }
+    .with_mask(mask)
+}
+
 /// `stage`'s forward pass on one input: `batch` samples of `dims`, `mask` its padding.
 pub fn forward_one(
     stage: &mut dyn Stage,
@@ -123,7 +156,7 @@ pub fn forward_one(
     y: &mut [f32],
     mode: Mode,
 ) -> Result<()> {
-    stage.forward(Forward { inputs: &[Input { data: x, dims, mask }], batch, mode }, y)
+    stage.forward(Forward { inputs: &[Input::new(x, dims).with_mask(mask)], batch, mode }, y)
 }
 
 /// `stage`'s backward pass on one input, after [`forward_one`] on the same input: `y` its
@@ -139,7 +172,7 @@ pub fn backward_one(
     dy: &[f32],
     dx: Option<&mut [f32]>,
 ) -> Result<()> {
-    let inputs = [Input { data: x, dims, mask }];
+    let inputs = [Input::new(x, dims).with_mask(mask)];
     let args = Backward { inputs: &inputs, batch, output: y, grad_output: dy, dy_is_preactivation: false };
     stage.backward(args, &mut [dx])
 }
@@ -154,7 +187,7 @@ pub fn produce_mask_one(
     out_mask: &mut [f32],
 ) -> Result<()> {
     stage.produce_mask(
-        Forward { inputs: &[Input { data: x, dims, mask }], batch, mode: Mode::Inference },
+        Forward { inputs: &[Input::new(x, dims).with_mask(mask)], batch, mode: Mode::Inference },
         out_mask,
     )
 }

@@ -1,7 +1,7 @@
 //! The [`TrainingContext`] that `fit` hands its callbacks.
 
 use crate::error::{Error, Result};
-use crate::model::Model;
+use crate::model::Network;
 use crate::train::optim::Optimizer;
 use crate::train::progress::Progress;
 use crate::train::TrainingContext;
@@ -15,7 +15,7 @@ pub(crate) struct FitContext<'a, 'w, M> {
     pub stop: bool,
 }
 
-impl<M: Model> TrainingContext for FitContext<'_, '_, M> {
+impl<M: Network> TrainingContext for FitContext<'_, '_, M> {
     fn stop_training(&mut self) {
         self.stop = true;
     }

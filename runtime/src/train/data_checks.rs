@@ -4,10 +4,9 @@
 //! position in a shuffled batch, and prints ids as the integers they are.
 
 use crate::error::{Error, Result};
-use crate::model::{check_ids, Model, SampleTypes};
-use crate::shape::Shape;
-use crate::tensor::InputSample;
-use crate::train::labels::Labels;
+use crate::model::Network;
+use crate::tensor::InputRow;
+use crate::train::label_row::LabelRow;
 use std::collections::HashMap;
 
 /// How messages name a dataset's inputs and labels.
@@ -23,21 +22,23 @@ pub(crate) const TRAINING: Names = Names { x: "x", y: "y" };
 /// `FitOptions::validation_data`: `validation_data.0` and `validation_data.1`.
 pub(crate) const VALIDATION: Names = Names { x: "validation_data.0", y: "validation_data.1" };
 
-/// Every check on one dataset, each `Err` naming the sample and both values:
+/// Every check on one dataset, each `Err` naming the sample (and, for a model with several
+/// inputs or outputs, the field: `x[3].features`, `y[7].click`) and both values:
 /// - at least one sample, and as many labels (and sample weights) as samples;
 /// - sample weights finite and not negative;
-/// - inputs finite, and token ids below the model's `Embedding` size;
+/// - inputs finite, and token ids below the `Embedding` size of the layer that reads them;
 /// - label values finite, class ids below the number of outputs, per-step labels as long as
 ///   their sequence.
-pub(crate) fn check_data<M, L, Y>(
-    x: &[M::Input],
+pub(crate) fn check_data<N, X, Y, H, O>(
+    x: &[X],
     y: &[Y],
     sample_weight: Option<&[f32]>,
     names: Names,
 ) -> Result<()>
 where
-    M: Model + SampleTypes,
-    Y: Labels<L, M::Output>,
+    N: Network,
+    X: InputRow,
+    Y: LabelRow<H, O>,
 {
     if x.is_empty() && y.is_empty() {
         return Err(Error::InvalidArgument {
@@ -67,50 +68,75 @@ where
             });
         }
     }
-    let classes = M::Out::DIMS.last().copied().flatten().unwrap_or(1);
-    let step_len = <M::Input as InputSample>::STEP_LEN.max(1);
+    // `x[3]`, or `x[3].features` for a model with several inputs.
+    let x_at = |i: usize, k: usize| match N::INPUTS.len() {
+        1 => format!("{}[{i}]", names.x),
+        _ => format!("{}[{i}].{}", names.x, N::INPUTS[k].name),
+    };
+    let y_at = |i: usize, j: usize| match N::OUTPUTS.len() {
+        1 => format!("{}[{i}]", names.y),
+        _ => format!("{}[{i}].{}", names.y, N::OUTPUTS[j].name),
+    };
     for (i, (xs, ys)) in x.iter().zip(y).enumerate() {
-        if let Some((at, value)) = xs.first_non_finite() {
-            let place = match xs.steps() {
-                Some(_) => format!("step {}, feature {}", at / step_len, at % step_len),
-                None => format!("feature {at}"),
-            };
-            return Err(Error::InvalidArgument {
-                name: names.x,
-                detail: format!(
-                    "{}[{i}] holds {value} at {place}; replace or drop non-finite values before training",
-                    names.x
-                ),
-            });
-        }
-        if let Some(limit) = M::INPUT_IDS_BELOW {
-            check_ids(xs, limit, i, names.x)?;
-        }
-        if let Some((at, value)) = ys.first_non_finite() {
-            return Err(Error::InvalidArgument {
-                name: names.y,
-                detail: format!("{}[{i}] holds {value} at {at}; labels must be finite", names.y),
-            });
-        }
-        if Y::SPARSE {
-            if let Some((step, id)) = ys.first_id_at_least(classes) {
-                let place = if ys.steps().is_some() { format!(" at step {step}") } else { String::new() };
+        for (k, spec) in N::INPUTS.iter().enumerate() {
+            let field = xs.field(k);
+            if let Some((at, value)) = field.first_non_finite() {
+                let step_len = field.step_len().max(1);
+                let place = match field.steps() {
+                    Some(_) => format!("step {}, feature {}", at / step_len, at % step_len),
+                    None => format!("feature {at}"),
+                };
                 return Err(Error::InvalidArgument {
-                    name: names.y,
+                    name: names.x,
                     detail: format!(
-                        "{}[{i}] holds class id {id}{place}, but the model has {classes} outputs, so class ids must be below {classes}",
-                        names.y
+                        "{} holds {value} at {place}; replace or drop non-finite values before training",
+                        x_at(i, k)
                     ),
                 });
             }
+            if let Some(limit) = spec.ids_below {
+                if let Some((step, id)) = field.first_id_at_least(limit) {
+                    return Err(Error::InvalidArgument {
+                        name: names.x,
+                        detail: format!(
+                            "{} holds token id {id} at step {step}, but the model's `Embedding` takes ids below {limit} (its input_dim)",
+                            x_at(i, k)
+                        ),
+                    });
+                }
+            }
         }
-        if let (Some(ls), Some(xs)) = (ys.steps(), xs.steps()) {
-            if ls != xs {
-                return Err(Error::LengthMismatch {
-                    context: format!("sequence {}[{i}] and its per-step labels {}[{i}]", names.x, names.y),
-                    left: xs,
-                    right: ls,
+        let x_steps = (0..X::COUNT).filter_map(|k| xs.field(k).steps()).max();
+        for (j, spec) in N::OUTPUTS.iter().enumerate() {
+            if let Some((at, value)) = ys.first_non_finite(j) {
+                return Err(Error::InvalidArgument {
+                    name: names.y,
+                    detail: format!("{} holds {value} at {at}; labels must be finite", y_at(i, j)),
                 });
+            }
+            if Y::sparse(j) {
+                let classes = spec.dims.last().copied().flatten().unwrap_or(1);
+                if let Some((step, id)) = ys.first_id_at_least(j, classes) {
+                    let place =
+                        if ys.steps(j).is_some() { format!(" at step {step}") } else { String::new() };
+                    return Err(Error::InvalidArgument {
+                        name: names.y,
+                        detail: format!(
+                            "{} holds class id {id}{place}, but the {} has {classes} outputs, so class ids must be below {classes}",
+                            y_at(i, j),
+                            if N::OUTPUTS.len() == 1 { "model".to_string() } else { format!("output `{}`", spec.name) }
+                        ),
+                    });
+                }
+            }
+            if let (Some(ls), Some(xs)) = (ys.steps(j), x_steps) {
+                if ls != xs {
+                    return Err(Error::LengthMismatch {
+                        context: format!("sequence {} and its per-step labels {}", x_at(i, 0), y_at(i, j)),
+                        left: xs,
+                        right: ls,
+                    });
+                }
             }
         }
     }

@@ -1,5 +1,6 @@
-//! Training with Keras semantics: `compile` a model with an optimiser, a loss and metrics, then
-//! `fit`, `evaluate` and `train_on_batch` ([`Compiled`]).
+//! Training with Keras semantics: `compile` a model with an optimiser, a loss and metrics
+//! ([`Compile`]; one [`OutputLoss`] per output for a model with several), then `fit`,
+//! `evaluate` and `train_on_batch` ([`Compiled`], over the shared loop in `engine.rs`).
 //!
 //! - [`loss`]: Keras's losses, with the fused softmax/sigmoid-crossentropy gradient;
 //! - [`optim`]: SGD, Adam, AdamW, RMSprop with Keras's update formulas, clipping and schedules;
@@ -9,11 +10,15 @@
 
 pub mod callback;
 pub mod callbacks;
+mod compile;
 mod compiled;
 mod context;
 mod data_checks;
+mod engine;
 mod fit_options;
+pub mod heads;
 pub mod history;
+pub mod label_row;
 pub mod labels;
 pub mod logs;
 pub mod loss;
@@ -24,9 +29,12 @@ mod step_guard;
 pub mod targets;
 
 pub use callback::{Callback, TrainingContext};
+pub use compile::Compile;
 pub use compiled::Compiled;
 pub use fit_options::FitOptions;
+pub use heads::{Heads, Multi, OutputLoss};
 pub use history::History;
+pub use label_row::LabelRow;
 pub use logs::Logs;
 pub use progress::Verbose;
 pub use targets::Targets;

@@ -113,7 +113,7 @@ impl<R: Recurrent> Stage for Bidirectional<R> {
     }
 
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
-        let Input { data: _x, dims: in_dims, mask: _mask } = args.input("Bidirectional")?;
+        let Input { dims: in_dims, .. } = args.input("Bidirectional")?;
         let batch = args.batch;
         let (steps, u, sequences) = self.inner_layout(in_dims)?;
         let out = self.output_dims(&[in_dims])?;
@@ -151,7 +151,7 @@ impl<R: Recurrent> Stage for Bidirectional<R> {
     }
 
     fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Bidirectional")?;
+        let Input { data: x, dims: in_dims, .. } = args.input("Bidirectional")?;
         let (batch, _y, dy, _dy_is_preactivation) =
             (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
         let dx = single_grad(grad_inputs);

@@ -154,7 +154,7 @@ impl Stage for Lstm {
     }
 
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask } = args.input("Lstm")?;
+        let Input { data: x, dims: in_dims, mask, .. } = args.input("Lstm")?;
         let (batch, _mode) = (args.batch, args.mode);
         let (f, u, opt) = (self.in_features, self.units, self.options);
         let (act, ract) = (opt.activation, opt.recurrent_activation);
@@ -242,7 +242,7 @@ impl Stage for Lstm {
     }
 
     fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask: _mask } = args.input("Lstm")?;
+        let Input { data: x, dims: in_dims, .. } = args.input("Lstm")?;
         let (batch, _y, dy, _dy_is_preactivation) =
             (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
         let dx = single_grad(grad_inputs);

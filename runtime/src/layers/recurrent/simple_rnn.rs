@@ -108,7 +108,7 @@ impl Stage for SimpleRnn {
     }
 
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask } = args.input("SimpleRnn")?;
+        let Input { data: x, dims: in_dims, mask, .. } = args.input("SimpleRnn")?;
         let (batch, _mode) = (args.batch, args.mode);
         let (f, u, opt) = (self.in_features, self.units, self.options);
         let out = self.output_dims(&[in_dims])?;
@@ -155,7 +155,7 @@ impl Stage for SimpleRnn {
     }
 
     fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask: _mask } = args.input("SimpleRnn")?;
+        let Input { data: x, dims: in_dims, .. } = args.input("SimpleRnn")?;
         let (batch, _y, dy, _dy_is_preactivation) =
             (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
         let dx = single_grad(grad_inputs);

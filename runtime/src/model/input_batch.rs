@@ -1,0 +1,114 @@
+//! [`InputBatch`]: the samples of one batch laid out as a network's inputs — each input in its
+//! own buffer, a sequence input padded after each sequence to its own longest in the batch and
+//! masked — reused from batch to batch.
+
+use crate::buffer::grow;
+use crate::layers::Input;
+use crate::model::{Network, MAX_INPUTS};
+use crate::shape::Dims;
+use crate::tensor::InputRow;
+
+/// One input's padded values (or token ids) and mask.
+#[derive(Default, Debug)]
+struct InputBuffers {
+    values: Vec<f32>,
+    ids: Vec<u32>,
+    mask: Vec<f32>,
+}
+
+/// A batch of samples as a network's inputs. Buffers grow to the largest batch seen and never
+/// shrink, so a steady stream of batches allocates nothing.
+#[derive(Default, Debug)]
+pub struct InputBatch {
+    buffers: Vec<InputBuffers>,
+    dims: [Dims; MAX_INPUTS],
+    lens: [usize; MAX_INPUTS],
+    masked: [bool; MAX_INPUTS],
+    token_ids: [bool; MAX_INPUTS],
+    count: usize,
+    batch: usize,
+}
+
+/// How much padding a batch holds: padded steps and all steps, over its sequence inputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Padding {
+    /// Steps that are padding.
+    pub padded: u64,
+    /// All steps.
+    pub total: u64,
+}
+
+impl InputBatch {
+    /// Lays out the samples `idx` of `x` as the inputs of `N`: per input `k`, its values (or
+    /// ids) padded to the batch's longest sequence of that input and the mask of real steps.
+    pub fn fill<N: Network, X: InputRow>(&mut self, x: &[X], idx: &[usize]) -> Padding {
+        let n_inputs = N::INPUTS.len().min(MAX_INPUTS);
+        if self.buffers.len() < n_inputs {
+            self.buffers.resize_with(n_inputs, InputBuffers::default);
+        }
+        self.count = n_inputs;
+        self.batch = idx.len();
+        let mut padding = Padding::default();
+        let Some(&first) = idx.first() else { return padding };
+        for (k, buf) in self.buffers.iter_mut().enumerate().take(n_inputs) {
+            let field = x[first].field(k);
+            let token_ids = field.token_ids();
+            let steps = idx.iter().filter_map(|&i| x[i].field(k).steps()).max().map(|t| t.max(1));
+            let per_sample = field.step_len() * steps.unwrap_or(1);
+            let len = idx.len() * per_sample;
+            if token_ids {
+                grow(&mut buf.ids, len);
+            } else {
+                grow(&mut buf.values, len);
+            }
+            for (s, &i) in idx.iter().enumerate() {
+                let at = s * per_sample..(s + 1) * per_sample;
+                let (values, ids) = if token_ids {
+                    (&mut [][..], &mut buf.ids[at])
+                } else {
+                    (&mut buf.values[at], &mut [][..])
+                };
+                x[i].field(k).write(steps.unwrap_or(1), values, ids);
+            }
+            let mut dims = Dims::from_static(N::INPUTS[k].dims);
+            if let Some(t) = steps {
+                dims = dims.with_first(t);
+                grow(&mut buf.mask, idx.len() * t);
+                for (row, &i) in buf.mask.chunks_exact_mut(t).zip(idx) {
+                    let real = x[i].field(k).steps().unwrap_or(t).min(t);
+                    row[..real].fill(1.0);
+                    row[real..].fill(0.0);
+                    padding.padded += (t - real) as u64;
+                    padding.total += t as u64;
+                }
+            }
+            self.dims[k] = dims;
+            self.lens[k] = len;
+            self.masked[k] = steps.is_some();
+            self.token_ids[k] = token_ids;
+        }
+        padding
+    }
+
+    /// The inputs laid out by the last [`InputBatch::fill`] (the first
+    /// [`InputBatch::count`] are the network's).
+    pub fn inputs(&self) -> [Input<'_>; MAX_INPUTS] {
+        std::array::from_fn(|k| match self.buffers.get(k) {
+            Some(buf) if k < self.count => {
+                let input = if self.token_ids[k] {
+                    Input::ids(&buf.ids[..self.lens[k]], self.dims[k])
+                } else {
+                    Input::new(&buf.values[..self.lens[k]], self.dims[k])
+                };
+                let steps = self.dims[k].as_slice().first().copied().unwrap_or(1);
+                input.with_mask(self.masked[k].then(|| &buf.mask[..self.batch * steps]))
+            }
+            _ => Input::new(&[], Dims::default()),
+        })
+    }
+
+    /// The number of inputs.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+}
