@@ -1,12 +1,18 @@
 //! [`Fail`]: why a layer's shape rule rejects its input, with the numbers its message needs.
 
-use crate::dims::ConstDims;
+use crate::dims::{ConstDims, MAX_RANK};
 use crate::message::Message;
 
-/// Why a layer's shape rule (`crate::dense`, ...) rejects its input.
+/// Why a layer's shape rule (`crate::dense`, `crate::concatenate`, ...) rejects its input.
 ///
 /// The macro words its own messages from it (with the layer before, and a fix in the model's
 /// text); [`Fail::message`] is the wording of the const checks and of run-time errors.
+///
+/// The merges' failures (from [`Fail::InputCount`] on) name the inputs by index and carry the
+/// sizes and ranks their messages show, since a merge has several inputs (the `input` of
+/// [`Fail::message`] is not read for them); an axis is shown as Keras counts it, the batch axis
+/// being 0. Every variant is small (no more than a [`ConstDims`] and two numbers), so a
+/// `Result<_, Fail>` stays cheap to return.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fail {
     /// The last axis is `None`, or the input is a scalar: the layer sizes its weights from it
@@ -44,6 +50,87 @@ pub enum Fail {
     },
     /// A sequence whose features per step are `None` (recurrent layers size weights from them).
     UnknownFeatures,
+    /// A merge given `found` inputs, which takes `min` to `max` of them (`max == usize::MAX`:
+    /// no limit).
+    InputCount {
+        /// The number of inputs given.
+        found: usize,
+        /// The fewest the layer takes.
+        min: usize,
+        /// The most the layer takes.
+        max: usize,
+    },
+    /// The axis a merge works along (`Concatenate(axis)`, `Dot(axes)`), written `axis`, is the
+    /// batch axis of input `input`, of per-sample rank `rank` (0, or `-(rank + 1)`).
+    BatchAxis {
+        /// Which input (0-based).
+        input: usize,
+        /// The axis as written.
+        axis: isize,
+        /// That input's per-sample rank.
+        rank: usize,
+    },
+    /// The axis a merge works along, written `axis`, is past the axes of input `input`, of
+    /// per-sample rank `rank`.
+    AxisOutOfRange {
+        /// Which input (0-based).
+        input: usize,
+        /// The axis as written.
+        axis: isize,
+        /// That input's per-sample rank.
+        rank: usize,
+    },
+    /// `Concatenate`: input `input` has per-sample rank `rank`, input 0 has `first`.
+    RankMismatch {
+        /// Which input (0-based).
+        input: usize,
+        /// Its per-sample rank.
+        rank: usize,
+        /// Input 0's per-sample rank.
+        first: usize,
+    },
+    /// `Concatenate` along `concat_axis`: on another axis, `axis` (the batch axis being 0),
+    /// input `input` has `found` where input `other` has `expected`.
+    ConcatSize {
+        /// The concatenation axis as written.
+        concat_axis: isize,
+        /// The axis whose sizes differ, counted as Keras does (batch axis 0).
+        axis: usize,
+        /// The input with the differing size.
+        input: usize,
+        /// Its size on `axis`.
+        found: usize,
+        /// The first input with a known size on `axis`.
+        other: usize,
+        /// That input's size on `axis`.
+        expected: usize,
+    },
+    /// An elementwise merge: input `input` has `found` on output axis `axis` (the batch axis
+    /// being 0; axes are aligned from the last, a lower-rank input counting as having leading
+    /// axes of size 1), where the inputs before it broadcast to `expected`; neither is 1.
+    Broadcast {
+        /// The input that does not broadcast.
+        input: usize,
+        /// The output axis, counted as Keras does (batch axis 0).
+        axis: usize,
+        /// The input's size there.
+        found: usize,
+        /// The size of the inputs before it there.
+        expected: usize,
+    },
+    /// `Dot(axes)`: the sizes of the two inputs at the dot axes differ (a `None` matches only a
+    /// `None`, as in Keras's `Dot.build`).
+    DotSize {
+        /// The dot axes as written, one per input.
+        axes: [isize; 2],
+        /// Each input's size at its dot axis.
+        sizes: [Option<usize>; 2],
+    },
+    /// An input or the output of a merge has `rank` axes per sample, more than [`MAX_RANK`].
+    RankTooHigh {
+        /// The number of axes.
+        rank: usize,
+    },
 }
 
 impl Fail {
@@ -83,6 +170,104 @@ impl Fail {
             Fail::UnknownFeatures => {
                 m.str("needs a known number of features per step, but its input is ").dims(input)
             }
+            Fail::InputCount { found, min, max } => {
+                let m = if min == max {
+                    m.str("takes exactly ").num(min)
+                } else if max == usize::MAX {
+                    m.str("takes at least ").num(min)
+                } else {
+                    m.str("takes ").num(min).str(" to ").num(max)
+                };
+                let one = min == 1 && (max == 1 || max == usize::MAX);
+                m.str(if one { " input" } else { " inputs" }).str(", but is given ").num(found)
+            }
+            Fail::BatchAxis { input, axis, rank } => {
+                let m = m.str("uses axis ").int(axis).str(", the batch axis; ");
+                if rank == 0 {
+                    m.str("input #").num(input).str(" is a scalar per sample and has no other axis")
+                } else {
+                    axis_range(m.str("use an axis of the samples instead: "), rank)
+                        .str(" for input #")
+                        .num(input)
+                        .str(" of rank ")
+                        .num(rank)
+                }
+            }
+            Fail::AxisOutOfRange { input, axis, rank } => {
+                let m = m.str("uses axis ").int(axis).str(", but input #").num(input);
+                if rank == 0 {
+                    m.str(" is a scalar per sample and has no axis but the batch axis")
+                } else {
+                    axis_range(m.str(" of rank ").num(rank).str(" has axes "), rank)
+                }
+            }
+            Fail::RankMismatch { input, rank, first } => m
+                .str("needs inputs of one rank, but input #")
+                .num(input)
+                .str(" has rank ")
+                .num(rank)
+                .str(" and input #0 has rank ")
+                .num(first)
+                .str("; add or remove axes with `Reshape`"),
+            Fail::ConcatSize { concat_axis, axis, input, found, other, expected } => m
+                .str("needs equal sizes on every axis but the concatenation axis (")
+                .int(concat_axis)
+                .str("), but input #")
+                .num(input)
+                .str(" has ")
+                .num(found)
+                .str(" on axis ")
+                .num(axis)
+                .str(" where input #")
+                .num(other)
+                .str(" has ")
+                .num(expected)
+                .str("; concatenate along axis ")
+                .num(axis)
+                .str(", or make the sizes agree"),
+            Fail::Broadcast { input, axis, found, expected } => m
+                .str("needs sizes that are equal or 1 on each axis, but input #")
+                .num(input)
+                .str(" has ")
+                .num(found)
+                .str(" on axis ")
+                .num(axis)
+                .str(" where the inputs before it have ")
+                .num(expected),
+            Fail::DotSize { axes, sizes } => {
+                let m = m
+                    .str("needs equal sizes on its dot axes (")
+                    .int(axes[0])
+                    .str(", ")
+                    .int(axes[1])
+                    .str("), but input #0 has ");
+                let m = size(m, sizes[0]).str(" on axis ").int(axes[0]).str(" and input #1 has ");
+                let m = size(m, sizes[1]).str(" on axis ").int(axes[1]);
+                if sizes[0].is_none() || sizes[1].is_none() {
+                    m.str("; as in Keras, a size known only at run time matches only another such size: give both axes the same fixed size")
+                } else {
+                    m
+                }
+            }
+            Fail::RankTooHigh { rank } => m
+                .str("would work on ")
+                .num(rank)
+                .str(" axes per sample, more than the ")
+                .num(MAX_RANK)
+                .str(" shaped supports"),
         }
+    }
+}
+
+/// Appends `1 to r (or -r to -1)`, the axes of a per-sample rank `r` as Keras counts them.
+const fn axis_range(m: Message, rank: usize) -> Message {
+    m.str("1 to ").num(rank).str(" (or -").num(rank).str(" to -1)")
+}
+
+/// Appends a size, `None` for one known only at run time.
+const fn size(m: Message, d: Option<usize>) -> Message {
+    match d {
+        Some(d) => m.num(d),
+        None => m.str("None"),
     }
 }

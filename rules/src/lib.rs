@@ -1,7 +1,8 @@
 //! What shaped knows about its built-in layers that every tier needs: each layer's shape rule as
-//! one `const fn` over `&[Option<usize>]` ([`dense`], [`flatten`], ...), the reasons a rule rejects its input with
-//! their messages ([`Fail`]), const-built messages ([`Message`]), const dims ([`ConstDims`]) and
-//! the Keras activation names ([`Activation`]).
+//! one `const fn` over `&[Option<usize>]` ([`dense`], [`flatten`], ...), the merges' rules over
+//! several inputs ([`concatenate`], [`elementwise`], [`dot`]), the reasons a rule rejects its input with
+//! their messages ([`Fail`]), const-built messages ([`Message`]), const dims ([`ConstDims`]),
+//! the Keras activation names ([`Activation`]) and the elementwise merges ([`ElementwiseOp`]).
 //!
 //! The `model!` macro evaluates the rules while it expands a model (tier 1: errors on the
 //! layer's line); the runtime evaluates the same functions in const checks after a custom layer
@@ -14,14 +15,18 @@
 
 mod activation;
 mod dims;
+mod elementwise_op;
 mod fail;
 mod layer_rules;
+mod merge_rules;
 mod message;
 
 pub use activation::Activation;
 pub use dims::{numel, ConstDims, MAX_RANK};
+pub use elementwise_op::ElementwiseOp;
 pub use fail::Fail;
 pub use layer_rules::*;
+pub use merge_rules::*;
 pub use message::Message;
 
 /// The most inputs a model may declare: the training loop lays a batch's inputs out in an

@@ -49,6 +49,12 @@ impl Message {
         self
     }
 
+    /// Appends a signed number in decimal (`-1`).
+    pub const fn int(self, n: isize) -> Message {
+        let m = if n < 0 { self.str("-") } else { self };
+        m.num(n.unsigned_abs())
+    }
+
     /// Appends dims as the `model!` syntax writes them: `[None, 64]`.
     pub const fn dims(mut self, dims: &[Option<usize>]) -> Message {
         self = self.str("[");
@@ -107,6 +113,7 @@ mod tests {
     #[test]
     fn numbers_dims_and_cutting() {
         assert_eq!(Message::new().num(0).num(1234567).as_str(), "01234567");
+        assert_eq!(Message::new().int(-3).str(" ").int(0).str(" ").int(42).as_str(), "-3 0 42");
         assert_eq!(Message::new().dims(&[None, Some(64)]).as_str(), "[None, 64]");
         let mut m = Message::new();
         for _ in 0..100 {

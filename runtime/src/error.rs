@@ -22,6 +22,15 @@ pub enum Error {
         /// The shape that was given.
         found: String,
     },
+    /// A layer's inputs do not fit its shape rule (the shared rules of `shaped::rules`: a merge
+    /// given sequences of different lengths, say).
+    Inputs {
+        /// The layer, as Keras names its class (`Concatenate`).
+        layer: String,
+        /// Why, continuing the sentence ``layer `Concatenate` …``: the rule's
+        /// `Fail::message`, naming the inputs and both sizes.
+        reason: String,
+    },
     /// Two things that must have the same length do not.
     LengthMismatch {
         /// What the two lengths are, e.g. "x and y".
@@ -94,6 +103,7 @@ impl fmt::Display for Error {
             Error::ShapeMismatch { context, expected, found } => {
                 write!(f, "{context} must have shape {expected}, but has shape {found}")
             }
+            Error::Inputs { layer, reason } => write!(f, "layer `{layer}` {reason}"),
             Error::LengthMismatch { context, left, right } => {
                 write!(f, "{context} must have the same length, but have {left} and {right}")
             }

@@ -149,7 +149,8 @@ pub trait Stage {
         MaskRule::Keep
     }
 
-    /// For [`MaskRule::Produce`]: writes the output's mask (`batch · out_steps` values).
+    /// For [`MaskRule::Produce`] and [`MaskRule::ProduceIf`]: writes the output's mask
+    /// (`batch · out_steps` values, `out_steps` the output's first axis, 1 at rank 0).
     fn produce_mask(&self, args: Forward<'_>, out_mask: &mut [f32]) -> Result<()> {
         let _ = args;
         out_mask.fill(1.0);
@@ -195,6 +196,20 @@ pub enum MaskRule {
     /// The layer computes a new mask ([`Stage::produce_mask`]): Embedding with `mask_zero`,
     /// Masking.
     Produce,
+    /// The output has a mask only when `Masked::Any` / `Masked::All` of the inputs have one,
+    /// computed then by [`Stage::produce_mask`]; otherwise none. Keras's merges:
+    /// `Concatenate.compute_mask` returns `None` when no input has a mask (`Any`), the other
+    /// merges' `Merge.compute_mask` when one input has none (`All`).
+    ProduceIf(Masked),
+}
+
+/// For [`MaskRule::ProduceIf`]: which inputs must have a mask for the output to have one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Masked {
+    /// At least one input.
+    Any,
+    /// Every input.
+    All,
 }
 
 /// Calls `f` with `prefix/name`, built on the stack when it fits (the optimiser visits every

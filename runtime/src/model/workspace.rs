@@ -8,7 +8,7 @@
 
 use crate::buffer::grow;
 use crate::error::{Error, Result};
-use crate::layers::{Backward, Forward, Input, MaskRule, Mode, Stage};
+use crate::layers::{Backward, Forward, Input, MaskRule, Masked, Mode, Stage};
 use crate::shape::Dims;
 
 /// Where a node reads from.
@@ -150,18 +150,18 @@ impl Workspace {
         self.mask_of[node] = match stage.mask_rule() {
             MaskRule::Drop => None,
             MaskRule::Keep => self.keep_mask(node, &sources, batch),
-            MaskRule::Produce => {
-                let len = batch * out_dims.as_slice().first().copied().unwrap_or(1);
-                let mut mask = std::mem::take(&mut self.masks[node]);
-                grow(&mut mask, len);
-                let result = {
-                    let inputs: [Input<'_>; N] = std::array::from_fn(|j| self.input(sources[j], inputs));
-                    stage.produce_mask(Forward { inputs: &inputs, batch, mode }, &mut mask[..len])
+            MaskRule::Produce => self.produce_mask(node, stage, sources, inputs, batch, mode, out_dims)?,
+            MaskRule::ProduceIf(which) => {
+                let masked = sources.iter().filter(|&&s| self.mask_of_source(s).is_some()).count();
+                let wanted = match which {
+                    Masked::Any => masked > 0,
+                    Masked::All => masked == N && N > 0,
                 };
-                self.masks[node] = mask;
-                result?;
-                self.mask_len[node] = len;
-                Some(MaskOf::Node(node))
+                if wanted {
+                    self.produce_mask(node, stage, sources, inputs, batch, mode, out_dims)?
+                } else {
+                    None
+                }
             }
         };
         self.used[node] = out_len;
@@ -169,8 +169,34 @@ impl Workspace {
         Ok(out_dims)
     }
 
-    /// Keras's mask of a layer that keeps its inputs' masks: none when no input has one, that
-    /// mask when one does, and the steps real in all of them when several do (merges).
+    /// Has `stage` write node `node`'s mask (`batch` × its output's steps) from its inputs.
+    #[allow(clippy::too_many_arguments)]
+    fn produce_mask<const N: usize>(
+        &mut self,
+        node: usize,
+        stage: &dyn Stage,
+        sources: [Source; N],
+        inputs: &[Input<'_>],
+        batch: usize,
+        mode: Mode,
+        out_dims: Dims,
+    ) -> Result<Option<MaskOf>> {
+        let len = batch * out_dims.as_slice().first().copied().unwrap_or(1);
+        let mut mask = std::mem::take(&mut self.masks[node]);
+        grow(&mut mask, len);
+        let result = {
+            let inputs: [Input<'_>; N] = std::array::from_fn(|j| self.input(sources[j], inputs));
+            stage.produce_mask(Forward { inputs: &inputs, batch, mode }, &mut mask[..len])
+        };
+        self.masks[node] = mask;
+        result?;
+        self.mask_len[node] = len;
+        Ok(Some(MaskOf::Node(node)))
+    }
+
+    /// The mask of a layer that keeps its inputs' masks: none when no input has one, that mask
+    /// when one does, and the steps real in all of them when several do. (Keras's merges
+    /// combine masks otherwise, and say so with [`MaskRule::ProduceIf`].)
     fn keep_mask(&mut self, node: usize, sources: &[Source], batch: usize) -> Option<MaskOf> {
         let mut present = sources.iter().filter_map(|&s| self.mask_of_source(s));
         let first = present.next()?;

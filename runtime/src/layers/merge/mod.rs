@@ -1,0 +1,178 @@
+//! Keras's merge layers: stages that read two or more nodes and combine them into one output,
+//! computed as Keras 3.15.1 computes them (`keras/src/layers/merging/`), masks included.
+//!
+//! - [`Concatenate`]: the inputs joined along one axis.
+//! - [`Elementwise`]: `Add`, `Subtract`, `Multiply`, `Average`, `Maximum`, `Minimum`
+//!   ([`ElementwiseOp`]), with size-1 broadcasting.
+//! - [`Dot`]: a batched dot product over one axis of each input, optionally of L2-normalised
+//!   inputs.
+//!
+//! Every shape is decided by the shared rules (`shaped::rules::concatenate`, `elementwise`,
+//! `dot`), the same `const fn`s the `model!` macro runs, so a merge that compiles never fails
+//! at run time for its static axes; a runtime axis (a ragged time axis) that does not fit gives
+//! [`crate::Error::Inputs`] with the rule's message.
+//!
+//! Masks: the mask of input `j` is per step, `mask[b · T_j + t]` with `T_j` its first axis;
+//! a merge reads it at every element of that step. What each merge does with masks is in its
+//! own docs; which output gets a mask is [`crate::layers::MaskRule::ProduceIf`].
+
+mod broadcast;
+mod concatenate;
+mod dot;
+mod elementwise;
+
+pub use concatenate::Concatenate;
+pub use dot::Dot;
+pub use elementwise::Elementwise;
+pub use shaped_rules::ElementwiseOp;
+
+use crate::error::{Error, Result};
+use crate::layers::stage::Input;
+use crate::shape::{Dims, MAX_RANK};
+use shaped_rules::{ConstDims, Fail};
+
+/// How many inputs' dims [`rule_dims`] converts on the stack; a merge of more allocates.
+const STACK_INPUTS: usize = 16;
+
+/// Runs a shared shape rule on the dims of `n` inputs (`dims(j)` for input `j`) and returns the
+/// output's dims, or [`Error::Inputs`] with the rule's message, naming `layer`.
+fn rule_dims(
+    layer: &str,
+    n: usize,
+    dims: impl Fn(usize) -> Dims,
+    rule: impl FnOnce(&[&[Option<usize>]]) -> Result<ConstDims, Fail>,
+) -> Result<Dims> {
+    let known = |d: Dims| {
+        let mut out = [None; MAX_RANK];
+        for (o, &v) in out.iter_mut().zip(d.as_slice()) {
+            *o = Some(v);
+        }
+        (out, d.rank())
+    };
+    let result = if n <= STACK_INPUTS {
+        let converted: [([Option<usize>; MAX_RANK], usize); STACK_INPUTS] =
+            std::array::from_fn(|j| if j < n { known(dims(j)) } else { ([None; MAX_RANK], 0) });
+        let slices: [&[Option<usize>]; STACK_INPUTS] =
+            std::array::from_fn(|j| &converted[j].0[..converted[j].1]);
+        rule(&slices[..n])
+    } else {
+        let converted: Vec<_> = (0..n).map(|j| known(dims(j))).collect();
+        let slices: Vec<&[Option<usize>]> = converted.iter().map(|(d, r)| &d[..*r]).collect();
+        rule(&slices)
+    };
+    let out = result
+        .map_err(|fail| Error::Inputs { layer: layer.into(), reason: fail.message(&[]).to_string() })?;
+    let mut sizes = [0usize; MAX_RANK];
+    for (s, d) in sizes.iter_mut().zip(out.as_slice()) {
+        // Every input axis is known at run time, so every output axis is.
+        *s = d.ok_or_else(|| Error::Inputs {
+            layer: layer.into(),
+            reason: format!("gives an output axis of unknown size, {:?}", out.as_slice()),
+        })?;
+    }
+    Dims::new(&sizes[..out.rank()]).ok_or_else(|| Error::Inputs {
+        layer: layer.into(),
+        reason: format!(
+            "would output {:?}, more values per sample than this machine can address",
+            out.as_slice()
+        ),
+    })
+}
+
+/// The per-sample index of `axis`, written as Keras writes it (`1..=rank` or `-rank..=-1`), for
+/// a per-sample rank `rank`; only for an axis the shared rule has accepted.
+fn resolve_axis(axis: isize, rank: usize) -> usize {
+    if axis < 0 {
+        (rank as isize + axis) as usize
+    } else {
+        (axis - 1) as usize
+    }
+}
+
+/// The steps of a per-sample shape: its first axis, 1 for a scalar.
+fn steps(dims: Dims) -> usize {
+    dims.as_slice().first().copied().unwrap_or(1)
+}
+
+/// Checks that input `j` holds `batch` samples of its dims and, when it has a mask, one value
+/// per step of each; `Err` naming `layer`, the input and both lengths.
+fn check_input(layer: &str, j: usize, input: &Input<'_>, batch: usize) -> Result<()> {
+    let needed = input.dims.batch_numel(batch).unwrap_or(usize::MAX);
+    if input.data.len() != needed {
+        return Err(Error::LengthMismatch {
+            context: format!("`{layer}` input #{j} ({batch} samples of {}) and its values", input.dims),
+            left: needed,
+            right: input.data.len(),
+        });
+    }
+    if let Some(mask) = input.mask {
+        let needed = batch * steps(input.dims);
+        if mask.len() != needed {
+            return Err(Error::LengthMismatch {
+                context: format!(
+                    "`{layer}` input #{j} ({batch} samples of {} steps) and its mask",
+                    steps(input.dims)
+                ),
+                left: needed,
+                right: mask.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks a buffer of `what` (the output, a gradient) against the `needed` length.
+fn check_len(layer: &str, what: &str, needed: usize, found: usize) -> Result<()> {
+    if needed == found {
+        Ok(())
+    } else {
+        Err(Error::LengthMismatch {
+            context: format!("`{layer}` {what} and its buffer"),
+            left: needed,
+            right: found,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dims(d: &[usize]) -> Dims {
+        Dims::new(d).unwrap()
+    }
+
+    #[test]
+    fn rule_dims_converts_both_ways_and_words_failures() {
+        let inputs = [dims(&[4, 3]), dims(&[4, 2])];
+        let out = rule_dims("Concatenate", 2, |j| inputs[j], |d| shaped_rules::concatenate(d, -1)).unwrap();
+        assert_eq!(out.as_slice(), &[4, 5]);
+        let inputs = [dims(&[4, 3]), dims(&[5, 2])];
+        let err =
+            rule_dims("Concatenate", 2, |j| inputs[j], |d| shaped_rules::concatenate(d, -1)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "layer `Concatenate` needs equal sizes on every axis but the concatenation axis (-1), but input #1 \
+             has 5 on axis 1 where input #0 has 4; concatenate along axis 1, or make the sizes agree"
+        );
+        // More inputs than the stack holds take the allocating path, with the same answer.
+        let many = rule_dims("Add", 40, |_| dims(&[2, 3]), |d| shaped_rules::elementwise(d, 1, usize::MAX));
+        assert_eq!(many.unwrap().as_slice(), &[2, 3]);
+    }
+
+    #[test]
+    fn input_checks_name_the_input_and_both_lengths() {
+        let x = [0.0; 5];
+        let input = Input::new(&x, dims(&[3]));
+        let err = check_input("Add", 1, &input, 2).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "`Add` input #1 (2 samples of [3]) and its values must have the same length, but have 6 and 5"
+        );
+        let x = [0.0; 6];
+        let mask = [1.0; 3];
+        let input = Input::new(&x, dims(&[3])).with_mask(Some(&mask));
+        let err = check_input("Add", 0, &input, 2).unwrap_err().to_string();
+        assert!(err.contains("have 6 and 3"), "{err}");
+    }
+}
