@@ -194,6 +194,48 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// An axis as Keras counts it (the batch axis is 0, `-1` the last), `default` when not
+    /// given.
+    pub fn axis(&self, cx: &Ctxt, param: &str, default: isize) -> Option<isize> {
+        let Some(value) = self.get(param) else { return Some(default) };
+        let e = &value.expr;
+        let found = signed_int(e);
+        if found.is_none() {
+            cx.error(
+                e.span(),
+                format!(
+                    "`{}` needs `{param}` as an integer axis, like `{param} = -1`, but got `{}`",
+                    self.layer,
+                    compact(e)
+                ),
+            );
+        }
+        found
+    }
+
+    /// A pair of axes, `(1, 2)` or `[1, 2]`, or one axis for both, `1`.
+    pub fn axis_pair(&self, cx: &Ctxt, param: &str) -> Option<[isize; 2]> {
+        let value = self.required(cx, param, &format!("`{}` needs `{param}`, the axis of each input to take the dot product over: `{}({param} = 1)`", self.layer, self.layer))?;
+        let e = &value.expr;
+        let elems: Vec<&Expr> = match e {
+            Expr::Array(a) => a.elems.iter().collect(),
+            Expr::Tuple(t) => t.elems.iter().collect(),
+            other => vec![other],
+        };
+        let axes: Option<Vec<isize>> = elems.iter().map(|el| signed_int(el)).collect();
+        match axes.as_deref() {
+            Some([a]) => Some([*a, *a]),
+            Some([a, b]) => Some([*a, *b]),
+            _ => {
+                cx.error(
+                    e.span(),
+                    format!("`{}` needs `{param}` as one axis or a pair, like `{param} = 1` or `{param} = (1, 2)`, but got `{}`", self.layer, compact(e)),
+                );
+                None
+            }
+        }
+    }
+
     /// One of `choices` (`(keyword, value)`), written bare or quoted, `default` when not given;
     /// the error lists the choices as `described`.
     pub fn choice<T: Copy>(
@@ -218,6 +260,17 @@ impl<'a> Args<'a> {
                 None
             }
         }
+    }
+}
+
+/// A signed integer literal (`-1`, `2`), through invisible groups; `None` for anything else.
+pub fn signed_int(e: &Expr) -> Option<isize> {
+    match e {
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => {
+            int_lit(&u.expr).and_then(|i| i.base10_parse::<isize>().ok()).map(|n| -n)
+        }
+        Expr::Group(g) => signed_int(&g.expr),
+        _ => int_lit(e).and_then(|i| i.base10_parse::<isize>().ok()),
     }
 }
 

@@ -43,6 +43,14 @@ pub fn check(def: &ModelDef) -> syn::Result<Plan<'_>> {
             (Src::Node(i), _) => shapes[*i].clone(),
         };
         let in_shapes: Vec<ShapeState> = srcs.iter().map(shape_of).collect();
+        let source_names: Vec<String> = srcs
+            .iter()
+            .map(|src| match (src, &inputs) {
+                (Src::Input(k), Some(inputs)) => inputs[*k].name.clone(),
+                (Src::Node(i), _) => names[*i].clone(),
+                (Src::Input(_), None) => String::new(),
+            })
+            .collect();
         let first_shape = in_shapes.first().cloned().unwrap_or(ShapeState::Broken);
         let op = check_layer_args(&cx, decl, &names, &kinds);
         let previous = match srcs.first() {
@@ -54,7 +62,7 @@ pub fn check(def: &ModelDef) -> syn::Result<Plan<'_>> {
             Some(_) if srcs.is_empty() || in_shapes.contains(&ShapeState::Broken) => ShapeState::Broken,
             Some(op) if check_dtype(&cx, decl, &display, op, &srcs, &inputs, &kinds, graph) => match op {
                 Op::Shared { owner } => graph::check_shared(&cx, decl, *owner, &names, &layers, &first_shape),
-                _ => check_shape(&cx, decl, &display, op, &first_shape, &previous),
+                _ => check_shape(&cx, decl, &display, op, &in_shapes, &source_names, &previous),
             },
             _ => ShapeState::Broken,
         };
@@ -466,26 +474,74 @@ fn dim_span(d: &DimLit) -> Span {
 /// message (its module), a custom layer's declared output. After a custom layer the macro
 /// cannot see through, a built-in either follows at the type level (checked by the const tier)
 /// or needs that layer's output declared.
+#[allow(clippy::too_many_arguments)]
 fn check_shape(
     cx: &Ctxt,
     decl: &LayerDecl,
     display: &str,
     op: &Op,
-    input: &ShapeState,
+    inputs: &[ShapeState],
+    source_names: &[String],
     previous: &Previous,
 ) -> ShapeState {
     let layer: &dyn Builtin = match op {
+        Op::Custom { .. } if inputs.len() > 1 => {
+            cx.error(
+                decl_span(decl),
+                format!("`{display}` takes one input, but reads {} (`{}`); merge them first, like `Concatenate()({})`", inputs.len(), source_names.join("`, `"), source_names.join(", ")),
+            );
+            return ShapeState::Broken;
+        }
         Op::Custom { declared: Some(d), .. } => return ShapeState::Known(d.clone()),
         Op::Custom { declared: None, .. } => return ShapeState::Opaque,
         Op::Shared { .. } => return ShapeState::Broken,
         Op::Builtin(layer) => &**layer,
     };
-    let span = match &decl.body {
-        LayerBody::Builtin(call) => call.ident.span(),
-        LayerBody::Custom { expr, .. } => expr.span(),
-        LayerBody::Shared(name) => name.span(),
-    };
-    let dims = match input {
+    let span = decl_span(decl);
+    let (min, max) = layer.arity();
+    if inputs.len() < min || inputs.len() > max {
+        let names = source_names.join("`, `");
+        let message = if max == 1 {
+            format!(
+                "`{display}` reads one input, but is given {} (`{names}`); merge them first, like `Concatenate()({})`",
+                inputs.len(),
+                source_names.join(", ")
+            )
+        } else {
+            let wanted = if min == max { format!("{min}") } else { format!("at least {min}") };
+            format!("`{display}` merges {wanted} inputs, but reads {} (`{names}`)", inputs.len())
+        };
+        cx.error(span, message);
+        return ShapeState::Broken;
+    }
+    if max > 1 {
+        // A merge: every input's shape must be known to the macro.
+        let mut dims = Vec::new();
+        for (state, name) in inputs.iter().zip(source_names) {
+            match state {
+                ShapeState::Known(d) => dims.push((name.clone(), d.clone())),
+                ShapeState::Broken => return ShapeState::Broken,
+                ShapeState::Opaque => {
+                    cx.error(
+                        span,
+                        format!("`{display}` reads `{name}`, whose shape the macro cannot see (it comes from a custom layer); declare that layer's output with `-> [..]`"),
+                    );
+                    return ShapeState::Broken;
+                }
+            }
+        }
+        let slices: Vec<&[Option<usize>]> = dims.iter().map(|(_, d)| d.as_slice()).collect();
+        let at = At { display, input: slices[0], previous, sources: &dims };
+        return match layer.rule_many(&slices) {
+            Ok(out) => ShapeState::Known(out.as_slice().to_vec()),
+            Err(fail) => {
+                cx.error(span, layer.message(fail, &at));
+                ShapeState::Broken
+            }
+        };
+    }
+    let input = inputs.first().cloned().unwrap_or(ShapeState::Broken);
+    let dims = match &input {
         ShapeState::Known(dims) => dims,
         ShapeState::Broken => return ShapeState::Broken,
         ShapeState::Opaque => {
@@ -502,7 +558,8 @@ fn check_shape(
             return ShapeState::Broken;
         }
     };
-    let at = At { display, input: dims, previous };
+    let sources = [(source_names.first().cloned().unwrap_or_default(), dims.clone())];
+    let at = At { display, input: dims, previous, sources: &sources };
     if let Some(message) = layer.refuse(dims, &at) {
         cx.error(span, message);
         return ShapeState::Broken;
@@ -513,5 +570,14 @@ fn check_shape(
             cx.error(span, layer.message(fail, &at));
             ShapeState::Broken
         }
+    }
+}
+
+/// Where errors about a layer's shape point: a built-in's name, a custom layer's expression.
+fn decl_span(decl: &LayerDecl) -> Span {
+    match &decl.body {
+        LayerBody::Builtin(call) => call.ident.span(),
+        LayerBody::Custom { expr, .. } => expr.span(),
+        LayerBody::Shared(name) => name.span(),
     }
 }

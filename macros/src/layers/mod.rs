@@ -10,6 +10,7 @@ mod core;
 mod dense;
 mod embedding;
 mod masking;
+mod merge;
 mod pooling;
 mod previous;
 mod recurrent;
@@ -54,6 +55,14 @@ pub const REGISTRY: &[&LayerDef] = &[
     &time_distributed::TIME_DISTRIBUTED,
     &pooling::GLOBAL_AVG_POOL_1D,
     &pooling::GLOBAL_MAX_POOL_1D,
+    &merge::CONCATENATE,
+    &merge::ADD,
+    &merge::SUBTRACT,
+    &merge::MULTIPLY,
+    &merge::AVERAGE,
+    &merge::MAXIMUM,
+    &merge::MINIMUM,
+    &merge::DOT,
 ];
 
 /// Keras class names that shaped spells in Rust casing (or names later versions add), with
@@ -155,6 +164,20 @@ pub trait Builtin {
     /// The layer's shape rule, from `shaped_rules`, for per-sample input dims `input`.
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail>;
 
+    /// The fewest and most inputs the layer reads: one, or two and more for a merge.
+    fn arity(&self) -> (usize, usize) {
+        (1, 1)
+    }
+
+    /// The shape rule for the per-sample dims of each input (a merge's); for a layer of one
+    /// input, [`Builtin::rule`].
+    fn rule_many(&self, inputs: &[&[Option<usize>]]) -> Result<ConstDims, Fail> {
+        match inputs {
+            [input] => self.rule(input),
+            _ => Err(Fail::InputCount { found: inputs.len(), min: 1, max: 1 }),
+        }
+    }
+
     /// The error on the layer's line when [`Builtin::rule`] rejects its input: the layer, both
     /// shapes, and a fix that compiles when one exists.
     fn message(&self, fail: Fail, at: &At<'_>) -> String;
@@ -225,6 +248,8 @@ pub struct At<'a> {
     pub input: &'a [Option<usize>],
     /// Where its input comes from.
     pub previous: &'a Previous,
+    /// Every input's name (as the layer line reads it) and dims, for the messages of merges.
+    pub sources: &'a [(String, Vec<Option<usize>>)],
 }
 
 /// What a layer's constructor can use.
