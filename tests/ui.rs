@@ -21,10 +21,11 @@ const MODEL_TOPICS: &[&str] = &[
     "sequences",
     "multiple",
     "fallback",
+    "graph",
 ];
 
 /// The topics whose mistakes are in `main`, in how a correct model is used.
-const USE_TOPICS: &[&str] = &["data", "labels", "compile"];
+const USE_TOPICS: &[&str] = &["data", "labels", "compile", "graph-use"];
 
 /// Cases whose message suggests no fix, with the reason: every other case has its fixed twin
 /// under `trybuild/fixed/`.

@@ -17,8 +17,26 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Attribute, Ident, Visibility};
 
-/// The compile errors, and an erroneous type under the model's name.
-pub fn expand(attrs: &[Attribute], vis: &Visibility, name: &Ident, errors: syn::Error) -> TokenStream {
+/// The types a correct model of this shape would come with, which code using the model names:
+/// `NetInput` for several inputs; `NetOutput`, `NetLabels<..>` and `NetLosses<..>` for several
+/// outputs. In place of each, the fallback gives an alias of the erroneous model type, so that
+/// naming one (a struct literal, a type annotation) adds no error either.
+#[derive(Clone, Copy, Default)]
+pub struct Companions {
+    /// Whether the model has several inputs.
+    pub input: bool,
+    /// The number of outputs when there are several, else 0.
+    pub outputs: usize,
+}
+
+/// The compile errors, and an erroneous type under the model's name (and its companions').
+pub fn expand(
+    attrs: &[Attribute],
+    vis: &Visibility,
+    name: &Ident,
+    errors: syn::Error,
+    companions: Companions,
+) -> TokenStream {
     let errors = errors.to_compile_error();
     let stub = format_ident!("__Shaped{}", name);
     // Docs and conditional compilation carry over to the alias; derives and other attributes
@@ -26,6 +44,26 @@ pub fn expand(attrs: &[Attribute], vis: &Visibility, name: &Ident, errors: syn::
     let kept: Vec<&Attribute> =
         attrs.iter().filter(|a| a.path().is_ident("doc") || a.path().is_ident("cfg")).collect();
     let cfgs = kept.iter().filter(|a| a.path().is_ident("cfg"));
+    let input = companions.input.then(|| {
+        let input = format_ident!("{}Input", name);
+        quote!(#[doc(hidden)] #vis type #input = #name;)
+    });
+    let outputs = (companions.outputs > 1).then(|| {
+        let with = format_ident!("__Shaped{}With", name);
+        let (output, labels, losses) =
+            (format_ident!("{}Output", name), format_ident!("{}Labels", name), format_ident!("{}Losses", name));
+        let params: Vec<Ident> = (0..companions.outputs).map(|j| format_ident!("__ShapedT{}", j)).collect();
+        quote! {
+            #[doc(hidden)]
+            #vis struct #with<__ShapedModel, #(#params = ()),*>(::core::marker::PhantomData<(__ShapedModel, #(#params),*)>);
+            #[doc(hidden)]
+            #vis type #output = #name;
+            #[doc(hidden)]
+            #vis type #labels<#(#params = ()),*> = #with<#name, #(#params),*>;
+            #[doc(hidden)]
+            #vis type #losses<#(#params = ()),*> = #with<#name, #(#params),*>;
+        }
+    });
     quote! {
         #[doc(hidden)]
         #(#cfgs)*
@@ -33,5 +71,8 @@ pub fn expand(attrs: &[Attribute], vis: &Visibility, name: &Ident, errors: syn::
 
         #(#kept)*
         #vis type #name = #stub<{ #errors true }>;
+
+        #input
+        #outputs
     }
 }

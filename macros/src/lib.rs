@@ -35,12 +35,18 @@ pub fn model(input: TokenStream) -> TokenStream {
         Ok(def) => def,
         Err(failed) => {
             let (head, err) = *failed;
-            return fallback::expand(&head.attrs, &head.vis, &head.name, err).into();
+            return fallback::expand(&head.attrs, &head.vis, &head.name, err, Default::default()).into();
         }
     };
     match check::check(&def) {
         Ok(plan) => expand::expand(&def, &plan).into(),
-        Err(err) => fallback::expand(&def.attrs, &def.vis, &def.name, err).into(),
+        Err(err) => {
+            let companions = fallback::Companions {
+                input: def.inputs.len() > 1,
+                outputs: def.layers.iter().filter(|l| l.output.is_some()).count(),
+            };
+            fallback::expand(&def.attrs, &def.vis, &def.name, err, companions).into()
+        }
     }
 }
 

@@ -296,7 +296,7 @@ pub fn check_reachability(
     for (k, input) in inputs.iter().enumerate() {
         if !used_input[k] {
             cx.error(
-                input.decl.span,
+                input.decl.name.as_ref().map_or(input.decl.span, Ident::span),
                 format!(
                     "input `{}` is not read by any layer that leads to an output; read it, or remove this line",
                     input.name

@@ -110,11 +110,20 @@ impl Builtin for Merge {
                 branch(input),
                 branch(other)
             ),
-            Fail::Broadcast { input, axis, found, expected } => format!(
-                "`{display}` needs inputs of the same shape (or size 1 on an axis), but {} has {found} on axis {axis} where the inputs before it have {expected} ({})",
-                branch(input),
-                shapes()
-            ),
+            Fail::Broadcast { input, axis, found, expected } => {
+                // On the last axis, a `Dense` gives the input the size the others have.
+                let fix = match at.sources.get(input) {
+                    Some((name, dims)) if axis == dims.len() => format!(
+                        "; project `{name}` to {expected} first, like `{name}_{expected}: Dense({expected})({name})`, and merge that"
+                    ),
+                    _ => String::new(),
+                };
+                format!(
+                    "`{display}` needs inputs of the same shape (or size 1 on an axis), but {} has {found} on axis {axis} where the inputs before it have {expected} ({}){fix}",
+                    branch(input),
+                    shapes()
+                )
+            }
             Fail::DotSize { axes, sizes } => format!(
                 "`{display}` takes the dot product over axis {} of {} and axis {} of {}, whose sizes must be equal, but they are {} and {}",
                 axes[0],
