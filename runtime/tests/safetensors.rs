@@ -61,7 +61,8 @@ impl Network for Weights {
     const NAME: &'static str = "tiny";
     const INPUTS: &'static [InputSpec] =
         &[InputSpec { name: "input", dims: &[Some(2)], token_ids: false, ids_below: None }];
-    const OUTPUTS: &'static [OutputSpec] = &[OutputSpec { name: "dense_1", dims: &[Some(3)] }];
+    const OUTPUTS: &'static [OutputSpec] =
+        &[OutputSpec { name: "dense_1", dims: &[Some(3)], steps_from: None }];
 
     fn run_inputs(&mut self, _inputs: &[Input<'_>], _batch: usize, _mode: Mode) -> Result<()> {
         Ok(())

@@ -191,9 +191,9 @@ pub fn io(def: &ModelDef, plan: &Plan) -> Io {
                         }
                     }
 
-                    fn from_outputs(outputs: &[&[f32]], steps: usize) -> Self {
+                    fn from_outputs(outputs: &[&[f32]], steps: &[usize]) -> Self {
                         #out_st {
-                            #(#names: <#types as ::shaped::tensor::OutputSample>::from_padded(outputs[#js], steps),)*
+                            #(#names: <#types as ::shaped::tensor::OutputSample>::from_padded(outputs[#js], steps[#js]),)*
                         }
                     }
                 }

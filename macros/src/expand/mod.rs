@@ -170,7 +170,19 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
     let output_specs = output_nodes.iter().map(|&o| {
         let name = &plan.layers[o].name;
         let dims = &t.outs[o];
-        quote!(::shaped::model::OutputSpec { name: #name, dims: <#dims as ::shaped::shape::Shape>::DIMS })
+        // A sequence output has the steps of the input its time axis comes from: the input
+        // reached by following first sources back.
+        let steps_from = match steps_input(plan, o) {
+            Some(k) => quote!(::core::option::Option::Some(#k)),
+            None => quote!(::core::option::Option::None),
+        };
+        quote! {
+            ::shaped::model::OutputSpec {
+                name: #name,
+                dims: <#dims as ::shaped::shape::Shape>::DIMS,
+                steps_from: #steps_from,
+            }
+        }
     });
     let js: Vec<usize> = (0..output_nodes.len()).collect();
     let output_fields: Vec<&Ident> = output_nodes.iter().map(|&o| &fields[owners[o]]).collect();
@@ -549,6 +561,24 @@ fn stage_init(def: &ModelDef, layer: &PlannedLayer, index: usize, in_ty: &TokenS
             let param = layer_param(layer.decl.number);
             let make = helper_ident(&def.name, "Make", layer.decl.number);
             quote!(::shaped::layers::Opaque::new::<#in_ty>(<#param as #make>::__shaped_make(seed)))
+        }
+    }
+}
+
+/// For a node whose output is a sequence (a runtime first axis, or an unknown shape): the input
+/// its steps come from, found by following first sources back to an input whose first axis is
+/// a runtime one.
+fn steps_input(plan: &Plan, node: usize) -> Option<usize> {
+    if let ShapeState::Known(dims) = &plan.layers[node].output {
+        if dims.first() != Some(&None) {
+            return None;
+        }
+    }
+    let mut src = plan.layers[node].sources[0];
+    loop {
+        match src {
+            Src::Input(k) => return (plan.inputs[k].dims.first() == Some(&None)).then_some(k),
+            Src::Node(j) => src = plan.layers[j].sources[0],
         }
     }
 }

@@ -34,6 +34,9 @@ pub struct OutputSpec {
     pub name: &'static str,
     /// Per-sample dims, `None` for a runtime axis.
     pub dims: &'static [Option<usize>],
+    /// For a sequence output (a runtime time axis first): the input whose steps it has, so a
+    /// prediction keeps each sample's own steps of that input.
+    pub steps_from: Option<usize>,
 }
 
 /// One row of a model's summary: a layer's name, type, output shape, weight count, and the

@@ -11,7 +11,7 @@ pub const DEFAULT_BATCH_SIZE: usize = 32;
 
 /// Runs `net` on `x` in batches of `batch_size` and returns one `Y` per sample. Each sequence
 /// input is padded to the longest of its batch and masked; a sequence output keeps each
-/// sample's own steps (its longest sequence input's).
+/// sample's own steps of the input it follows ([`crate::model::OutputSpec::steps_from`]).
 ///
 /// `X` and `Y` must match the network's inputs and outputs; the generated `predict`
 /// guarantees it in its signature, and a mismatch here is an `Err` naming both sizes. Token
@@ -98,8 +98,11 @@ pub fn predict_samples<N: Network, X: InputRow, Y: OutputRow>(
             for (v, &(y, per)) in values.iter_mut().zip(&rows).take(Y::COUNT) {
                 *v = &y[s * per..(s + 1) * per];
             }
-            let steps = (0..X::COUNT).filter_map(|k| sample.field(k).steps()).max().unwrap_or(1);
-            out.push(Y::from_outputs(&values[..Y::COUNT], steps));
+            let mut steps = [1usize; MAX_OUTPUTS];
+            for (s, spec) in steps.iter_mut().zip(N::OUTPUTS) {
+                *s = spec.steps_from.and_then(|k| sample.field(k).steps()).unwrap_or(1);
+            }
+            out.push(Y::from_outputs(&values[..Y::COUNT], &steps[..Y::COUNT]));
         }
     }
     Ok(out)

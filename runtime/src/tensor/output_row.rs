@@ -15,8 +15,8 @@ pub trait OutputRow: Sized {
     fn layout(j: usize) -> (usize, bool);
 
     /// The sample from each output's values for it (`outputs[j]`, padded to the batch's steps
-    /// for a sequence output), keeping its own `steps`.
-    fn from_outputs(outputs: &[&[f32]], steps: usize) -> Self;
+    /// for a sequence output), keeping its own steps (`steps[j]`) of each sequence output.
+    fn from_outputs(outputs: &[&[f32]], steps: &[usize]) -> Self;
 }
 
 impl<Y: OutputSample> OutputRow for Y {
@@ -26,7 +26,7 @@ impl<Y: OutputSample> OutputRow for Y {
         (Y::STEP_LEN, Y::SEQUENCE)
     }
 
-    fn from_outputs(outputs: &[&[f32]], steps: usize) -> Self {
-        Y::from_padded(outputs[0], steps)
+    fn from_outputs(outputs: &[&[f32]], steps: &[usize]) -> Self {
+        Y::from_padded(outputs[0], steps[0])
     }
 }

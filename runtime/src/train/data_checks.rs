@@ -106,7 +106,6 @@ where
                 }
             }
         }
-        let x_steps = (0..X::COUNT).filter_map(|k| xs.field(k).steps()).max();
         for (j, spec) in N::OUTPUTS.iter().enumerate() {
             if let Some((at, value)) = ys.first_non_finite(j) {
                 return Err(Error::InvalidArgument {
@@ -129,10 +128,15 @@ where
                     });
                 }
             }
-            if let (Some(ls), Some(xs)) = (ys.steps(j), x_steps) {
+            let source = spec.steps_from.unwrap_or(0);
+            if let (Some(ls), Some(xs)) = (ys.steps(j), xs.field(source).steps()) {
                 if ls != xs {
                     return Err(Error::LengthMismatch {
-                        context: format!("sequence {} and its per-step labels {}", x_at(i, 0), y_at(i, j)),
+                        context: format!(
+                            "sequence {} and its per-step labels {}",
+                            x_at(i, source),
+                            y_at(i, j)
+                        ),
                         left: xs,
                         right: ls,
                     });
