@@ -41,12 +41,7 @@ type Pass = (Vec<(Vec<f32>, Vec<f32>)>, Vec<Vec<f32>>);
 /// Runs `model` on samples `idx` of `x` padded into one batch, sets the gradient of each output
 /// row to `r(sample, output, row)` at real rows (0 at padding), runs backward; returns the
 /// outputs per sample (the score, and the tags at real steps) and every weight's gradient.
-fn run(
-    model: &mut Reader,
-    x: &[ReaderInput],
-    idx: &[usize],
-    r: &dyn Fn(usize, usize, usize) -> f32,
-) -> Pass {
+fn run(model: &mut Reader, x: &[ReaderInput], idx: &[usize], r: &dyn Fn(usize, usize, usize) -> f32) -> Pass {
     let mut batch = InputBatch::default();
     batch.fill::<Reader, ReaderInput>(x, idx);
     let inputs = batch.inputs();

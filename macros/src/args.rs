@@ -5,6 +5,7 @@
 
 use crate::ast::{compact, Arg, ArgValue, LayerCall};
 use crate::ctxt::Ctxt;
+use crate::size::Size;
 use crate::suggest::nearest;
 use shaped_rules::Activation;
 use std::collections::HashMap;
@@ -131,6 +132,19 @@ impl<'a> Args<'a> {
                 None
             }
         }
+    }
+
+    /// A size: a positive integer literal, or a const expression (`HIDDEN`, `2 * N`) that the
+    /// const tier checks. A bare activation name (`Dense(relu)`) or a string or float literal
+    /// is an error, as for [`Args::positive`].
+    pub fn size(&self, cx: &Ctxt, value: &ArgValue, param: &str, meaning: &str) -> Option<Size> {
+        let e = &value.expr;
+        let literal_or_name = matches!(e, Expr::Lit(_))
+            || matches!(e, Expr::Path(p) if p.path.get_ident().is_some_and(|i| Activation::from_name(&i.to_string()).is_some() || i == "None"));
+        if literal_or_name || int_lit(e).is_some() {
+            return self.positive(cx, value, param, meaning).map(Size::Lit);
+        }
+        Some(Size::Expr(Box::new(e.clone())))
     }
 
     /// An optional positive integer, `default` when not given.
@@ -316,9 +330,9 @@ pub fn activation(cx: &Ctxt, value: &ArgValue) -> Option<Activation> {
     None
 }
 
-/// A list of sizes, `[4, 32]` or `(4, 32)`, 1 to 5 of them, each a positive integer or (at most
-/// once) `-1`, read as `None`; `layer` names the layer in messages.
-pub fn target_shape(cx: &Ctxt, value: &ArgValue, layer: &str) -> Option<Vec<Option<usize>>> {
+/// A list of sizes, `[4, 32]` or `(4, 32)`, 1 to 5 of them, each a positive integer, a const
+/// expression, or (at most once) `-1`, read as `None`; `layer` names the layer in messages.
+pub fn target_shape(cx: &Ctxt, value: &ArgValue, layer: &str) -> Option<Vec<Option<Size>>> {
     let e = &value.expr;
     let elems: Vec<&Expr> = match e {
         Expr::Array(a) => a.elems.iter().collect(),
@@ -347,8 +361,11 @@ pub fn target_shape(cx: &Ctxt, value: &ArgValue, layer: &str) -> Option<Vec<Opti
             {
                 None
             }
+            Expr::Path(_) | Expr::Binary(_) | Expr::Paren(_) | Expr::Call(_) | Expr::Block(_) => {
+                Some(Size::Expr(Box::new((*el).clone())))
+            }
             _ => match int_lit(el).and_then(|i| i.base10_parse::<usize>().ok()) {
-                Some(n) if n > 0 => Some(n),
+                Some(n) if n > 0 => Some(Size::Lit(n)),
                 _ => {
                     cx.error(
                         el.span(),

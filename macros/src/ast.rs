@@ -38,12 +38,14 @@ pub enum DType {
     U32,
 }
 
-/// One dimension as written: an integer literal, `None`, or (in `Reshape`) `-1`.
-#[derive(Clone, Copy, Debug)]
+/// One dimension as written: an integer literal, `None`, (in `Reshape`) `-1`, or a const
+/// expression (`FEATURES`, `2 * HIDDEN`).
+#[derive(Clone)]
 pub enum DimLit {
     Static(usize, Span),
     None(Span),
     Infer(Span),
+    Expr(Box<Expr>),
 }
 
 /// A layer line: `[output] [name:] body[(sources)] [-> [dims]]`.

@@ -10,6 +10,7 @@ use crate::ast::{DType, DimLit, InputDecl, LayerBody, LayerDecl, ModelDef};
 use crate::ctxt::Ctxt;
 use crate::layers::{self, At, Builtin, Previous};
 use crate::plan::{Op, Plan, PlannedInput, PlannedLayer, ShapeState, Src};
+use crate::size::{known_dims, Size};
 use proc_macro2::Span;
 use shaped_rules::MAX_INPUTS;
 use std::collections::HashMap;
@@ -38,7 +39,7 @@ pub fn check(def: &ModelDef) -> syn::Result<Plan<'_>> {
         let display = display(decl, &names, def);
         let srcs = srcs.clone().unwrap_or_default();
         let shape_of = |src: &Src| match (src, &inputs) {
-            (Src::Input(k), Some(inputs)) => ShapeState::Known(inputs[*k].dims.clone()),
+            (Src::Input(k), Some(inputs)) => inputs[*k].state(),
             (Src::Input(_), None) => ShapeState::Broken,
             (Src::Node(i), _) => shapes[*i].clone(),
         };
@@ -136,7 +137,10 @@ fn previous_of(
         (Src::Input(k), Some(inputs)) => {
             let input = &inputs[k];
             let name = if graph { Some(input.name.as_str()) } else { None };
-            Previous::input(name, &input.dims, input.dtype)
+            match input.dims() {
+                Some(dims) => Previous::input(name, &dims, input.dtype),
+                None => Previous::default(),
+            }
         }
         (Src::Node(i), _) => match &shapes[i] {
             ShapeState::Known(dims) if graph => Previous::node(&names[i], &displays[i], dims),
@@ -190,15 +194,15 @@ fn check_inputs<'a>(cx: &Ctxt, def: &'a ModelDef, graph: bool) -> Option<Vec<Pla
             ok = false;
         }
         match check_input_dims(cx, input) {
-            Some(dims) => planned.push(PlannedInput { decl: input, name, dims, dtype: input.dtype }),
+            Some(sizes) => planned.push(PlannedInput { decl: input, name, sizes, dtype: input.dtype }),
             None => ok = false,
         }
     }
     ok.then_some(planned)
 }
 
-/// One input's dims: 1 to 5 of them, each positive or `None`.
-fn check_input_dims(cx: &Ctxt, input: &InputDecl) -> Option<Vec<Option<usize>>> {
+/// One input's dims: 1 to 5 of them, each positive, `None` or a const expression.
+fn check_input_dims(cx: &Ctxt, input: &InputDecl) -> Option<Vec<Option<Size>>> {
     if input.dims.is_empty() || input.dims.len() > 5 {
         cx.error(
             input.span,
@@ -211,16 +215,17 @@ fn check_input_dims(cx: &Ctxt, input: &InputDecl) -> Option<Vec<Option<usize>>> 
     }
     let mut dims = Vec::new();
     for d in &input.dims {
-        match *d {
+        match d {
             DimLit::Static(0, span) => {
-                cx.error(span, "an input dimension must be at least 1, but is 0");
+                cx.error(*span, "an input dimension must be at least 1, but is 0");
                 return None;
             }
-            DimLit::Static(n, _) => dims.push(Some(n)),
+            DimLit::Static(n, _) => dims.push(Some(Size::Lit(*n))),
             DimLit::None(_) => dims.push(None),
+            DimLit::Expr(e) => dims.push(Some(Size::Expr(e.clone()))),
             DimLit::Infer(span) => {
                 cx.error(
-                    span,
+                    *span,
                     "`-1` is only for `Reshape`; an input dimension is a positive integer or `None`",
                 );
                 return None;
@@ -434,20 +439,21 @@ fn check_layer_args<'a>(
     layers::build(cx, call).map(Op::Builtin)
 }
 
-/// `-> [dims]` on a custom layer: integers or `None`.
-fn check_declared(cx: &Ctxt, dims: &[DimLit]) -> Option<Vec<Option<usize>>> {
+/// `-> [dims]` on a custom layer: integers, `None` or const expressions.
+fn check_declared(cx: &Ctxt, dims: &[DimLit]) -> Option<Vec<Option<Size>>> {
     let mut out = Vec::new();
     for d in dims {
-        match *d {
+        match d {
             DimLit::Static(0, span) => {
-                cx.error(span, "a dimension must be at least 1, but is 0");
+                cx.error(*span, "a dimension must be at least 1, but is 0");
                 return None;
             }
-            DimLit::Static(n, _) => out.push(Some(n)),
+            DimLit::Static(n, _) => out.push(Some(Size::Lit(*n))),
             DimLit::None(_) => out.push(None),
+            DimLit::Expr(e) => out.push(Some(Size::Expr(e.clone()))),
             DimLit::Infer(span) => {
                 cx.error(
-                    span,
+                    *span,
                     "`-1` is only for `Reshape`; a declared output dimension is a positive integer or `None`",
                 );
                 return None;
@@ -465,8 +471,9 @@ fn check_declared(cx: &Ctxt, dims: &[DimLit]) -> Option<Vec<Option<usize>>> {
 }
 
 fn dim_span(d: &DimLit) -> Span {
-    match *d {
-        DimLit::Static(_, s) | DimLit::None(s) | DimLit::Infer(s) => s,
+    match d {
+        DimLit::Static(_, s) | DimLit::None(s) | DimLit::Infer(s) => *s,
+        DimLit::Expr(e) => e.span(),
     }
 }
 
@@ -492,7 +499,9 @@ fn check_shape(
             );
             return ShapeState::Broken;
         }
-        Op::Custom { declared: Some(d), .. } => return ShapeState::Known(d.clone()),
+        Op::Custom { declared: Some(d), .. } => {
+            return known_dims(d).map_or(ShapeState::Const, ShapeState::Known);
+        }
         Op::Custom { declared: None, .. } => return ShapeState::Opaque,
         Op::Shared { .. } => return ShapeState::Broken,
         Op::Builtin(layer) => &**layer,
@@ -514,13 +523,21 @@ fn check_shape(
         cx.error(span, message);
         return ShapeState::Broken;
     }
+    if inputs.contains(&ShapeState::Broken) {
+        return ShapeState::Broken;
+    }
+    if !layer.const_sizes().is_empty() || inputs.contains(&ShapeState::Const) {
+        // A size or an input shape is a const expression the macro cannot evaluate: the const
+        // tier checks this layer with the same rule and message.
+        return ShapeState::Const;
+    }
     if max > 1 {
         // A merge: every input's shape must be known to the macro.
         let mut dims = Vec::new();
         for (state, name) in inputs.iter().zip(source_names) {
             match state {
                 ShapeState::Known(d) => dims.push((name.clone(), d.clone())),
-                ShapeState::Broken => return ShapeState::Broken,
+                ShapeState::Broken | ShapeState::Const => return ShapeState::Broken,
                 ShapeState::Opaque => {
                     cx.error(
                         span,
@@ -543,7 +560,7 @@ fn check_shape(
     let input = inputs.first().cloned().unwrap_or(ShapeState::Broken);
     let dims = match &input {
         ShapeState::Known(dims) => dims,
-        ShapeState::Broken => return ShapeState::Broken,
+        ShapeState::Broken | ShapeState::Const => return ShapeState::Broken,
         ShapeState::Opaque => {
             if let Some(fixed) = layer.fixed_output() {
                 return ShapeState::Known(fixed);

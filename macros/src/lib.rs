@@ -16,6 +16,7 @@ mod fallback;
 mod layers;
 mod parse;
 mod plan;
+mod size;
 mod suggest;
 mod typenum_tokens;
 

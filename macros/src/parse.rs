@@ -8,7 +8,7 @@ use crate::layers;
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
-use syn::{braced, bracketed, Attribute, Error, Expr, Ident, LitInt, Path, Result, Token, Visibility};
+use syn::{braced, bracketed, Attribute, Error, Expr, Ident, Path, Result, Token, Visibility};
 
 /// The tokens before a model's body: `#[attrs] vis struct Name`, and the body itself.
 ///
@@ -239,27 +239,26 @@ pub fn parse_dims(input: ParseStream, allow_infer: bool) -> Result<(Vec<DimLit>,
 }
 
 fn parse_dim(input: ParseStream, allow_infer: bool) -> Result<DimLit> {
-    if input.peek(Ident) {
+    if input.peek(Ident) && input.fork().parse::<Ident>().is_ok_and(|id| id == "None") {
         let id: Ident = input.parse()?;
-        return if id == "None" {
-            Ok(DimLit::None(id.span()))
-        } else {
-            Err(Error::new(id.span(), format!("expected a dimension (an integer or `None`), found `{id}`")))
-        };
+        return Ok(DimLit::None(id.span()));
     }
-    if input.peek(Token![-]) {
-        let minus = input.parse::<Token![-]>()?;
-        let lit: LitInt = input.parse()?;
-        let span = minus.span.join(lit.span()).unwrap_or(lit.span());
-        return if allow_infer && lit.base10_digits() == "1" {
-            Ok(DimLit::Infer(span))
-        } else {
-            Err(Error::new(span, "a dimension must be a positive integer or `None`"))
-        };
+    let expr: Expr = input.parse()?;
+    match &expr {
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(lit), .. }) => {
+            Ok(DimLit::Static(lit.base10_parse::<usize>()?, lit.span()))
+        }
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) && matches!(&*u.expr, Expr::Lit(_)) => {
+            let is_one = matches!(&*u.expr, Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) if i.base10_digits() == "1");
+            if allow_infer && is_one {
+                Ok(DimLit::Infer(expr.span()))
+            } else {
+                Err(Error::new(expr.span(), "a dimension must be a positive integer or `None`"))
+            }
+        }
+        // A const expression: `FEATURES`, `2 * HIDDEN`, checked by the const tier.
+        _ => Ok(DimLit::Expr(Box::new(expr))),
     }
-    let lit: LitInt = input.parse()?;
-    let n: usize = lit.base10_parse()?;
-    Ok(DimLit::Static(n, lit.span()))
 }
 
 /// A layer expression is a built-in (`Dense(..)`, `Flatten`) when it is a single capitalised

@@ -5,6 +5,7 @@
 
 use crate::ast::{DType, InputDecl, LayerBody, LayerDecl};
 use crate::layers::Builtin;
+use crate::size::{known_dims, Size};
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Expr, Path};
@@ -16,6 +17,9 @@ pub enum ShapeState {
     Known(Vec<Option<usize>>),
     /// Decided by a custom layer's `Layer` impl; only the type system and const checks know it.
     Opaque,
+    /// Depends on a const expression (`input: [FEATURES]`, `Dense(HIDDEN)`): the const checks
+    /// compute it with the shared rules, and its type is a `Computed` shape.
+    Const,
     /// Not computable because of an earlier error (no further shape errors are reported).
     Broken,
 }
@@ -26,7 +30,7 @@ pub enum Op<'a> {
     Builtin(Box<dyn Builtin>),
     /// A custom layer or nested model: the user's expression, its type, and the output it
     /// declares with `-> [..]`.
-    Custom { expr: &'a Expr, ty: &'a Path, declared: Option<Vec<Option<usize>>> },
+    Custom { expr: &'a Expr, ty: &'a Path, declared: Option<Vec<Option<Size>>> },
     /// The layer of node `owner` applied again, with the same weights.
     Shared { owner: usize },
 }
@@ -45,8 +49,29 @@ pub struct PlannedInput<'a> {
     pub decl: &'a InputDecl,
     /// Its name: `user`, or `input` for a sequential model's one input line.
     pub name: String,
-    pub dims: Vec<Option<usize>>,
+    /// Its dims as written (`None` for a runtime axis).
+    pub sizes: Vec<Option<Size>>,
     pub dtype: DType,
+}
+
+impl PlannedInput<'_> {
+    /// The dims, when every one is a literal.
+    pub fn dims(&self) -> Option<Vec<Option<usize>>> {
+        known_dims(&self.sizes)
+    }
+
+    /// Its shape as the macro knows it: known, or const when a dim is a const expression.
+    pub fn state(&self) -> ShapeState {
+        match self.dims() {
+            Some(dims) => ShapeState::Known(dims),
+            None => ShapeState::Const,
+        }
+    }
+
+    /// Whether its first axis is a runtime one (a ragged sequence).
+    pub fn ragged(&self) -> bool {
+        matches!(self.sizes.first(), Some(None))
+    }
 }
 
 /// One layer, ready to expand.

@@ -214,6 +214,9 @@ pub fn check_shared(
             ShapeState::Broken
         }
         (ShapeState::Known(_), ShapeState::Known(_)) => first.output.clone(),
+        // Shapes from const expressions: the runtime refuses a second shape (`Err` naming both).
+        (ShapeState::Const, ShapeState::Const) => first.output.clone(),
+        (ShapeState::Broken, _) | (_, ShapeState::Broken) => ShapeState::Broken,
         _ => {
             cx.error(
                 layer_span(decl),

@@ -3,9 +3,10 @@
 //! not compiled.
 
 use crate::ast::{DType, ModelDef};
-use crate::expand::types::sample_array;
+use crate::expand::types::{sample_array, Types};
 use crate::layers::fmt_dims;
 use crate::plan::{Plan, ShapeState};
+use crate::size::Size;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
@@ -92,15 +93,17 @@ pub struct Io {
 }
 
 /// The sample types and structs of `plan`'s inputs and outputs.
-pub fn io(def: &ModelDef, plan: &Plan) -> Io {
+pub fn io(def: &ModelDef, plan: &Plan, types: &Types) -> Io {
     let ModelDef { vis, name, .. } = def;
     let inputs: Option<Vec<TokenStream>> =
-        plan.inputs.iter().map(|i| input_sample(i.dtype, &i.dims)).collect();
+        plan.inputs.iter().map(|i| input_sample(i.dtype, &i.sizes)).collect();
     let outputs: Option<Vec<TokenStream>> = plan
         .outputs
         .iter()
         .map(|&o| match &plan.layers[o].output {
             ShapeState::Known(dims) => output_sample(dims),
+            // A shape from const expressions: the plain type of its computed dims.
+            ShapeState::Const => Some(sample_of(&types.outs[o])),
             _ => None,
         })
         .collect();
@@ -112,7 +115,7 @@ pub fn io(def: &ModelDef, plan: &Plan) -> Io {
             let fields: Vec<Ident> = plan.inputs.iter().map(|i| format_ident!("{}", i.name)).collect();
             let docs = plan.inputs.iter().map(|i| {
                 let dtype = if i.dtype == DType::U32 { "u32" } else { "" };
-                format!("Input `{}`: {dtype}{} per sample.", i.name, fmt_dims(&i.dims))
+                format!("Input `{}`: {dtype}{} per sample.", i.name, fmt_sizes(&i.sizes))
             });
             let ks = 0..fields.len();
             let count = fields.len();
@@ -286,6 +289,20 @@ pub fn io(def: &ModelDef, plan: &Plan) -> Io {
     Io { input, output, items, compile }
 }
 
+/// The plain Rust type of one sample of the shape type `ty`, chosen by the compiler from its
+/// dims (`shaped::tensor::SampleOf`): for shapes the macro cannot compute itself.
+pub fn sample_of(ty: &TokenStream) -> TokenStream {
+    let dims = quote!(<#ty as ::shaped::shape::Shape>::DIMS);
+    quote! {
+        <::shaped::tensor::SampleOf<
+            { ::shaped::tensor::sample_kind(#dims) },
+            { ::shaped::tensor::sample_dim(#dims, 0) },
+            { ::shaped::tensor::sample_dim(#dims, 1) },
+            { ::shaped::tensor::sample_dim(#dims, 2) },
+        > as ::shaped::tensor::PickSample>::Sample
+    }
+}
+
 /// `predict` on plain values, for models whose inputs the macro can type. When the macro knows
 /// the output too, the return type is its type (`Vec<[f32; 10]>`, or the output struct); after
 /// a custom layer it cannot see through, the caller names the array and a wrong size is an
@@ -294,8 +311,8 @@ pub fn predict_method(vis: &syn::Visibility, plan: &Plan, io: &Io) -> Option<Tok
     let x = io.input.as_ref()?;
     let doc_in = match plan.inputs.as_slice() {
         [one] => match one.dtype {
-            DType::U32 => format!("one u32{} sample", fmt_dims(&one.dims)),
-            DType::F32 => format!("one {} sample", fmt_dims(&one.dims)),
+            DType::U32 => format!("one u32{} sample", fmt_sizes(&one.sizes)),
+            DType::F32 => format!("one {} sample", fmt_sizes(&one.sizes)),
         },
         _ => "one sample of every input".to_string(),
     };
@@ -333,16 +350,40 @@ pub fn predict_method(vis: &syn::Visibility, plan: &Plan, io: &Io) -> Option<Tok
 
 /// The Rust type of one sample of an input: a fixed array for a static input (rank 1 to 3),
 /// `Vec<[f32; F]>` for `[None, F]`; for token ids, `u32` for `u32[1]`, `[u32; N]` for
-/// `u32[N]` and `Vec<u32>` for `u32[None]`.
-pub fn input_sample(dtype: DType, dims: &[Option<usize>]) -> Option<TokenStream> {
-    match (dtype, dims) {
+/// `u32[N]` and `Vec<u32>` for `u32[None]`. A size may be a const expression:
+/// `input: [FEATURES]` takes `[f32; FEATURES]`.
+pub fn input_sample(dtype: DType, sizes: &[Option<Size>]) -> Option<TokenStream> {
+    match (dtype, sizes) {
         (DType::U32, [None]) => Some(quote!(::std::vec::Vec<u32>)),
-        (DType::U32, [Some(1)]) => Some(quote!(u32)),
-        (DType::U32, [Some(n)]) => Some(quote!([u32; #n])),
+        (DType::U32, [Some(Size::Lit(1))]) => Some(quote!(u32)),
+        (DType::U32, [Some(n)]) => {
+            let n = n.tokens();
+            Some(quote!([u32; #n]))
+        }
         (DType::U32, _) => None,
-        (DType::F32, [None, Some(f)]) => Some(quote!(::std::vec::Vec<[f32; #f]>)),
-        (DType::F32, dims) => sample_array(dims),
+        (DType::F32, [None, Some(f)]) => {
+            let f = f.tokens();
+            Some(quote!(::std::vec::Vec<[f32; #f]>))
+        }
+        (DType::F32, sizes) => {
+            if sizes.is_empty() || sizes.len() > 3 {
+                return None;
+            }
+            let mut ty = quote!(f32);
+            for s in sizes.iter().rev() {
+                let n = s.as_ref()?.tokens();
+                ty = quote!([#ty; #n]);
+            }
+            Some(ty)
+        }
     }
+}
+
+/// `[FEATURES, None]`: sizes as written.
+fn fmt_sizes(sizes: &[Option<Size>]) -> String {
+    let parts: Vec<String> =
+        sizes.iter().map(|s| s.as_ref().map_or("None".to_string(), Size::to_string)).collect();
+    format!("[{}]", parts.join(", "))
 }
 /// The Rust type of one output sample: a fixed array, or `Vec<[f32; C]>` for a sequence
 /// output `[None, C]`.

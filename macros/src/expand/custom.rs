@@ -8,6 +8,7 @@ use crate::ast::ModelDef;
 use crate::expand::types::{helper_ident, layer_param, Types};
 use crate::layers::{fmt_dims, option_dims};
 use crate::plan::{Op, Plan, PlannedLayer, ShapeState, Src};
+use crate::size::dims_tokens;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
@@ -102,7 +103,7 @@ pub fn custom_helpers(
 }
 
 /// `__shaped_out_Net_3`: the const fn giving the dims out of node `index` of `model`.
-fn out_fn_ident(model: &Ident, index: usize) -> Ident {
+pub fn out_fn_ident(model: &Ident, index: usize) -> Ident {
     format_ident!("__shaped_out_{}_{}", model, index)
 }
 
@@ -110,7 +111,7 @@ fn out_fn_ident(model: &Ident, index: usize) -> Ident {
 fn dims_of(def: &ModelDef, plan: &Plan, src: Src) -> TokenStream {
     match src {
         Src::Input(k) => {
-            let d = option_dims(&plan.inputs[k].dims);
+            let d = dims_tokens(&plan.inputs[k].sizes);
             quote!(::core::result::Result::<_, ::shaped::rules::Fail>::Ok(::shaped::rules::ConstDims::new(#d)))
         }
         Src::Node(j) => match &plan.layers[j].output {
@@ -139,13 +140,19 @@ pub fn dims_fns(
 ) -> Vec<TokenStream> {
     let mut out = Vec::new();
     for (i, layer) in plan.layers.iter().enumerate() {
-        // Only where a later node reads it (and so has a generic input that may need checking).
+        // Every node whose shape is a const expression's (its type reads it), and every node
+        // after a custom layer that a later node reads (whose input may need checking).
         let read = plan.layers.iter().any(|l| l.sources.contains(&Src::Node(i)));
-        if !types.generic_output[i] || !read {
+        let constant = layer.output == ShapeState::Const;
+        if !(constant || types.generic_output[i] && read) {
             continue;
         }
         let this = out_fn_ident(&def.name, i);
         let body = match &layer.op {
+            Op::Custom { declared: Some(d), .. } if constant => {
+                let d = dims_tokens(d);
+                quote!(::core::result::Result::Ok(::shaped::rules::ConstDims::new(#d)))
+            }
             Op::Custom { .. } => {
                 let n = types.earlier[i].0.len() + 1;
                 let nb = types.earlier[i].1.len() + 1;
@@ -164,16 +171,16 @@ pub fn dims_fns(
                 let f = out_fn_ident(&def.name, *owner);
                 quote!(#f())
             }
-            Op::Builtin(builtin) => {
-                let rule = builtin.rule_tokens(quote!(input.as_slice()));
-                let prev = dims_of(def, plan, layer.sources[0]);
-                quote! {
-                    match #prev {
-                        ::core::result::Result::Ok(input) => #rule,
-                        ::core::result::Result::Err(fail) => ::core::result::Result::Err(fail),
-                    }
-                }
-            }
+            Op::Builtin(builtin) => with_inputs(
+                def,
+                plan,
+                layer,
+                |ins| {
+                    let rule = builtin.rule_tokens_many(ins);
+                    quote!(#rule)
+                },
+                quote!(::core::result::Result::Err(fail)),
+            ),
         };
         out.push(quote! {
             #[doc(hidden)]
@@ -184,8 +191,37 @@ pub fn dims_fns(
     out
 }
 
+/// `body` with the dims of each of `layer`'s sources bound (as `&[Option<usize>]` tokens, in
+/// order), inside one `match` per source; `on_fail` (which may read `fail`) when a source's own
+/// rule failed.
+fn with_inputs(
+    def: &ModelDef,
+    plan: &Plan,
+    layer: &PlannedLayer,
+    body: impl FnOnce(&[TokenStream]) -> TokenStream,
+    on_fail: TokenStream,
+) -> TokenStream {
+    let vars: Vec<Ident> = (0..layer.sources.len()).map(|k| format_ident!("input_{}", k)).collect();
+    let slices: Vec<TokenStream> = vars.iter().map(|v| quote!(#v.as_slice())).collect();
+    let mut tokens = body(&slices);
+    for (src, var) in layer.sources.iter().zip(&vars).rev() {
+        let dims = dims_of(def, plan, *src);
+        tokens = quote! {
+            match #dims {
+                ::core::result::Result::Ok(#var) => #tokens,
+                ::core::result::Result::Err(fail) => {
+                    let _ = &fail;
+                    #on_fail
+                }
+            }
+        };
+    }
+    tokens
+}
+
 /// The shape rule a layer needs evaluated at compile time: a custom layer's `CHECK` (and its
-/// declared output), or a built-in's rule when its input comes from a custom layer.
+/// declared output), or a built-in's rule when its input comes from a custom layer or a size
+/// or shape is a const expression.
 pub fn layer_check(
     def: &ModelDef,
     plan: &Plan,
@@ -199,25 +235,37 @@ pub fn layer_check(
             let layer_ty = quote!(<#param as ::shaped::layers::Layer<#in_ty>>);
             match declared {
                 Some(d) => {
-                    let d = option_dims(d);
+                    let d = dims_tokens(d);
                     quote!(#layer_ty::CHECK.and(::shaped::shape::Check::declared(<#layer_ty::Out as ::shaped::shape::Shape>::DIMS, #d)))
                 }
                 None => quote!(#layer_ty::CHECK),
             }
         }
         Op::Shared { .. } => return None,
-        _ if !generic_input => return None,
-        Op::Builtin(builtin) if !builtin.can_fail() => return None,
+        _ if !generic_input && layer.output != ShapeState::Const => return None,
         Op::Builtin(builtin) => {
-            // An earlier layer's failure is that layer's error; this check passes then.
-            let rule = builtin.rule_tokens(quote!(input.as_slice()));
-            let input = dims_of(def, plan, layer.sources[0]);
-            quote! {
-                match #input {
-                    ::core::result::Result::Ok(input) => ::shaped::shape::Check::from_rule(#rule, input.as_slice()),
-                    ::core::result::Result::Err(_) => ::shaped::shape::Check::Pass,
-                }
+            // Each size written as a const expression is at least 1, as a literal must be.
+            let sizes = builtin.const_sizes().into_iter().map(|(param, size)| {
+                let (value, written) = (size.tokens(), size.to_string());
+                quote!(::shaped::shape::Check::positive(#value, #param, #written))
+            });
+            let sizes: Vec<TokenStream> = sizes.collect();
+            if sizes.is_empty() && !builtin.can_fail() {
+                return None;
             }
+            // An earlier layer's failure is that layer's error; this check passes then.
+            let rule = with_inputs(
+                def,
+                plan,
+                layer,
+                |ins| {
+                    let rule = builtin.rule_tokens_many(ins);
+                    let first = &ins[0];
+                    quote!(::shaped::shape::Check::from_rule(#rule, #first))
+                },
+                quote!(::shaped::shape::Check::Pass),
+            );
+            quote!(::shaped::shape::Check::Pass #(.and(#sizes))* .and(#rule))
         }
     })
 }

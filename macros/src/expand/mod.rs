@@ -58,8 +58,6 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
         quote!(#param: #make)
     });
     let all_bounds: Vec<TokenStream> = t.shape_bounds.iter().cloned().chain(make_bounds).collect();
-    let generic = !customs.is_empty();
-    let struct_ident = if generic { format_ident!("__Shaped{}", name) } else { name.clone() };
     let where_all = if all_bounds.is_empty() { quote!() } else { quote!(where #(#all_bounds),*) };
 
     let helpers = customs.iter().map(|(l, ty, expr)| {
@@ -92,6 +90,10 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
             Some((format_ident!("__SHAPED_CHECK_{}", l.decl.number), block))
         })
         .collect();
+    // A model with custom layers or const checks is a generic struct under an alias that fills
+    // in the user's types and the checks.
+    let generic = !customs.is_empty() || !checks.is_empty();
+    let struct_ident = if generic { format_ident!("__Shaped{}", name) } else { name.clone() };
     let check_params: Vec<&Ident> = checks.iter().map(|(p, _)| p).collect();
     let check_blocks = checks.iter().map(|(_, b)| b);
     // The model's generic parameters: one type per custom layer, then one `bool` per checked
@@ -115,7 +117,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
     let shared_fields: Vec<Ident> =
         shared.iter().map(|&o| format_ident!("__shaped_shared_{}", fields[o])).collect();
 
-    let io = io(def, plan);
+    let io = io(def, plan, &t);
     let predict = predict_method(vis, plan, &io);
     let compile_with_losses = &io.compile;
     let io_items = &io.items;
@@ -156,7 +158,10 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                 (Op::Builtin(b), Some(Src::Input(j))) if *j == k => b.ids_below(),
                 _ => None,
             })
-            .map_or(quote!(::core::option::Option::None), |n| quote!(::core::option::Option::Some(#n)));
+            .map_or(quote!(::core::option::Option::None), |n| {
+                let n = n.tokens();
+                quote!(::core::option::Option::Some(#n))
+            });
         quote! {
             ::shaped::model::InputSpec {
                 name: #name,
@@ -400,8 +405,6 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                 const _: () = {
                     let _ = ::core::marker::PhantomData::<#name>;
                 };
-
-                #(#dims_fns)*
             },
         )
     } else {
@@ -420,6 +423,8 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
         }
 
         #alias
+
+        #(#dims_fns)*
 
         #(#helpers)*
 
@@ -577,7 +582,7 @@ fn steps_input(plan: &Plan, node: usize) -> Option<usize> {
     let mut src = plan.layers[node].sources[0];
     loop {
         match src {
-            Src::Input(k) => return (plan.inputs[k].dims.first() == Some(&None)).then_some(k),
+            Src::Input(k) => return plan.inputs[k].ragged().then_some(k),
             Src::Node(j) => src = plan.layers[j].sources[0],
         }
     }

@@ -3,7 +3,9 @@
 //! `predict`.
 
 use crate::ast::ModelDef;
+use crate::expand::custom::out_fn_ident;
 use crate::plan::{Op, Plan, ShapeState, Src};
+use crate::size::dims_tokens;
 use crate::typenum_tokens::uint_tokens;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -15,6 +17,13 @@ pub fn shape_ty(dims: &[Option<usize>]) -> TokenStream {
         None => quote!(::shaped::shape::Dyn),
     });
     quote!((#(#parts,)*))
+}
+
+/// `Computed<{ rank }, { dim 0 }, ..>`: the shape type of dims the compiler computes, `dims`
+/// being tokens of a `Result<ConstDims, Fail>` (a node's out fn, or an input's dims).
+pub fn computed_ty(dims: &TokenStream) -> TokenStream {
+    let axes = (0..5usize).map(|i| quote!({ ::shaped::shape::computed_dim(#dims, #i) }));
+    quote!(::shaped::shape::Computed<{ ::shaped::shape::computed_rank(#dims) }, #(#axes),*>)
 }
 
 /// The plain Rust array of one sample: `[f32; 64]`, `[[f32; 8]; 8]`; `None` if any axis is
@@ -74,7 +83,17 @@ impl Types {
 
 /// The shape types of `plan`'s nodes, and the bounds they need.
 pub fn types(def: &ModelDef, plan: &Plan) -> Types {
-    let inputs: Vec<TokenStream> = plan.inputs.iter().map(|i| shape_ty(&i.dims)).collect();
+    let inputs: Vec<TokenStream> = plan
+        .inputs
+        .iter()
+        .map(|i| match i.dims() {
+            Some(dims) => shape_ty(&dims),
+            None => {
+                let dims = dims_tokens(&i.sizes);
+                computed_ty(&quote!(::core::result::Result::<_, ::shaped::rules::Fail>::Ok(::shaped::rules::ConstDims::new(#dims))))
+            }
+        })
+        .collect();
     let mut t = Types {
         inputs,
         ins: Vec::new(),
@@ -113,6 +132,10 @@ pub fn types(def: &ModelDef, plan: &Plan) -> Types {
             }
             (_, Op::Shared { owner }) => (t.outs[*owner].clone(), t.generic_output[*owner]),
             (ShapeState::Known(dims), _) => (shape_ty(dims), false),
+            (ShapeState::Const, _) => {
+                let f = out_fn_ident(&def.name, t.outs.len());
+                (computed_ty(&quote!(#f())), false)
+            }
             (_, Op::Builtin(layer)) => {
                 let follow = layer
                     .follow(&prev)

@@ -8,6 +8,7 @@
 use crate::args::Args;
 use crate::ctxt::Ctxt;
 use crate::layers::{activation_tokens, fmt_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::size::Size;
 use crate::typenum_tokens::uint_tokens;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -21,9 +22,9 @@ pub const DENSE: LayerDef = LayerDef {
 };
 
 /// A `Dense` layer's configuration (also the layer inside `TimeDistributed(..)`).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Dense {
-    pub units: usize,
+    pub units: Size,
     pub activation: Activation,
     pub use_bias: bool,
 }
@@ -36,7 +37,7 @@ impl Dense {
             "units",
             "`Dense` needs `units`, the number of output features, as its first argument: `Dense(64)`",
         )?;
-        let units = args.positive(cx, units, "units", "the number of output features")?;
+        let units = args.size(cx, units, "units", "the number of output features")?;
         let activation = args.activation(cx, "activation", Activation::Linear)?;
         let use_bias = args.flag(cx, "use_bias", true)?;
         Some(Dense { units, activation, use_bias })
@@ -44,15 +45,19 @@ impl Dense {
 
     /// `Dense::new(in, units, activation, use_bias, rng)` for an input of `in_features`.
     pub fn constructor(&self, in_features: TokenStream, rng: TokenStream) -> TokenStream {
-        let Dense { units, activation, use_bias } = *self;
-        let act = activation_tokens(activation);
+        let (units, act, use_bias) = (self.units.tokens(), activation_tokens(self.activation), self.use_bias);
         quote!(::shaped::layers::Dense::new(#in_features, #units, #act, #use_bias, #rng))
     }
 }
 
 impl Builtin for Dense {
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
-        shaped_rules::dense(input, self.units)
+        // Called only when `units` is a literal (see `const_sizes`).
+        shaped_rules::dense(input, self.units.known().unwrap_or(1))
+    }
+
+    fn const_sizes(&self) -> Vec<(&'static str, &Size)> {
+        self.units.known().is_none().then_some(("units", &self.units)).into_iter().collect()
     }
 
     fn message(&self, _fail: Fail, at: &At<'_>) -> String {
@@ -78,7 +83,7 @@ impl Builtin for Dense {
     }
 
     fn follow(&self, prev: &TokenStream) -> Option<Follow> {
-        let u = uint_tokens(self.units);
+        let u = uint_tokens(self.units.known()?);
         Some(Follow {
             ty: quote!(::shaped::shape::WithLast<#prev, #u>),
             bounds: vec![quote!(#prev: ::shaped::shape::ReplaceLast<#u>)],
@@ -86,7 +91,7 @@ impl Builtin for Dense {
     }
 
     fn rule_tokens(&self, input: TokenStream) -> TokenStream {
-        let units = self.units;
+        let units = self.units.tokens();
         quote!(::shaped::rules::dense(#input, #units))
     }
 

@@ -7,12 +7,10 @@
 //! ```
 
 use crate::layers::{fmt_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::size::Size;
 use proc_macro2::TokenStream;
 use quote::quote;
 use shaped_rules::{ConstDims, Fail};
-
-/// The largest vocabulary an `Embedding` may have: token ids travel as `f32`, exact up to 2^24.
-const MAX_EXACT_ID: usize = 1 << 24;
 
 pub const EMBEDDING: LayerDef = LayerDef {
     name: "Embedding",
@@ -26,30 +24,32 @@ pub const EMBEDDING: LayerDef = LayerDef {
             );
             return None;
         };
-        let input_dim = args.positive(cx, i, "input_dim", "the vocabulary size")?;
-        if input_dim > MAX_EXACT_ID {
-            cx.error(
-                i.span(),
-                format!("`Embedding` input_dim is {input_dim}, but this version of shaped carries token ids as `f32`, which holds every integer only up to {MAX_EXACT_ID} (2^24); hash or bucket the ids into at most {MAX_EXACT_ID}, or use `Embedding({MAX_EXACT_ID}, ..)`"),
-            );
-            return None;
-        }
-        let output_dim = args.positive(cx, o, "output_dim", "the size of each vector")?;
+        let input_dim = args.size(cx, i, "input_dim", "the vocabulary size")?;
+        let output_dim = args.size(cx, o, "output_dim", "the size of each vector")?;
         let mask_zero = args.flag(cx, "mask_zero", false)?;
         Some(Box::new(Embedding { input_dim, output_dim, mask_zero }))
     },
 };
 
-/// `Embedding(input_dim, output_dim, mask_zero)`.
+/// `Embedding(input_dim, output_dim, mask_zero)`. Token ids are `u32` all the way to the
+/// lookup, so any vocabulary a `u32` can index is exact.
 pub struct Embedding {
-    input_dim: usize,
-    output_dim: usize,
+    input_dim: Size,
+    output_dim: Size,
     mask_zero: bool,
 }
 
 impl Builtin for Embedding {
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
-        shaped_rules::embedding(input, self.output_dim)
+        // Called only when the sizes are literals (see `const_sizes`).
+        shaped_rules::embedding(input, self.output_dim.known().unwrap_or(1))
+    }
+
+    fn const_sizes(&self) -> Vec<(&'static str, &Size)> {
+        [("input_dim", &self.input_dim), ("output_dim", &self.output_dim)]
+            .into_iter()
+            .filter(|(_, s)| s.known().is_none())
+            .collect()
     }
 
     fn message(&self, _fail: Fail, at: &At<'_>) -> String {
@@ -62,8 +62,8 @@ impl Builtin for Embedding {
         )
     }
 
-    fn ids_below(&self) -> Option<usize> {
-        Some(self.input_dim)
+    fn ids_below(&self) -> Option<Size> {
+        Some(self.input_dim.clone())
     }
 
     fn follow(&self, _prev: &TokenStream) -> Option<Follow> {
@@ -71,7 +71,7 @@ impl Builtin for Embedding {
     }
 
     fn rule_tokens(&self, input: TokenStream) -> TokenStream {
-        let output_dim = self.output_dim;
+        let output_dim = self.output_dim.tokens();
         quote!(::shaped::rules::embedding(#input, #output_dim))
     }
 
@@ -80,7 +80,8 @@ impl Builtin for Embedding {
     }
 
     fn stage_init(&self, at: &Init<'_>) -> TokenStream {
-        let Embedding { input_dim, output_dim, mask_zero } = *self;
+        let (input_dim, output_dim, mask_zero) =
+            (self.input_dim.tokens(), self.output_dim.tokens(), self.mask_zero);
         let rng = at.rng();
         quote!(::shaped::layers::Embedding::new(#input_dim, #output_dim, #mask_zero, #rng))
     }

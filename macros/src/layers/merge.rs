@@ -147,15 +147,23 @@ impl Builtin for Merge {
     }
 
     fn rule_tokens(&self, input: TokenStream) -> TokenStream {
-        // Merges read layers whose shapes the macro knows (the check stage requires it), so no
-        // const check evaluates their rule; this is the rule for one input, for completeness.
+        self.rule_tokens_many(&[input])
+    }
+
+    fn rule_tokens_many(&self, inputs: &[TokenStream]) -> TokenStream {
         match self {
-            Merge::Concatenate { axis } => quote!(::shaped::rules::concatenate(&[#input], #axis)),
+            Merge::Concatenate { axis } => quote!(::shaped::rules::concatenate(&[#(#inputs),*], #axis)),
             Merge::Elementwise(op) => {
                 let (min, max) = (op.min_inputs(), op.max_inputs());
-                quote!(::shaped::rules::elementwise(&[#input], #min, #max))
+                quote!(::shaped::rules::elementwise(&[#(#inputs),*], #min, #max))
             }
-            Merge::Dot { axes: [a, b], .. } => quote!(::shaped::rules::dot(#input, #input, [#a, #b])),
+            Merge::Dot { axes: [a, b], .. } => match inputs {
+                [x, y] => quote!(::shaped::rules::dot(#x, #y, [#a, #b])),
+                _ => {
+                    let found = inputs.len();
+                    quote!(::core::result::Result::Err(::shaped::rules::Fail::InputCount { found: #found, min: 2, max: 2 }))
+                }
+            },
         }
     }
 

@@ -22,6 +22,7 @@ pub use previous::Previous;
 use crate::args::Args;
 use crate::ast::LayerCall;
 use crate::ctxt::Ctxt;
+use crate::size::Size;
 use crate::suggest::nearest;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -164,6 +165,14 @@ pub trait Builtin {
     /// The layer's shape rule, from `shaped_rules`, for per-sample input dims `input`.
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail>;
 
+    /// The size arguments written as const expressions (`("units", HIDDEN)`): the macro cannot
+    /// evaluate them, so the layer's shapes are checked by the const tier, and each must be at
+    /// least 1 (a const assertion). Empty when every size is a literal; then, and only then,
+    /// does the check stage call [`Builtin::rule`].
+    fn const_sizes(&self) -> Vec<(&'static str, &Size)> {
+        Vec::new()
+    }
+
     /// The fewest and most inputs the layer reads: one, or two and more for a merge.
     fn arity(&self) -> (usize, usize) {
         (1, 1)
@@ -181,6 +190,12 @@ pub trait Builtin {
     /// The error on the layer's line when [`Builtin::rule`] rejects its input: the layer, both
     /// shapes, and a fix that compiles when one exists.
     fn message(&self, fail: Fail, at: &At<'_>) -> String;
+
+    /// The shape rule as tokens over several inputs (tokens of `&[Option<usize>]` each), for
+    /// the const checks of a merge; a layer of one input uses [`Builtin::rule_tokens`].
+    fn rule_tokens_many(&self, inputs: &[TokenStream]) -> TokenStream {
+        self.rule_tokens(inputs[0].clone())
+    }
 
     /// A combination of arguments that cannot work on this input, refused before the shape
     /// rule, with the message.
@@ -201,7 +216,7 @@ pub trait Builtin {
     }
 
     /// For a layer that reads token ids: the bound every id must be below (`input_dim`).
-    fn ids_below(&self) -> Option<usize> {
+    fn ids_below(&self) -> Option<Size> {
         None
     }
 

@@ -10,6 +10,7 @@ use crate::args::Args;
 use crate::ast::compact;
 use crate::ctxt::Ctxt;
 use crate::layers::{activation_tokens, fmt_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::size::Size;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use shaped_rules::{Activation, ConstDims, Fail};
@@ -86,10 +87,10 @@ impl Kind {
 }
 
 /// A recurrent layer's configuration (Keras's arguments).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Rnn {
     kind: Kind,
-    units: usize,
+    units: Size,
     activation: Activation,
     recurrent_activation: Activation,
     use_bias: bool,
@@ -108,7 +109,7 @@ impl Rnn {
             "units",
             &format!("`{name}` needs `units`, the size of its state, as its first argument: `{name}(64)`"),
         )?;
-        let units = args.positive(cx, units, "units", "the size of its state")?;
+        let units = args.size(cx, units, "units", "the size of its state")?;
         if args.flag(cx, "return_state", false)? {
             cx.error(
                 args.get("return_state").map_or_else(|| args.span(), |v| v.span()),
@@ -138,8 +139,8 @@ impl Rnn {
     /// `Lstm::new(in, units, RnnOptions { .. }, rng)`.
     fn constructor(&self, in_features: TokenStream, rng: TokenStream) -> TokenStream {
         let ty = self.type_tokens();
-        let Rnn { units, use_bias, unit_forget_bias, return_sequences, reset_after, go_backwards, .. } =
-            *self;
+        let units = self.units.tokens();
+        let Rnn { use_bias, unit_forget_bias, return_sequences, reset_after, go_backwards, .. } = *self;
         let act = activation_tokens(self.activation);
         let rec = activation_tokens(self.recurrent_activation);
         quote! {
@@ -199,7 +200,12 @@ fn message(fail: Fail, at: &At<'_>) -> String {
 
 impl Builtin for Rnn {
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
-        shaped_rules::recurrent(input, self.units, self.return_sequences)
+        // Called only when `units` is a literal (see `const_sizes`).
+        shaped_rules::recurrent(input, self.units.known().unwrap_or(1), self.return_sequences)
+    }
+
+    fn const_sizes(&self) -> Vec<(&'static str, &Size)> {
+        self.units.known().is_none().then_some(("units", &self.units)).into_iter().collect()
     }
 
     fn message(&self, fail: Fail, at: &At<'_>) -> String {
@@ -218,7 +224,7 @@ impl Builtin for Rnn {
     }
 
     fn rule_tokens(&self, input: TokenStream) -> TokenStream {
-        let (units, sequences) = (self.units, self.return_sequences);
+        let (units, sequences) = (self.units.tokens(), self.return_sequences);
         quote!(::shaped::rules::recurrent(#input, #units, #sequences))
     }
 
@@ -267,14 +273,26 @@ impl Bidirectional {
     }
 
     /// The output width: twice the units when the two directions are concatenated.
-    fn width(&self) -> usize {
-        self.inner.units * if self.merge == "Concat" { 2 } else { 1 }
+    fn width(&self) -> TokenStream {
+        let units = self.inner.units.tokens();
+        if self.merge == "Concat" {
+            quote!((#units * 2))
+        } else {
+            units
+        }
     }
 }
 
 impl Builtin for Bidirectional {
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
-        shaped_rules::recurrent(input, self.width(), self.inner.return_sequences)
+        // Called only when `units` is a literal (see `const_sizes`).
+        let units = self.inner.units.known().unwrap_or(1);
+        let width = if self.merge == "Concat" { 2 * units } else { units };
+        shaped_rules::recurrent(input, width, self.inner.return_sequences)
+    }
+
+    fn const_sizes(&self) -> Vec<(&'static str, &Size)> {
+        self.inner.const_sizes()
     }
 
     fn message(&self, fail: Fail, at: &At<'_>) -> String {

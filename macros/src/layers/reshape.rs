@@ -8,7 +8,8 @@
 
 use crate::args::target_shape;
 use crate::layers::previous::fixed_example;
-use crate::layers::{fmt_dims, option_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::layers::{fmt_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::size::{dims_tokens, known_dims, Size};
 use crate::typenum_tokens::uint_tokens;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -27,7 +28,9 @@ pub const RESHAPE: LayerDef = LayerDef {
             "target_shape",
             "`Reshape` needs the target shape (batch axis excluded): `Reshape([4, 32])`",
         )?;
-        Some(Box::new(Reshape { target: target_shape(cx, value, "Reshape")? }))
+        let target = target_shape(cx, value, "Reshape")?;
+        let known = known_dims(&target);
+        Some(Box::new(Reshape { target, known }))
     },
 };
 
@@ -36,7 +39,9 @@ struct Flatten;
 
 /// `Reshape(target)`, `None` standing for the `-1` axis.
 struct Reshape {
-    target: Vec<Option<usize>>,
+    target: Vec<Option<Size>>,
+    /// The target when every size is a literal.
+    known: Option<Vec<Option<usize>>>,
 }
 
 /// The fix for a layer that needs every dimension known: declare the input fixed, when it is
@@ -86,7 +91,8 @@ impl Builtin for Flatten {
 
 impl Builtin for Reshape {
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
-        shaped_rules::reshape(input, &self.target)
+        // Called only when the target is all literals (see `const_sizes`).
+        shaped_rules::reshape(input, self.known.as_deref().unwrap_or_default())
     }
 
     fn message(&self, fail: Fail, at: &At<'_>) -> String {
@@ -103,12 +109,17 @@ impl Builtin for Reshape {
     }
 
     fn fixed_output(&self) -> Option<Vec<Option<usize>>> {
-        (!self.target.contains(&None)).then(|| self.target.clone())
+        self.known.clone().filter(|target| !target.contains(&None))
+    }
+
+    fn const_sizes(&self) -> Vec<(&'static str, &Size)> {
+        self.target.iter().flatten().filter(|s| s.known().is_none()).map(|s| ("target_shape", s)).collect()
     }
 
     fn follow(&self, prev: &TokenStream) -> Option<Follow> {
-        let known_ty = uint_tokens(self.target.iter().flatten().product());
-        let parts = self.target.iter().map(|d| match d {
+        let target = self.known.as_ref()?;
+        let known_ty = uint_tokens(target.iter().flatten().product());
+        let parts = target.iter().map(|d| match d {
             Some(n) => uint_tokens(*n),
             None => quote!(<<#prev as ::shaped::shape::Numel>::Output as ::shaped::shape::DimDiv<#known_ty>>::Output),
         });
@@ -122,7 +133,7 @@ impl Builtin for Reshape {
     }
 
     fn rule_tokens(&self, input: TokenStream) -> TokenStream {
-        let target = option_dims(&self.target);
+        let target = dims_tokens(&self.target);
         quote!(::shaped::rules::reshape(#input, #target))
     }
 
@@ -131,7 +142,7 @@ impl Builtin for Reshape {
     }
 
     fn stage_init(&self, _at: &Init<'_>) -> TokenStream {
-        let dims = option_dims(&self.target);
+        let dims = dims_tokens(&self.target);
         quote!(::shaped::layers::Reshape::new(#dims))
     }
 }

@@ -10,6 +10,7 @@ use crate::args::Args;
 use crate::ast::compact;
 use crate::layers::dense::{Dense, DENSE};
 use crate::layers::{fmt_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::size::Size;
 use proc_macro2::TokenStream;
 use quote::quote;
 use shaped_rules::{ConstDims, Fail};
@@ -50,7 +51,12 @@ struct TimeDistributed(Dense);
 
 impl Builtin for TimeDistributed {
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
-        shaped_rules::time_distributed_dense(input, self.0.units)
+        // Called only when `units` is a literal (see `const_sizes`).
+        shaped_rules::time_distributed_dense(input, self.0.units.known().unwrap_or(1))
+    }
+
+    fn const_sizes(&self) -> Vec<(&'static str, &Size)> {
+        self.0.const_sizes()
     }
 
     fn message(&self, _fail: Fail, at: &At<'_>) -> String {
@@ -67,7 +73,7 @@ impl Builtin for TimeDistributed {
     }
 
     fn rule_tokens(&self, input: TokenStream) -> TokenStream {
-        let units = self.0.units;
+        let units = self.0.units.tokens();
         quote!(::shaped::rules::time_distributed_dense(#input, #units))
     }
 

@@ -125,6 +125,17 @@ impl Check {
         }
     }
 
+    /// Requires a size given as a const expression (`Dense(HIDDEN)`) to be at least 1, as a
+    /// literal must be: `param` is the argument's name, `written` the expression as written.
+    pub const fn positive(value: usize, param: &str, written: &str) -> Check {
+        if value >= 1 {
+            return Check::Pass;
+        }
+        Check::Fail(
+            Message::new().str("needs `").str(param).str("` of at least 1, but `").str(written).str("` is 0"),
+        )
+    }
+
     /// Requires a custom layer's `Layer::Out` to match the shape it declares with `-> [dims]`.
     pub const fn declared(actual: &[Option<usize>], declared: &[Option<usize>]) -> Check {
         match Check::exact(actual, declared) {

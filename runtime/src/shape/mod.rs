@@ -4,12 +4,14 @@
 //! The batch axis is never part of a shape type: it is always a runtime value.
 
 mod check;
+mod computed;
 mod dim;
 mod dims;
 mod ops;
 mod shape_trait;
 
 pub use check::{Check, Message};
+pub use computed::{computed_dim, computed_rank, Computed, RUNTIME_AXIS};
 pub use dim::{Dim, Dyn};
 pub use dims::{Dims, MAX_RANK};
 pub use ops::{DimDiv, DimMul, Flattened, Numel, ReplaceLast, WithLast};
