@@ -564,7 +564,7 @@ fn shape_and_mask_errors() {
     // TimeDistributed(GlobalAveragePooling1D) over [T, S, F] pools each step's S axis.
     assert_eq!(td.output_dims(&[dims(&[4, 6, 2])]).unwrap().as_slice(), &[4, 2]);
     let err = Masking::default().output_dims(&[dims(&[3, 2, 2])]).unwrap_err().to_string();
-    assert!(err.contains("(None, steps, features)"), "{err}");
+    assert!(err.contains("expects [timesteps, features] input"), "{err}");
     let mut y = [0.0; 2];
     let err = forward_one(
         &mut GlobalAvgPool1d::new(),

@@ -3,13 +3,14 @@
 use crate::error::Result;
 use crate::layers::activation::Activation;
 use crate::layers::activation::ActivationFn;
+use crate::layers::shape_rule::rule_dims_one;
 use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, Stage};
 use crate::shape::Dims;
 
 impl Stage for Activation {
     fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
         let input = single_dims(inputs, "Activation")?;
-        Ok(input)
+        rule_dims_one("Activation", input, shaped_rules::same)
     }
 
     /// Softmax is taken over the last axis, like Keras's `Activation("softmax")`.

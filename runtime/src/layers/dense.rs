@@ -14,6 +14,7 @@ use crate::kernels::gemm::{matmul, matmul_a_bt_with, matmul_at_b};
 use crate::layers::activation::Activation;
 use crate::layers::activation::ActivationFn;
 use crate::layers::init::glorot_uniform;
+use crate::layers::shape_rule::rule_dims_one;
 use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, Stage};
 use crate::layers::{Mode, Param, ParamMut};
 use crate::shape::Dims;
@@ -109,14 +110,16 @@ impl Dense {
 impl Stage for Dense {
     fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
         let input = single_dims(inputs, "Dense")?;
-        if input.rank() == 0 || input.last() != self.in_features {
+        let output = rule_dims_one("Dense", input, |d| shaped_rules::dense(d, self.units))?;
+        // Beyond the shape rule: the kernel was built for `in_features`.
+        if input.last() != self.in_features {
             return Err(Error::shape(
                 "input of `Dense`",
                 format!("(None, …, {})", self.in_features),
                 input.with_batch_none(),
             ));
         }
-        Ok(input.with_last(self.units))
+        Ok(output)
     }
 
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {

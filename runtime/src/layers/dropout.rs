@@ -3,6 +3,7 @@
 
 use crate::data::rng::SplitMix64;
 use crate::error::Result;
+use crate::layers::shape_rule::rule_dims_one;
 use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, Stage};
 use crate::layers::Mode;
 use crate::shape::Dims;
@@ -31,7 +32,7 @@ impl Dropout {
 impl Stage for Dropout {
     fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
         let input = single_dims(inputs, "Dropout")?;
-        Ok(input)
+        rule_dims_one("Dropout", input, shaped_rules::same)
     }
 
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {

@@ -20,9 +20,10 @@
 
 use crate::data::rng::SplitMix64;
 use crate::error::{Error, Result};
+use crate::layers::shape_rule::rule_dims_one;
 use crate::layers::stage::{single_dims, Backward, Forward, Input, MaskRule, Stage};
 use crate::layers::{Param, ParamMut};
-use crate::shape::{Dims, MAX_RANK};
+use crate::shape::Dims;
 
 /// Keras's `uniform` initializer limit for embeddings: U(−0.05, 0.05).
 const INIT_LIMIT: f32 = 0.05;
@@ -106,19 +107,7 @@ fn token_ids<'a>(input: &Input<'a>) -> Result<&'a [u32]> {
 impl Stage for Embedding {
     fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
         let input = single_dims(inputs, "Embedding")?;
-        let rank_ok = if self.mask_zero { input.rank() == 1 } else { input.rank() < MAX_RANK };
-        if !rank_ok {
-            let expected = if self.mask_zero { "(None, steps)" } else { "(None, …) of rank below 5" };
-            let context =
-                if self.mask_zero { "input of `Embedding(mask_zero=true)`" } else { "input of `Embedding`" };
-            return Err(Error::shape(context, expected, input.with_batch_none()));
-        }
-        let mut dims = [0; MAX_RANK];
-        dims[..input.rank()].copy_from_slice(input.as_slice());
-        dims[input.rank()] = self.output_dim;
-        Dims::new(&dims[..=input.rank()]).ok_or_else(|| {
-            Error::shape("output of `Embedding`", "a rank of at most 5", input.with_batch_none())
-        })
+        rule_dims_one("Embedding", input, |d| shaped_rules::embedding(d, self.output_dim))
     }
 
     /// `y[b, t, :] = E[x[b, t], :]`; `Err` on the first id that is not a row of the table.
@@ -256,12 +245,13 @@ mod tests {
 
     #[test]
     fn rank_rules() {
+        // The shared rule, as `model!` checks it: one token id per step.
         let err = fixed(true).output_dims(&[Dims::new(&[3, 2]).unwrap()]).unwrap_err().to_string();
         assert_eq!(
             err,
-            "input of `Embedding(mask_zero=true)` must have shape (None, steps), but has shape (None, 3, 2)"
+            "layer `Embedding` expects [length] (one token id per step) input, but its input is [3, 2]"
         );
-        assert_eq!(fixed(false).output_dims(&[Dims::new(&[3, 2]).unwrap()]).unwrap().as_slice(), &[3, 2, 2]);
-        assert!(fixed(false).output_dims(&[Dims::new(&[1, 1, 1, 1, 1]).unwrap()]).is_err());
+        assert!(fixed(false).output_dims(&[Dims::new(&[3, 2]).unwrap()]).is_err());
+        assert_eq!(fixed(false).output_dims(&[Dims::new(&[7]).unwrap()]).unwrap().as_slice(), &[7, 2]);
     }
 }

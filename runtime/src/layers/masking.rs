@@ -10,6 +10,7 @@
 //! A NaN `mask_value` masks nothing (NaN equals nothing), as in Keras.
 
 use crate::error::{Error, Result};
+use crate::layers::shape_rule::rule_dims_one;
 use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, MaskRule, Stage};
 use crate::shape::Dims;
 
@@ -58,14 +59,7 @@ impl Default for Masking {
 impl Stage for Masking {
     fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
         let input = single_dims(inputs, "Masking")?;
-        if input.rank() != 2 {
-            return Err(Error::shape(
-                "input of `Masking`",
-                "(None, steps, features)",
-                input.with_batch_none(),
-            ));
-        }
-        Ok(input)
+        rule_dims_one("Masking", input, shaped_rules::masking)
     }
 
     /// `y[t, :] = x[t, :]` at real steps, `0` at masked ones.
@@ -145,9 +139,6 @@ mod tests {
         produce_mask_one(&Masking::new(f32::NAN), &[f32::NAN, 0.0], dims, 1, None, &mut mask).unwrap();
         assert_eq!(mask, [1.0, 1.0]);
         let err = Masking::default().output_dims(&[Dims::new(&[4]).unwrap()]).unwrap_err().to_string();
-        assert_eq!(
-            err,
-            "input of `Masking` must have shape (None, steps, features), but has shape (None, 4)"
-        );
+        assert_eq!(err, "layer `Masking` expects [timesteps, features] input, but its input is [4]");
     }
 }

@@ -16,6 +16,7 @@ mod opaque;
 pub mod pooling;
 pub mod recurrent;
 pub mod reshape;
+mod shape_rule;
 pub mod stage;
 pub mod time_distributed;
 

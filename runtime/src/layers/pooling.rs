@@ -21,19 +21,13 @@
 //! NaN input wins the max, so NaN propagates as in `jnp.max`.
 
 use crate::error::{Error, Result};
+use crate::layers::shape_rule::rule_dims_one;
 use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, MaskRule, Stage};
 use crate::shape::Dims;
 
 /// `[T, F]` → `[F]`, checking the rank.
 fn pooled_dims(layer: &str, input: Dims) -> Result<Dims> {
-    if input.rank() != 2 {
-        return Err(Error::shape(
-            format!("input of `{layer}`"),
-            "(None, steps, features)",
-            input.with_batch_none(),
-        ));
-    }
-    Ok(Dims::from_array([input.last()]))
+    rule_dims_one(layer, input, shaped_rules::global_pool_1d)
 }
 
 /// The mask checked against `batch · steps`, or `None`.
@@ -300,7 +294,7 @@ mod tests {
         let err = GlobalAvgPool1d.output_dims(&[Dims::new(&[4]).unwrap()]).unwrap_err().to_string();
         assert_eq!(
             err,
-            "input of `GlobalAveragePooling1D` must have shape (None, steps, features), but has shape (None, 4)"
+            "layer `GlobalAveragePooling1D` expects [timesteps, features] input, but its input is [4]"
         );
         let mut y = [0.0; 2];
         let err = forward_one(

@@ -4,7 +4,8 @@
 //! most one `-1` axis inferred so that the element count is unchanged (Keras `Reshape`).
 //! Backward: the gradient keeps its values, `dx = dy`.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::layers::shape_rule::rule_dims_one;
 use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, Stage};
 use crate::shape::Dims;
 
@@ -15,7 +16,7 @@ pub struct Flatten;
 impl Stage for Flatten {
     fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
         let input = single_dims(inputs, "Flatten")?;
-        Ok(Dims::from_array([input.numel()]))
+        rule_dims_one("Flatten", input, shaped_rules::flatten)
     }
 
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
@@ -66,23 +67,7 @@ impl Reshape {
 impl Stage for Reshape {
     fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
         let input = single_dims(inputs, "Reshape")?;
-        let target = &self.target[..self.rank];
-        let known: usize = target.iter().flatten().product();
-        let total = input.numel();
-        let fits =
-            if target.contains(&None) { known > 0 && total.is_multiple_of(known) } else { known == total };
-        if !fits {
-            let shown: Vec<String> =
-                target.iter().map(|d| d.map_or("-1".to_string(), |d| d.to_string())).collect();
-            return Err(Error::shape(
-                format!("input of `Reshape([{}])` ({} elements per sample needed)", shown.join(", "), known),
-                format!("a shape with {known} elements"),
-                format!("{input} ({total} elements)"),
-            ));
-        }
-        let dims: Vec<usize> = target.iter().map(|d| d.unwrap_or(total / known.max(1))).collect();
-        Dims::new(&dims)
-            .ok_or_else(|| Error::InvalidArgument { name: "Reshape", detail: "rank above 5".into() })
+        rule_dims_one("Reshape", input, |d| shaped_rules::reshape(d, &self.target[..self.rank]))
     }
 
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
@@ -127,7 +112,7 @@ mod tests {
         assert!(r.output_dims(&[Dims::new(&[10]).unwrap()]).is_err());
         let r = Reshape::new(&[Some(4), Some(32)]);
         let err = r.output_dims(&[Dims::new(&[64]).unwrap()]).unwrap_err().to_string();
-        assert!(err.contains("128") && err.contains("[64] (64 elements)"), "{err}");
+        assert_eq!(err, "layer `Reshape` needs an input with 128 elements to reshape to [4, 32], but its input [64] has 64");
     }
 
     #[test]

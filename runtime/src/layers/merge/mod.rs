@@ -27,57 +27,9 @@ pub use elementwise::Elementwise;
 pub use shaped_rules::ElementwiseOp;
 
 use crate::error::{Error, Result};
+pub(crate) use crate::layers::shape_rule::rule_dims;
 use crate::layers::stage::Input;
-use crate::shape::{Dims, MAX_RANK};
-use shaped_rules::{ConstDims, Fail};
-
-/// How many inputs' dims [`rule_dims`] converts on the stack; a merge of more allocates.
-const STACK_INPUTS: usize = 16;
-
-/// Runs a shared shape rule on the dims of `n` inputs (`dims(j)` for input `j`) and returns the
-/// output's dims, or [`Error::Inputs`] with the rule's message, naming `layer`.
-fn rule_dims(
-    layer: &str,
-    n: usize,
-    dims: impl Fn(usize) -> Dims,
-    rule: impl FnOnce(&[&[Option<usize>]]) -> Result<ConstDims, Fail>,
-) -> Result<Dims> {
-    let known = |d: Dims| {
-        let mut out = [None; MAX_RANK];
-        for (o, &v) in out.iter_mut().zip(d.as_slice()) {
-            *o = Some(v);
-        }
-        (out, d.rank())
-    };
-    let result = if n <= STACK_INPUTS {
-        let converted: [([Option<usize>; MAX_RANK], usize); STACK_INPUTS] =
-            std::array::from_fn(|j| if j < n { known(dims(j)) } else { ([None; MAX_RANK], 0) });
-        let slices: [&[Option<usize>]; STACK_INPUTS] =
-            std::array::from_fn(|j| &converted[j].0[..converted[j].1]);
-        rule(&slices[..n])
-    } else {
-        let converted: Vec<_> = (0..n).map(|j| known(dims(j))).collect();
-        let slices: Vec<&[Option<usize>]> = converted.iter().map(|(d, r)| &d[..*r]).collect();
-        rule(&slices)
-    };
-    let out = result
-        .map_err(|fail| Error::Inputs { layer: layer.into(), reason: fail.message(&[]).to_string() })?;
-    let mut sizes = [0usize; MAX_RANK];
-    for (s, d) in sizes.iter_mut().zip(out.as_slice()) {
-        // Every input axis is known at run time, so every output axis is.
-        *s = d.ok_or_else(|| Error::Inputs {
-            layer: layer.into(),
-            reason: format!("gives an output axis of unknown size, {:?}", out.as_slice()),
-        })?;
-    }
-    Dims::new(&sizes[..out.rank()]).ok_or_else(|| Error::Inputs {
-        layer: layer.into(),
-        reason: format!(
-            "would output {:?}, more values per sample than this machine can address",
-            out.as_slice()
-        ),
-    })
-}
+use crate::shape::Dims;
 
 /// The per-sample index of `axis`, written as Keras writes it (`1..=rank` or `-rank..=-1`), for
 /// a per-sample rank `rank`; only for an axis the shared rule has accepted.
