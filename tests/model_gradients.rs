@@ -59,7 +59,13 @@ impl<S: Shape> Layer<S> for FeatureScale {
     }
 
     fn visit_params(&self, visit: &mut dyn FnMut(shaped::layers::Param<'_>)) {
-        visit(shaped::layers::Param { name: "scale", shape: &self.shape, data: &self.w, grad: &self.dw });
+        visit(shaped::layers::Param {
+            name: "scale",
+            shape: &self.shape,
+            data: &self.w,
+            grad: &self.dw,
+            trainable: true,
+        });
     }
 
     fn visit_params_mut(&mut self, visit: &mut dyn FnMut(shaped::layers::ParamMut<'_>)) {
@@ -68,6 +74,7 @@ impl<S: Shape> Layer<S> for FeatureScale {
             shape: &self.shape,
             data: &mut self.w,
             grad: &mut self.dw,
+            trainable: true,
         });
     }
 }

@@ -32,8 +32,20 @@ fn step(opt: &mut dyn Optimizer, w: &mut [f32; 6], grad: &[f32; 6]) {
     let (kernel, bias) = w.split_at_mut(4);
     let (kernel_grad, bias_grad) = g.split_at_mut(4);
     opt.apply_gradients(&mut |f| {
-        f(ParamMut { name: "dense/kernel", shape: &[2, 2], data: &mut *kernel, grad: &mut *kernel_grad });
-        f(ParamMut { name: "dense/bias", shape: &[2], data: &mut *bias, grad: &mut *bias_grad });
+        f(ParamMut {
+            name: "dense/kernel",
+            shape: &[2, 2],
+            data: &mut *kernel,
+            grad: &mut *kernel_grad,
+            trainable: true,
+        });
+        f(ParamMut {
+            name: "dense/bias",
+            shape: &[2],
+            data: &mut *bias,
+            grad: &mut *bias_grad,
+            trainable: true,
+        });
     });
 }
 
@@ -666,10 +678,11 @@ fn state_is_keyed_by_parameter_position() -> Result<()> {
         step(&mut *together, &mut w, grad);
         let (mut gk, mut gb) = ([grad[0], grad[1], grad[2], grad[3]], [grad[4], grad[5]]);
         kernel_only.apply_gradients(&mut |f| {
-            f(ParamMut { name: "k", shape: &[2, 2], data: &mut kernel, grad: &mut gk })
+            f(ParamMut { name: "k", shape: &[2, 2], data: &mut kernel, grad: &mut gk, trainable: true })
         });
-        bias_only
-            .apply_gradients(&mut |f| f(ParamMut { name: "b", shape: &[2], data: &mut bias, grad: &mut gb }));
+        bias_only.apply_gradients(&mut |f| {
+            f(ParamMut { name: "b", shape: &[2], data: &mut bias, grad: &mut gb, trainable: true })
+        });
     }
     assert_eq!(w[..4], kernel);
     assert_eq!(w[4..], bias);

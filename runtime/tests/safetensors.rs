@@ -111,13 +111,13 @@ impl Network for Weights {
 
     fn visit_weights(&self, visit: &mut dyn FnMut(Param<'_>)) {
         for (name, shape, data, grad) in &self.params {
-            visit(Param { name, shape, data, grad });
+            visit(Param { name, shape, data, grad, trainable: true });
         }
     }
 
     fn visit_weights_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
         for (name, shape, data, grad) in &mut self.params {
-            visit(ParamMut { name, shape, data, grad });
+            visit(ParamMut { name, shape, data, grad, trainable: true });
         }
     }
 }

@@ -520,6 +520,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                         kind: ::shaped::layers::Stage::kind(&self.#owned_fields),
                         output: <#owned_outs as ::shaped::shape::Shape>::DIMS.to_vec(),
                         params: ::shaped::layers::Stage::param_count(&self.#owned_fields),
+                        non_trainable: ::shaped::layers::Stage::non_trainable_count(&self.#owned_fields),
                         inputs: ::std::vec![#(::std::string::String::from(#connected)),*],
                     }),*]
                 }

@@ -187,9 +187,16 @@ impl Stage for Dense {
             shape: &self.kernel_shape,
             data: &self.kernel,
             grad: &self.kernel_grad,
+            trainable: true,
         });
         if self.use_bias {
-            visit(Param { name: "bias", shape: &self.bias_shape, data: &self.bias, grad: &self.bias_grad });
+            visit(Param {
+                name: "bias",
+                shape: &self.bias_shape,
+                data: &self.bias,
+                grad: &self.bias_grad,
+                trainable: true,
+            });
         }
     }
 
@@ -199,6 +206,7 @@ impl Stage for Dense {
             shape: &self.kernel_shape,
             data: &mut self.kernel,
             grad: &mut self.kernel_grad,
+            trainable: true,
         });
         if self.use_bias {
             visit(ParamMut {
@@ -206,6 +214,7 @@ impl Stage for Dense {
                 shape: &self.bias_shape,
                 data: &mut self.bias,
                 grad: &mut self.bias_grad,
+                trainable: true,
             });
         }
     }

@@ -170,7 +170,13 @@ impl Stage for Embedding {
     }
 
     fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>)) {
-        visit(Param { name: "embeddings", shape: &self.shape, data: &self.embeddings, grad: &self.grad });
+        visit(Param {
+            name: "embeddings",
+            shape: &self.shape,
+            data: &self.embeddings,
+            grad: &self.grad,
+            trainable: true,
+        });
     }
 
     fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
@@ -179,6 +185,7 @@ impl Stage for Embedding {
             shape: &self.shape,
             data: &mut self.embeddings,
             grad: &mut self.grad,
+            trainable: true,
         });
     }
 }

@@ -27,6 +27,10 @@ pub struct Param<'a> {
     pub data: &'a [f32],
     /// The gradient of the loss with respect to `data` from the last backward pass, same layout.
     pub grad: &'a [f32],
+    /// Whether training updates it. A non-trainable weight (a running statistic, say) is saved
+    /// and loaded with the others but never changed by an optimiser (Keras's
+    /// `non_trainable_weights`).
+    pub trainable: bool,
 }
 
 /// A named weight tensor, writable (see [`Param`]).
@@ -40,6 +44,8 @@ pub struct ParamMut<'a> {
     pub data: &'a mut [f32],
     /// The gradient from the last backward pass; optimisers may clip it in place.
     pub grad: &'a mut [f32],
+    /// Whether training updates it (see [`Param::trainable`]).
+    pub trainable: bool,
 }
 
 /// A layer that maps a batch of `In`-shaped samples to a batch of `Out`-shaped samples.
@@ -130,10 +136,10 @@ pub struct ParamMut<'a> {
 ///         Ok(())
 ///     }
 ///     fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>)) {
-///         visit(Param { name: "w", shape: &[4], data: &self.w, grad: &self.grad });
+///         visit(Param { name: "w", shape: &[4], data: &self.w, grad: &self.grad, trainable: true });
 ///     }
 ///     fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
-///         visit(ParamMut { name: "w", shape: &[4], data: &mut self.w, grad: &mut self.grad });
+///         visit(ParamMut { name: "w", shape: &[4], data: &mut self.w, grad: &mut self.grad, trainable: true });
 ///     }
 /// }
 ///

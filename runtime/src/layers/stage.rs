@@ -182,6 +182,17 @@ pub trait Stage {
         self.visit_params(&mut |p| n += p.data.len());
         n
     }
+
+    /// The number of weights that training does not update ([`Param::trainable`] false).
+    fn non_trainable_count(&self) -> usize {
+        let mut n = 0;
+        self.visit_params(&mut |p| {
+            if !p.trainable {
+                n += p.data.len()
+            }
+        });
+        n
+    }
 }
 
 /// What a layer does with the mask of its input (Keras's mask propagation).

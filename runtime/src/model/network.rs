@@ -51,6 +51,8 @@ pub struct LayerInfo {
     pub output: Vec<Option<usize>>,
     /// The number of weights.
     pub params: usize,
+    /// How many of them training does not update (running statistics).
+    pub non_trainable: usize,
     /// The names of the inputs and layers it reads, in order (Keras's "Connected to").
     pub inputs: Vec<String>,
 }

@@ -116,9 +116,9 @@ fn row(edge: char, cells: [&str; 3]) -> String {
     )
 }
 
-/// The table Keras's `model.summary()` prints (all weights trainable): a sequential model's
-/// when no layer lists its sources (each reads the one before), else the functional table,
-/// which starts with one `InputLayer` row per input.
+/// The table Keras's `model.summary()` prints: a sequential model's when no layer lists its
+/// sources (each reads the one before), else the functional table, which starts with one
+/// `InputLayer` row per input; then the totals, trainable and non-trainable.
 pub fn summary_table(model: &str, inputs: &[InputSpec], layers: &[LayerInfo]) -> String {
     let mut s = format!("Model: \"{model}\"\n");
     if layers.iter().all(|l| l.inputs.is_empty()) {
@@ -151,10 +151,11 @@ pub fn summary_table(model: &str, inputs: &[InputSpec], layers: &[LayerInfo]) ->
         s += &rule(&GRAPH_WIDTHS, '└', '─', '┴', '┘');
     }
     let total: usize = layers.iter().map(|l| l.params).sum();
-    let size = readable_memory_size(total as f64 * 4.0);
-    s += &format!(" Total params: {} ({size})\n", thousands(total));
-    s += &format!(" Trainable params: {} ({size})\n", thousands(total));
-    s += &format!(" Non-trainable params: 0 ({})\n", readable_memory_size(0.0));
+    let frozen: usize = layers.iter().map(|l| l.non_trainable).sum();
+    let size = |n: usize| readable_memory_size(n as f64 * 4.0);
+    s += &format!(" Total params: {} ({})\n", thousands(total), size(total));
+    s += &format!(" Trainable params: {} ({})\n", thousands(total - frozen), size(total - frozen));
+    s += &format!(" Non-trainable params: {} ({})\n", thousands(frozen), size(frozen));
     s
 }
 
@@ -171,6 +172,7 @@ mod tests {
                 kind: "Dense".into(),
                 output: vec![Some(4)],
                 params: 24,
+                non_trainable: 0,
                 inputs: vec![],
             },
             LayerInfo {
@@ -178,6 +180,7 @@ mod tests {
                 kind: "Dense".into(),
                 output: vec![Some(3)],
                 params: 15,
+                non_trainable: 0,
                 inputs: vec![],
             },
         ];
@@ -210,6 +213,7 @@ Model: \"mlp\"
             kind: kind.into(),
             output: vec![Some(out)],
             params,
+            non_trainable: 0,
             inputs: inputs.iter().map(|s| s.to_string()).collect(),
         };
         let layers = [

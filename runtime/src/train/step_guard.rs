@@ -43,9 +43,13 @@ impl StepGuard {
 
     /// Runs `update` (the optimizer's step for one tensor) on `p`, recording the tensor; for an
     /// optimizer that does not keep the previous values, copies them first (once per step,
-    /// however many times the optimizer visits the tensor) and checks the new ones after.
+    /// however many times the optimizer visits the tensor) and checks the new ones after. A
+    /// non-trainable weight is passed over: training never changes it.
     pub(crate) fn update(&mut self, p: ParamMut<'_>, update: &mut dyn FnMut(ParamMut<'_>)) {
-        let ParamMut { name, shape, data, grad } = p;
+        let ParamMut { name, shape, data, grad, trainable } = p;
+        if !trainable {
+            return;
+        }
         let key = data.as_ptr() as usize;
         if !self.updated.iter().any(|&(k, _)| k == key) {
             let copy = (!self.trusted).then(|| {
@@ -57,7 +61,7 @@ impl StepGuard {
             });
             self.updated.push((key, copy));
         }
-        update(ParamMut { name, shape, data: &mut *data, grad });
+        update(ParamMut { name, shape, data: &mut *data, grad, trainable });
         if !self.trusted && self.failure.is_none() && !all_finite(data) {
             self.failure = NonFiniteValue::find(name, data);
         }
@@ -122,7 +126,10 @@ mod tests {
     fn step(guard: &mut StepGuard, optimizer: &mut dyn Optimizer, w: &mut [f32], g: &mut [f32]) {
         guard.begin(optimizer);
         optimizer.apply_gradients(&mut |visit| {
-            guard.update(ParamMut { name: "dense/kernel", shape: &[2], data: &mut *w, grad: &mut *g }, visit)
+            guard.update(
+                ParamMut { name: "dense/kernel", shape: &[2], data: &mut *w, grad: &mut *g, trainable: true },
+                visit,
+            )
         });
     }
 
@@ -138,7 +145,7 @@ mod tests {
         assert_eq!((failure.name.as_str(), failure.index), ("dense/kernel", 1));
         assert!(failure.value.is_nan());
         guard.restore(|visit| {
-            visit(ParamMut { name: "dense/kernel", shape: &[2], data: &mut w, grad: &mut g })
+            visit(ParamMut { name: "dense/kernel", shape: &[2], data: &mut w, grad: &mut g, trainable: true })
         });
         assert_eq!(w, [0.5, 1.5], "the weights of the last finite step");
     }

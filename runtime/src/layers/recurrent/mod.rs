@@ -130,15 +130,28 @@ impl Weights {
     /// Visits kernel, recurrent kernel and (if any) bias, in Keras order.
     pub fn visit(&self, visit: &mut dyn FnMut(Param<'_>)) {
         let [k, r, b] = self.names;
-        visit(Param { name: k, shape: &self.kernel_shape, data: &self.kernel, grad: &self.kernel_grad });
+        visit(Param {
+            name: k,
+            shape: &self.kernel_shape,
+            data: &self.kernel,
+            grad: &self.kernel_grad,
+            trainable: true,
+        });
         visit(Param {
             name: r,
             shape: &self.recurrent_shape,
             data: &self.recurrent,
             grad: &self.recurrent_grad,
+            trainable: true,
         });
         if !self.bias.is_empty() {
-            visit(Param { name: b, shape: &self.bias_shape, data: &self.bias, grad: &self.bias_grad });
+            visit(Param {
+                name: b,
+                shape: &self.bias_shape,
+                data: &self.bias,
+                grad: &self.bias_grad,
+                trainable: true,
+            });
         }
     }
 
@@ -150,12 +163,14 @@ impl Weights {
             shape: &self.kernel_shape,
             data: &mut self.kernel,
             grad: &mut self.kernel_grad,
+            trainable: true,
         });
         visit(ParamMut {
             name: r,
             shape: &self.recurrent_shape,
             data: &mut self.recurrent,
             grad: &mut self.recurrent_grad,
+            trainable: true,
         });
         if !self.bias.is_empty() {
             visit(ParamMut {
@@ -163,6 +178,7 @@ impl Weights {
                 shape: &self.bias_shape,
                 data: &mut self.bias,
                 grad: &mut self.bias_grad,
+                trainable: true,
             });
         }
     }

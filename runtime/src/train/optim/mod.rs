@@ -543,7 +543,7 @@ mod tests {
             let mut grads: Vec<Vec<f32>> = params.iter().map(|p| vec![1.0; p.len()]).collect();
             opt.apply_gradients(&mut |f| {
                 for (w, g) in params.iter_mut().zip(grads.iter_mut()) {
-                    f(ParamMut { name: "w", shape: &[], data: w, grad: g });
+                    f(ParamMut { name: "w", shape: &[], data: w, grad: g, trainable: true });
                 }
             });
         };
@@ -567,7 +567,9 @@ mod tests {
     fn weight_decay_is_applied_before_the_update_with_the_current_rate() {
         let mut opt = built(BaseConfig { weight_decay: Some(0.1), ..base(0.5) });
         let (mut w, mut g) = ([2.0f32], [1.0f32]);
-        opt.apply_gradients(&mut |f| f(ParamMut { name: "w", shape: &[1], data: &mut w, grad: &mut g }));
+        opt.apply_gradients(&mut |f| {
+            f(ParamMut { name: "w", shape: &[1], data: &mut w, grad: &mut g, trainable: true })
+        });
         // w = 2 − 2·0.1·0.5 = 1.9, then 1.9 − 0.5·1 = 1.4
         assert_eq!(w, [1.9f32 - 0.5]);
     }
