@@ -5,7 +5,7 @@
 //! that becomes a const argument of the model's alias.
 
 use crate::ast::ModelDef;
-use crate::expand::types::{helper_ident, layer_param, Types};
+use crate::expand::types::{helper_ident, layer_param, out_fn_ident, Types};
 use crate::layers::{fmt_dims, option_dims};
 use crate::plan::{Op, Plan, PlannedLayer, ShapeState, Src};
 use crate::size::dims_tokens;
@@ -100,11 +100,6 @@ pub fn custom_helpers(
             }
         }
     }
-}
-
-/// `__shaped_out_Net_3`: the const fn giving the dims out of node `index` of `model`.
-pub fn out_fn_ident(model: &Ident, index: usize) -> Ident {
-    format_ident!("__shaped_out_{}_{}", model, index)
 }
 
 /// The dims of `src` in const code: an input's literal dims, or the out fn of a node.

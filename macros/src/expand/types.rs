@@ -3,7 +3,6 @@
 //! `predict`.
 
 use crate::ast::ModelDef;
-use crate::expand::custom::out_fn_ident;
 use crate::plan::{Op, Plan, ShapeState, Src};
 use crate::size::dims_tokens;
 use crate::typenum_tokens::uint_tokens;
@@ -43,6 +42,11 @@ pub fn sample_array(dims: &[Option<usize>]) -> Option<TokenStream> {
 /// Identifiers of the generated helper items for layer `number` of `model`.
 pub fn helper_ident(model: &Ident, what: &str, number: usize) -> Ident {
     format_ident!("__Shaped{}{}{}", model, what, number)
+}
+
+/// `__shaped_out_Net_3`: the const fn giving the dims out of node `index` of `model`.
+pub fn out_fn_ident(model: &Ident, index: usize) -> Ident {
+    format_ident!("__shaped_out_{}_{}", model, index)
 }
 
 /// The generic parameter standing for custom layer `number`'s type.
