@@ -24,11 +24,12 @@
 
 use crate::data::rng::SplitMix64;
 use crate::error::Result;
-use crate::kernels::gemm::{matmul, sgemm};
+use crate::kernels::gemm::{matmul, matmul_at_b_strided, sgemm, stride};
+use crate::kernels::rowwise::{add_to_rows, column_sums, transpose};
 use crate::layers::activation::ActivationFn;
 use crate::layers::recurrent::{
-    activate, activation_grad, add_bias, check_len, column_sums, grow, input_backward, project_inputs,
-    sequence_output_dims, transpose_into, weight_grad, Recurrent, RnnOptions, Timeline, Weights,
+    activate, activation_grad, check_len, grow, input_backward, sequence_output_dims, Recurrent, RnnOptions,
+    Timeline, Weights,
 };
 use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, MaskRule, Stage};
 use crate::layers::{Param, ParamMut};
@@ -112,11 +113,6 @@ impl Gru {
     }
 }
 
-/// A length as a gemm stride.
-fn st(n: usize) -> isize {
-    isize::try_from(n).unwrap_or(isize::MAX)
-}
-
 impl Recurrent for Gru {
     fn units(&self) -> usize {
         self.units
@@ -174,10 +170,10 @@ impl Stage for Gru {
             (false, true) => w.bias.split_at(g3),
             (false, false) => (&w.bias[..], &[][..]),
         };
-        project_inputs(&tl.xt[..p * f], p, f, &w.kernel, &mut gates[..p * g3]);
+        matmul(p, f, g3, &tl.xt[..p * f], &w.kernel, &mut gates[..p * g3], false);
         let h = &mut h[..b * u];
         h.fill(0.0);
-        let (uu, g) = (st(u), st(g3));
+        let (uu, g) = (stride(u), stride(g3));
         for s in 0..steps {
             let (o, n) = (tl.offset[s], tl.active[s]);
             let states = o * u..(o + n) * u;
@@ -189,7 +185,7 @@ impl Stage for Gru {
                 matmul(n, u, g3, hp, &w.recurrent, &mut rec[..n * g3], false);
             } else {
                 // [rz, rr] = h_{t−1} U[:, :2u]
-                sgemm(n, u, 2 * u, 1.0, hp, uu, 1, &w.recurrent, g, 1, 0.0, rec, st(2 * u), 1);
+                sgemm(n, u, 2 * u, 1.0, hp, uu, 1, &w.recurrent, g, 1, 0.0, rec, stride(2 * u), 1);
             }
             let width = if opt.reset_after { g3 } else { 2 * u };
             for r in 0..n {
@@ -199,7 +195,7 @@ impl Stage for Gru {
                     continue;
                 }
                 let row = &mut gs[r * g3..(r + 1) * g3];
-                add_bias(row, b_in);
+                add_to_rows(row, b_in);
                 let rr = &rec[r * width..(r + 1) * width];
                 for j in 0..2 * u {
                     row[j] += rr[j] + b_rec.get(j).copied().unwrap_or(0.0);
@@ -291,10 +287,11 @@ impl Stage for Gru {
         grow(dh, b * u);
         grow(dh_step, b * u);
         grow(drh, b * u);
-        transpose_into(&w.recurrent, u, g3, recurrent_t);
+        grow(recurrent_t, u * g3);
+        transpose(&w.recurrent, u, g3, recurrent_t);
         let ut = &recurrent_t[..g3 * u];
         dh[..b * u].fill(0.0);
-        let (uu, g) = (st(u), st(g3));
+        let (uu, g) = (stride(u), stride(g3));
         for s in (0..steps).rev() {
             tl.add_output_grad(s, dy, u, opt.return_sequences, opt.zero_output_for_mask, dh);
             let (o, n) = (tl.offset[s], tl.active[s]);
@@ -389,14 +386,14 @@ impl Stage for Gru {
         };
         if opt.reset_after {
             let dgr = &dgr[..p * g3];
-            weight_grad(u, p, g3, hp, u, dgr, g3, &mut w.recurrent_grad, g3);
-            column_sums(dgr, g3, bias_rec);
+            matmul_at_b_strided(u, p, g3, hp, u, dgr, g3, &mut w.recurrent_grad, g3);
+            column_sums(dgr, bias_rec);
         } else {
             // dU[:, :2u] = Σ h_{t−1}ᵀ [da_z, da_r];  dU[:, 2u:] = Σ (r ⊙ h_{t−1})ᵀ da_h.
             let du = &mut w.recurrent_grad;
-            weight_grad(u, p, 2 * u, hp, u, dg, g3, du, g3);
+            matmul_at_b_strided(u, p, 2 * u, hp, u, dg, g3, du, g3);
             let dgh = dg.get(2 * u..).unwrap_or_default();
-            weight_grad(u, p, u, &aux[..p * u], u, dgh, g3, &mut du[2 * u..], g3);
+            matmul_at_b_strided(u, p, u, &aux[..p * u], u, dgh, g3, &mut du[2 * u..], g3);
         }
         input_backward(tl, dg, &w.kernel, &mut w.kernel_grad, bias_in, kernel_t, dxt, dx);
         Ok(())

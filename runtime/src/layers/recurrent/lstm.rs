@@ -16,11 +16,13 @@
 
 use crate::data::rng::SplitMix64;
 use crate::error::Result;
-use crate::kernels::gemm::matmul;
+use crate::kernels::activation::tanh;
+use crate::kernels::gemm::{matmul, matmul_at_b_strided};
+use crate::kernels::rowwise::{add_to_rows, transpose};
 use crate::layers::activation::ActivationFn;
 use crate::layers::recurrent::{
-    activate, activation_grad, add_bias, check_len, grow, input_backward, project_inputs,
-    sequence_output_dims, tanh, transpose_into, weight_grad, Recurrent, RnnOptions, Timeline, Weights,
+    activate, activation_grad, check_len, grow, input_backward, sequence_output_dims, Recurrent, RnnOptions,
+    Timeline, Weights,
 };
 use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, MaskRule, Stage};
 use crate::layers::{Activation, Param, ParamMut};
@@ -175,7 +177,7 @@ impl Stage for Lstm {
         if needs_pre {
             grow(pre, p * g4);
         }
-        project_inputs(&tl.xt[..p * f], p, f, &w.kernel, &mut gates[..p * g4]);
+        matmul(p, f, g4, &tl.xt[..p * f], &w.kernel, &mut gates[..p * g4], false);
         let (h, c) = (&mut h[..b * u], &mut c[..b * u]);
         h.fill(0.0);
         c.fill(0.0);
@@ -209,7 +211,7 @@ impl Stage for Lstm {
                     cell_forward([ig, fg, gg, og], cp, tc, hr, cr);
                     continue;
                 }
-                add_bias(row, &w.bias);
+                add_to_rows(row, &w.bias);
                 if needs_pre {
                     pre[(o + r) * g4..(o + r + 1) * g4].copy_from_slice(row);
                 }
@@ -282,7 +284,8 @@ impl Stage for Lstm {
             grow(buf, b * u);
         }
         grow(dtc, u);
-        transpose_into(&w.recurrent, u, g4, recurrent_t);
+        grow(recurrent_t, u * g4);
+        transpose(&w.recurrent, u, g4, recurrent_t);
         dh[..b * u].fill(0.0);
         dc[..b * u].fill(0.0);
         let dtc = &mut dtc[..u];
@@ -348,7 +351,7 @@ impl Stage for Lstm {
             }
         }
         let dg = &dg[..p * g4];
-        weight_grad(u, p, g4, &h_prev[..p * u], u, dg, g4, &mut w.recurrent_grad, g4);
+        matmul_at_b_strided(u, p, g4, &h_prev[..p * u], u, dg, g4, &mut w.recurrent_grad, g4);
         input_backward(tl, dg, &w.kernel, &mut w.kernel_grad, &mut w.bias_grad, kernel_t, dxt, dx);
         Ok(())
     }

@@ -27,7 +27,7 @@
 //! given size, forward and backward allocate nothing.
 //!
 //! Sigmoid and tanh gates use a branch-free rational approximation of tanh (within 5e-7 of
-//! the exact value, see `tanh` here) that the compiler vectorises; other activations go through
+//! the exact value, see `kernels::activation::tanh`) that the compiler vectorises; other activations go through
 //! [`Activation`]. The default LSTM (tanh, sigmoid) fuses each step's gate activations into
 //! one pass per row.
 
@@ -45,7 +45,9 @@ pub use simple_rnn::SimpleRnn;
 
 use crate::data::rng::SplitMix64;
 use crate::error::{Error, Result};
-use crate::kernels::gemm::{matmul, sgemm};
+use crate::kernels::activation::{sigmoid, tanh};
+use crate::kernels::gemm::{matmul_a_bt_with, matmul_at_b_strided};
+use crate::kernels::rowwise::column_sums;
 use crate::layers::activation::Activation;
 use crate::layers::activation::ActivationFn;
 use crate::layers::init::{glorot_uniform, orthogonal};
@@ -429,55 +431,6 @@ impl Timeline {
     }
 }
 
-/// The input side of the forward pass for every packed row at once: `out = xt @ kernel`
-/// (`rows × width`, `width = kernel.len() / features`). The bias is added row by row where
-/// the row is used (saves a pass over the whole buffer).
-pub(crate) fn project_inputs(xt: &[f32], rows: usize, features: usize, kernel: &[f32], out: &mut [f32]) {
-    let width = kernel.len() / features.max(1);
-    matmul(rows, features, width, xt, kernel, out, false);
-}
-
-/// Rows per product in [`weight_grad`]: a `256 × 4u` slice of gate gradients stays in L2, and
-/// products of this size take the gemm's unpacked kernel, which allocates nothing (measured
-/// on LSTM(64): as fast as one product over all rows, or faster).
-const WEIGHT_GRAD_ROWS: usize = 256;
-
-/// `C = Σ_rows A[row]ᵀ ⊗ B[row]`, a weight gradient: `A` is `rows × m` with row stride `lda`,
-/// `B` is `rows × n` with row stride `ldb`, `C` is `m × n` with row stride `ldc` (all
-/// starting at the slices' first element). Runs in chunks of [`WEIGHT_GRAD_ROWS`] rows.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn weight_grad(
-    m: usize,
-    rows: usize,
-    n: usize,
-    a: &[f32],
-    lda: usize,
-    b: &[f32],
-    ldb: usize,
-    c: &mut [f32],
-    ldc: usize,
-) {
-    if rows == 0 {
-        for i in 0..m {
-            c[i * ldc..i * ldc + n].fill(0.0);
-        }
-        return;
-    }
-    let st = |v: usize| isize::try_from(v).unwrap_or(isize::MAX);
-    for start in (0..rows).step_by(WEIGHT_GRAD_ROWS) {
-        let k = WEIGHT_GRAD_ROWS.min(rows - start);
-        let beta = if start == 0 { 0.0 } else { 1.0 };
-        let (a, b) = (&a[start * lda..], &b[start * ldb..]);
-        sgemm(m, k, n, 1.0, a, 1, st(lda), b, st(ldb), 1, beta, c, st(ldc), 1);
-    }
-}
-
-/// `row += bias` (nothing when `bias` is empty).
-#[inline]
-pub(crate) fn add_bias(row: &mut [f32], bias: &[f32]) {
-    row.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
-}
-
 /// The input side of the backward pass for every packed row at once, from the input-side gate
 /// gradients `dg` (`packed × width`, zero at masked rows): `dK = Xᵀ · dg`, `db = Σ_rows dg`
 /// (when `bias_grad` is not empty) and, when `dx` is given, `dx = dg · Kᵀ` scattered back to
@@ -496,37 +449,12 @@ pub(crate) fn input_backward(
     let rows = tl.packed();
     let f = tl.features;
     let width = kernel.len() / f.max(1);
-    weight_grad(f, rows, width, &tl.xt[..rows * f], f, dg, width, kernel_grad, width);
-    column_sums(dg, width, bias_grad);
+    matmul_at_b_strided(f, rows, width, &tl.xt[..rows * f], f, dg, width, kernel_grad, width);
+    column_sums(dg, bias_grad);
     if let Some(dx) = dx {
-        transpose_into(kernel, f, width, kernel_t);
         grow(dxt, rows * f);
-        matmul(rows, width, f, dg, &kernel_t[..width * f], &mut dxt[..rows * f], false);
+        matmul_a_bt_with(rows, width, f, dg, kernel, &mut dxt[..rows * f], false, kernel_t);
         tl.scatter_input_grad(&dxt[..rows * f], dx);
-    }
-}
-
-/// `out[j] = Σ_rows m[row, j]` for the row-major matrix `m` of `width` columns; nothing when
-/// `out` is empty.
-pub(crate) fn column_sums(m: &[f32], width: usize, out: &mut [f32]) {
-    if out.is_empty() {
-        return;
-    }
-    out.fill(0.0);
-    for row in m.chunks_exact(width.max(1)) {
-        for (o, v) in out.iter_mut().zip(row) {
-            *o += v;
-        }
-    }
-}
-
-/// `dst = srcᵀ` (`cols × rows`) for `src` stored `rows × cols`; `dst` grows to fit.
-pub(crate) fn transpose_into(src: &[f32], rows: usize, cols: usize, dst: &mut Vec<f32>) {
-    grow(dst, rows * cols);
-    for (r, row) in src.chunks_exact(cols.max(1)).take(rows).enumerate() {
-        for (c, &v) in row.iter().enumerate() {
-            dst[c * rows + r] = v;
-        }
     }
 }
 
@@ -535,8 +463,8 @@ pub(crate) fn transpose_into(src: &[f32], rows: usize, cols: usize, dst: &mut Ve
 /// `values ← act(values)`: elementwise, or for softmax over each block of `block` values (a
 /// gate's `units`, as Keras applies it to each gate separately).
 ///
-/// Sigmoid and tanh take the branch-free [`sigmoid`] and [`tanh`] below, which the compiler
-/// vectorises; everything else goes through [`Activation::forward_in_place`].
+/// Sigmoid and tanh take the branch-free [`sigmoid`] and [`tanh`] of `kernels`, which the
+/// compiler vectorises; everything else goes through [`Activation::forward_in_place`].
 pub(crate) fn activate(act: Activation, values: &mut [f32], block: usize) {
     match act {
         Activation::Linear => {}
@@ -575,61 +503,9 @@ pub(crate) fn activation_grad(
     }
 }
 
-/// `tanh(x)`, within 5e-7 of the exact value: the rational approximation of Eigen's
-/// `generic_fast_tanh_float`, an odd degree-13 polynomial over an even degree-6 one on `x`
-/// clamped to `±7.905` (where tanh rounds to ±1 in f32). About 25 flops, no branch and no
-/// `exp`, so loops over it vectorise; relative error near 0 is ~1e-7; NaN stays NaN.
-#[inline(always)]
-pub(crate) fn tanh(x: f32) -> f32 {
-    const CLAMP: f32 = 7.905_311;
-    // Written so that they lower to minps / maxps and let NaN through.
-    let x = if CLAMP < x { CLAMP } else { x };
-    let x = if x < -CLAMP { -CLAMP } else { x };
-    let x2 = x * x;
-    let p = -2.760_768_5e-16 * x2 + 2.000_188e-13;
-    let p = p * x2 - 8.604_672e-11;
-    let p = p * x2 + 5.122_297e-8;
-    let p = p * x2 + 1.485_722_4e-5;
-    let p = p * x2 + 6.372_619_3e-4;
-    let p = p * x2 + 4.893_524_6e-3;
-    let q = 1.198_258_4e-6 * x2 + 1.185_347_1e-4;
-    let q = q * x2 + 2.268_434_6e-3;
-    let q = q * x2 + 4.893_525e-3;
-    x * p / q
-}
-
-/// The logistic sigmoid `1 / (1 + e^−x) = ½ + ½ tanh(x / 2)`, within 3e-7 (absolute) of the
-/// exact value (see [`tanh`]).
-#[inline(always)]
-pub(crate) fn sigmoid(x: f32) -> f32 {
-    0.5 + 0.5 * tanh(0.5 * x)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fast_sigmoid_and_tanh_match_the_library_functions() {
-        let mut worst = [0.0f64; 3];
-        for i in -400_000..=400_000 {
-            let x = i as f32 * 5e-5;
-            let s = 1.0 / (1.0 + (-(x as f64)).exp());
-            let t = (x as f64).tanh();
-            worst[0] = worst[0].max((sigmoid(x) as f64 - s).abs());
-            worst[1] = worst[1].max((tanh(x) as f64 - t).abs());
-            worst[2] = worst[2].max((tanh(x) as f64 - t).abs() / t.abs().max(1e-30));
-        }
-        assert!(
-            worst[0] < 3e-7 && worst[1] < 5e-7,
-            "absolute errors: sigmoid {}, tanh {}",
-            worst[0],
-            worst[1]
-        );
-        assert!(worst[2] < 5e-7, "relative error of tanh {}", worst[2]);
-        assert_eq!([sigmoid(200.0), sigmoid(-200.0), tanh(50.0), tanh(-50.0)], [1.0, 0.0, 1.0, -1.0]);
-        assert!(sigmoid(f32::NAN).is_nan() && tanh(f32::NAN).is_nan());
-    }
 
     #[test]
     fn timeline_puts_the_longest_rows_first() {

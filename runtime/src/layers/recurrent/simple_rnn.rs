@@ -10,11 +10,12 @@
 
 use crate::data::rng::SplitMix64;
 use crate::error::Result;
-use crate::kernels::gemm::matmul;
+use crate::kernels::gemm::{matmul, matmul_at_b_strided};
+use crate::kernels::rowwise::{add_to_rows, transpose};
 use crate::layers::activation::ActivationFn;
 use crate::layers::recurrent::{
-    activate, activation_grad, add_bias, check_len, grow, input_backward, project_inputs,
-    sequence_output_dims, transpose_into, weight_grad, Recurrent, RnnOptions, Timeline, Weights,
+    activate, activation_grad, check_len, grow, input_backward, sequence_output_dims, Recurrent, RnnOptions,
+    Timeline, Weights,
 };
 use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, MaskRule, Stage};
 use crate::layers::{Param, ParamMut};
@@ -123,7 +124,7 @@ impl Stage for SimpleRnn {
         if needs_pre {
             grow(pre, p * u);
         }
-        project_inputs(&tl.xt[..p * f], p, f, &w.kernel, &mut hs[..p * u]);
+        matmul(p, f, u, &tl.xt[..p * f], &w.kernel, &mut hs[..p * u], false);
         let h = &mut h[..b * u];
         h.fill(0.0);
         for s in 0..steps {
@@ -132,9 +133,7 @@ impl Stage for SimpleRnn {
             h_prev[rows.clone()].copy_from_slice(&h[..n * u]);
             let a = &mut hs[rows.clone()];
             matmul(n, u, u, &h_prev[rows.clone()], &w.recurrent, a, true);
-            if !w.bias.is_empty() {
-                a.chunks_exact_mut(u).for_each(|row| add_bias(row, &w.bias));
-            }
+            add_to_rows(a, &w.bias);
             if needs_pre {
                 pre[rows].copy_from_slice(a);
             }
@@ -186,7 +185,8 @@ impl Stage for SimpleRnn {
         grow(dg, p * u);
         grow(dh, b * u);
         grow(dh_step, b * u);
-        transpose_into(&w.recurrent, u, u, recurrent_t);
+        grow(recurrent_t, u * u);
+        transpose(&w.recurrent, u, u, recurrent_t);
         dh[..b * u].fill(0.0);
         for s in (0..steps).rev() {
             tl.add_output_grad(s, dy, u, opt.return_sequences, opt.zero_output_for_mask, dh);
@@ -211,7 +211,7 @@ impl Stage for SimpleRnn {
             }
         }
         let dg = &dg[..p * u];
-        weight_grad(u, p, u, &h_prev[..p * u], u, dg, u, &mut w.recurrent_grad, u);
+        matmul_at_b_strided(u, p, u, &h_prev[..p * u], u, dg, u, &mut w.recurrent_grad, u);
         input_backward(tl, dg, &w.kernel, &mut w.kernel_grad, &mut w.bias_grad, kernel_t, dxt, dx);
         Ok(())
     }
