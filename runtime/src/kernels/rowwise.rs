@@ -50,10 +50,13 @@ pub fn transpose(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
     const TILE: usize = 16;
     let (src, dst) = (&src[..rows * cols], &mut dst[..rows * cols]);
     for r0 in (0..rows).step_by(TILE) {
+        let r1 = (r0 + TILE).min(rows);
         for c0 in (0..cols).step_by(TILE) {
-            for r in r0..(r0 + TILE).min(rows) {
-                for c in c0..(c0 + TILE).min(cols) {
-                    dst[c * rows + r] = src[r * cols + c];
+            let c1 = (c0 + TILE).min(cols);
+            for r in r0..r1 {
+                let src_row = &src[r * cols + c0..r * cols + c1];
+                for (c, &v) in (c0..c1).zip(src_row) {
+                    dst[c * rows + r] = v;
                 }
             }
         }

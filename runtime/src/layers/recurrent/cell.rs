@@ -9,13 +9,14 @@
 //!
 //! What a step sees (shapes per step of `n` rows, `u` units, gate width `W = G·u`): row `r` is
 //! packed row `offset + r` of the batch (a cell keeps its own per-row cache at that index, from
-//! forward to backward); `real[r]` is false where the row's step is padding. A cell may skip
-//! such rows or compute garbage for them: the layer keeps their states and state gradients,
-//! and zeroes their gate gradients, itself. Each state is an `n × u` block; state 0 is `h`,
-//! the layer's output. The input projection `x_t @ kernel` (without bias) of every step is one
-//! gemm over the whole batch, done by the layer before the first step; the input side of the
-//! backward pass (`dK = Σ x_tᵀ · dg_t`, `db_in = Σ dg_t`, `dx_t = dg_t · Kᵀ`) is likewise
-//! done once by the layer from the gate gradients the cell writes.
+//! forward to backward); `real[r]` is false where the row's step is padding. Each state is an
+//! `n × u` block; state 0 is `h`, the layer's output. A cell may skip padded rows or compute
+//! garbage for them: the layer puts back their states and state gradients afterwards, and
+//! zeroes their gate gradients before the backward step. The input projection `x_t @ kernel`
+//! (without bias) of every step is one gemm over the whole batch, done by the layer before the
+//! first step; the input side of the backward pass (`dK = Σ x_tᵀ · dg_t`, `db_in = Σ dg_t`,
+//! `dx_t = dg_t · Kᵀ`) is likewise done once by the layer from the gate gradients the cell
+//! writes.
 
 use std::fmt::Debug;
 
@@ -31,16 +32,19 @@ pub const MAX_STATES: usize = 2;
 pub struct ForwardStep<'a> {
     /// The packed row of row 0: row `r`'s per-row cache slot is `offset + r`.
     pub(crate) offset: usize,
-    /// `real[r]`: whether row `r` is a real step (false: padding, its result is discarded).
+    /// `real[r]`: whether row `r` is a real step (false: padding, the layer restores its
+    /// states after the step).
     pub(crate) real: &'a [bool],
     /// `n × W`: on entry `x_t @ kernel` of each row (no bias). The cell may overwrite a row
     /// with what its backward needs (the activated gates); the layer keeps these rows and
     /// hands them back as [`BackwardStep::gates`].
     pub(crate) gates: &'a mut [f32],
-    /// The states before the step, `n × u` each (entries past [`Cell::STATES`] are empty).
+    /// The states before the step, `n × u` each (entries past [`Cell::STATES`] are empty); a
+    /// copy the layer keeps for the backward pass.
     pub(crate) prev: [&'a [f32]; MAX_STATES],
-    /// Out: the states after the step, `n × u` each, for the real rows.
-    pub(crate) next: [&'a mut [f32]; MAX_STATES],
+    /// Out: the states after the step, `n × u` each (the layer's state buffers, holding the
+    /// states before the step on entry).
+    pub(crate) state: [&'a mut [f32]; MAX_STATES],
 }
 
 /// One backward step (through time, last step first) over the rows active at that step.
@@ -48,16 +52,16 @@ pub struct ForwardStep<'a> {
 pub struct BackwardStep<'a> {
     /// As [`ForwardStep::offset`].
     pub(crate) offset: usize,
-    /// As [`ForwardStep::real`]; the cell writes nothing for rows that are not real.
+    /// As [`ForwardStep::real`]: the layer restores the state gradients of padded rows after
+    /// the step.
     pub(crate) real: &'a [bool],
     /// `n × W`: the rows [`ForwardStep::gates`] held after the forward step.
     pub(crate) gates: &'a [f32],
     /// The states before the step, as in the forward step.
     pub(crate) prev: [&'a [f32]; MAX_STATES],
-    /// `∂L/∂` the states after the step, `n × u` each.
-    pub(crate) dnext: [&'a [f32]; MAX_STATES],
-    /// Out: `∂L/∂` the states before the step, `n × u` each, for the real rows.
-    pub(crate) dprev: [&'a mut [f32]; MAX_STATES],
+    /// `n × u` each: on entry `∂L/∂` the states after the step, on exit `∂L/∂` the states
+    /// before it.
+    pub(crate) dstate: [&'a mut [f32]; MAX_STATES],
     /// Out: `n × W`, the gradient with respect to the input side of the gates,
     /// `x_t @ kernel + b_in`, for the real rows; the other rows are zero and must stay so.
     pub(crate) dg: &'a mut [f32],
@@ -99,15 +103,15 @@ pub trait Cell: Clone + Debug + sealed::Sealed {
     /// Grows the per-row cache for `packed` rows and the per-step scratch for `batch` rows.
     fn reserve(&mut self, packed: usize, batch: usize);
 
-    /// One step forward: the new states of the real rows from the previous ones and the input
-    /// projection, keeping in `gates` and the cache what [`Cell::backward_step`] needs.
+    /// One step forward: the new states from the previous ones and the input projection,
+    /// keeping in `gates` and the cache what [`Cell::backward_step`] needs.
     fn forward_step(&mut self, step: ForwardStep<'_>);
 
     /// Grows what the backward pass needs beyond [`Cell::reserve`].
     fn reserve_backward(&mut self, packed: usize, batch: usize);
 
-    /// One step backward: from `∂L/∂` the new states, the gate gradients and `∂L/∂` the
-    /// previous states of the real rows.
+    /// One step backward: from `∂L/∂` the new states, the gate gradients of the real rows and
+    /// `∂L/∂` the previous states, in place.
     fn backward_step(&mut self, step: BackwardStep<'_>);
 
     /// After the last backward step: the recurrent kernel's gradient (and any recurrent-side

@@ -60,6 +60,8 @@ pub struct GruCell {
     dgr: Vec<f32>,
     /// `d(r ⊙ h_{t−1})` of one step, `batch × u` (`reset_after = false` only).
     drh: Vec<f32>,
+    /// One step's recurrent gemm into `dh_{t−1}`, `batch × u`.
+    dh_step: Vec<f32>,
     scratch: Vec<f32>,
 }
 
@@ -95,6 +97,7 @@ impl Cell for GruCell {
             rec: Vec::new(),
             dgr: Vec::new(),
             drh: Vec::new(),
+            dh_step: Vec::new(),
             scratch: Vec::new(),
         }
     }
@@ -118,7 +121,7 @@ impl Cell for GruCell {
 
     /// `gates ← [z, r, ĥ]` (activated) per real row, `aux` kept per packed row; the new `h`.
     fn forward_step(&mut self, step: ForwardStep<'_>) {
-        let ForwardStep { offset: o, real, gates: gs, prev: [hp, _], next: [h, _] } = step;
+        let ForwardStep { offset: o, real, gates: gs, prev: [hp, _], state: [h, _] } = step;
         let needs_pre = self.needs_pre();
         let GruCell {
             activation: act,
@@ -179,7 +182,10 @@ impl Cell for GruCell {
             // xh += (r ⊙ h_{t−1}) U[:, 2u:], for all the step's rows at once.
             sgemm(n, u, u, 1.0, aux_s, uu, 1, &w.recurrent[2 * u..], g, 1, 1.0, &mut gs[2 * u..], g, 1);
         }
-        for (r, _) in real.iter().enumerate().filter(|(_, real)| **real) {
+        for (r, &is_real) in real.iter().enumerate() {
+            if !is_real {
+                continue;
+            }
             let row = &mut gs[r * g3..(r + 1) * g3];
             if needs_pre {
                 let at = (o + r) * g3 + 2 * u;
@@ -200,21 +206,14 @@ impl Cell for GruCell {
             grow(&mut self.dgr, packed * 3 * u);
         }
         grow(&mut self.drh, batch * u);
+        grow(&mut self.dh_step, batch * u);
     }
 
     /// `da_z`, `da_r`, `da_h` per real row (and the recurrent side's `dgr` with
-    /// `reset_after`), then `dh_{t−1} = dh_t ⊙ z + (recurrent gemm)`.
+    /// `reset_after`), then `dh ← dh_{t−1} = dh_t ⊙ z + (recurrent gemm)`.
     fn backward_step(&mut self, step: BackwardStep<'_>) {
-        let BackwardStep {
-            offset: o,
-            real,
-            gates,
-            prev: [hp, _],
-            dnext: [dh, _],
-            dprev: [dh_prev, _],
-            dg: dgs,
-            recurrent_t: ut,
-        } = step;
+        let BackwardStep { offset: o, real, gates, prev: [hp, _], dstate: [dh, _], dg: dgs, recurrent_t: ut } =
+            step;
         let needs_pre = self.needs_pre();
         let GruCell {
             activation: act,
@@ -225,6 +224,7 @@ impl Cell for GruCell {
             aux,
             dgr,
             drh,
+            dh_step,
             scratch,
             ..
         } = self;
@@ -232,9 +232,11 @@ impl Cell for GruCell {
         let (u, n) = (w.units(), real.len());
         let g3 = 3 * u;
         let (uu, g) = (stride(u), stride(g3));
-        let reals = || real.iter().enumerate().filter(|(_, real)| **real).map(|(r, _)| r);
         // Phase 1: da_z before σ', da_h after φ'.
-        for r in reals() {
+        for (r, &is_real) in real.iter().enumerate() {
+            if !is_real {
+                continue;
+            }
             let drow = &mut dgs[r * g3..(r + 1) * g3];
             let ga = (o + r) * g3;
             let gate_row = &gates[r * g3..(r + 1) * g3];
@@ -253,7 +255,10 @@ impl Cell for GruCell {
             sgemm(n, u, u, 1.0, &dgs[2 * u..], g, 1, &ut[2 * u * u..], uu, 1, 0.0, drh, uu, 1);
         }
         // Phase 2: da_r, then σ' on z and r.
-        for r in reals() {
+        for (r, &is_real) in real.iter().enumerate() {
+            if !is_real {
+                continue;
+            }
             let ga = (o + r) * g3;
             let drow = &mut dgs[r * g3..(r + 1) * g3];
             if reset_after {
@@ -285,19 +290,22 @@ impl Cell for GruCell {
                     dst[2 * u + j] = src[2 * u + j] * rg[j];
                 }
             }
-            matmul(n, g3, u, dgrs, ut, dh_prev, false);
+            matmul(n, g3, u, dgrs, ut, &mut dh_step[..n * u], false);
         } else {
-            sgemm(n, 2 * u, u, 1.0, dgs, g, 1, &ut[..2 * u * u], uu, 1, 0.0, dh_prev, uu, 1);
+            sgemm(n, 2 * u, u, 1.0, dgs, g, 1, &ut[..2 * u * u], uu, 1, 0.0, dh_step, uu, 1);
         }
-        for r in reals() {
+        for (r, &is_real) in real.iter().enumerate() {
+            if !is_real {
+                continue;
+            }
             let (z, rg) = (&gates[r * g3..r * g3 + u], &gates[r * g3 + u..r * g3 + 2 * u]);
-            let (dhr, dhp) = (&dh[r * u..(r + 1) * u], &mut dh_prev[r * u..(r + 1) * u]);
+            let (step, dhr) = (&dh_step[r * u..(r + 1) * u], &mut dh[r * u..(r + 1) * u]);
             for j in 0..u {
-                dhp[j] += dhr[j] * z[j];
+                dhr[j] = step[j] + dhr[j] * z[j];
             }
             if !reset_after {
                 for j in 0..u {
-                    dhp[j] += drh[r * u + j] * rg[j];
+                    dhr[j] += drh[r * u + j] * rg[j];
                 }
             }
         }

@@ -126,7 +126,7 @@ impl Cell for LstmCell {
     /// `gates ← [i, f, g, o]` (activated) per real row, `φ(c_t)` (and `c_t`) kept per packed
     /// row; the new `h` and `c` from them.
     fn forward_step(&mut self, step: ForwardStep<'_>) {
-        let ForwardStep { offset: o, real, gates: gs, prev: [h_prev, c_prev], next: [h, c] } = step;
+        let ForwardStep { offset: o, real, gates: gs, prev: [h_prev, c_prev], state: [h, c] } = step;
         let (defaults, needs_pre) = (self.defaults(), self.needs_pre());
         let LstmCell {
             activation: act,
@@ -142,7 +142,10 @@ impl Cell for LstmCell {
         let (u, n) = (w.units(), real.len());
         let g4 = 4 * u;
         matmul(n, u, g4, h_prev, &w.recurrent, gs, true);
-        for (r, _) in real.iter().enumerate().filter(|(_, real)| **real) {
+        for (r, &is_real) in real.iter().enumerate() {
+            if !is_real {
+                continue;
+            }
             let row = &mut gs[r * g4..(r + 1) * g4];
             let at = (o + r) * u..(o + r + 1) * u;
             let state = r * u..(r + 1) * u;
@@ -190,15 +193,14 @@ impl Cell for LstmCell {
         grow(&mut self.dtc, self.weights.units());
     }
 
-    /// Gate gradients per real row, `dc_{t−1} = dc ⊙ f`, then `dh_{t−1} = da Uᵀ`.
+    /// Gate gradients per real row, `dc ← dc_{t−1} = dc ⊙ f`, then `dh ← dh_{t−1} = da Uᵀ`.
     fn backward_step(&mut self, step: BackwardStep<'_>) {
         let BackwardStep {
             offset: o,
             real,
             gates,
             prev: [_, c_prev],
-            dnext: [dh, dc_next],
-            dprev: [dh_prev, dc_prev],
+            dstate: [dh, dc],
             dg: dgs,
             recurrent_t,
         } = step;
@@ -218,7 +220,10 @@ impl Cell for LstmCell {
         let (u, n) = (w.units(), real.len());
         let g4 = 4 * u;
         let dtc = &mut dtc[..u];
-        for (r, _) in real.iter().enumerate().filter(|(_, real)| **real) {
+        for (r, &is_real) in real.iter().enumerate() {
+            if !is_real {
+                continue;
+            }
             let drow = &mut dgs[r * g4..(r + 1) * g4];
             let ga = (o + r) * g4;
             let gate_row = &gates[r * g4..(r + 1) * g4];
@@ -227,10 +232,10 @@ impl Cell for LstmCell {
             let at = (o + r) * u..(o + r + 1) * u;
             let state = r * u..(r + 1) * u;
             let (tc, cn, cp) = (&tcs[at.clone()], &cs[at], &c_prev[state.clone()]);
-            let (dhr, dcr, dcp) = (&dh[state.clone()], &dc_next[state.clone()], &mut dc_prev[state]);
+            let (dhr, dcr) = (&dh[state.clone()], &mut dc[state]);
             if defaults {
                 // σ' = y(1 − y), tanh' = 1 − y², all in one pass.
-                cell_backward([ig, fg, gg, og], tc, cp, dhr, dcr, dcp, drow);
+                cell_backward([ig, fg, gg, og], tc, cp, dhr, dcr, drow);
                 continue;
             }
             for ((d, &dhj), &oj) in dtc.iter_mut().zip(dhr).zip(og) {
@@ -243,14 +248,14 @@ impl Cell for LstmCell {
             let (di, df, dgg, dout) = (&mut di[..u], &mut df[..u], &mut dgg[..u], &mut dout[..u]);
             let (ig, fg, gg, tc, cp, dhr, dtc) =
                 (&ig[..u], &fg[..u], &gg[..u], &tc[..u], &cp[..u], &dhr[..u], &dtc[..u]);
-            let (dcr, dcp) = (&dcr[..u], &mut dcp[..u]);
+            let dcr = &mut dcr[..u];
             for j in 0..u {
                 let dcj = dcr[j] + dtc[j];
                 di[j] = dcj * gg[j];
                 df[j] = dcj * cp[j];
                 dgg[j] = dcj * ig[j];
                 dout[j] = dhr[j] * tc[j];
-                dcp[j] = dcj * fg[j];
+                dcr[j] = dcj * fg[j];
             }
             let z = |k: usize, len: usize| {
                 if needs_pre {
@@ -263,7 +268,7 @@ impl Cell for LstmCell {
             activation_grad(act, z(2, u), gg, &mut drow[2 * u..3 * u], u, scratch);
             activation_grad(ract, z(3, u), og, &mut drow[3 * u..], u, scratch);
         }
-        matmul(n, g4, u, dgs, recurrent_t, dh_prev, false);
+        matmul(n, g4, u, dgs, recurrent_t, dh, false);
     }
 }
 
@@ -284,16 +289,14 @@ fn cell_forward([ig, fg, gg, og]: [&[f32]; 4], c_prev: &[f32], tc: &mut [f32], h
 }
 
 /// One row of the backward step with the default activations (`σ' = y(1 − y)`,
-/// `tanh' = 1 − y²`): from `dh`, `dc` (`∂L/∂c_t`), the activated gates, `tc` and `c_{t−1}`,
-/// writes the gate pre-activation gradients `[da_i, da_f, da_c, da_o]` into `dg` and
-/// `∂L/∂c_{t−1}` into `dc_prev`.
+/// `tanh' = 1 − y²`): from `dh`, `dc` (updated to `dc_{t−1}`), the activated gates, `tc` and
+/// `c_{t−1}`, writes the gate pre-activation gradients `[da_i, da_f, da_c, da_o]` into `dg`.
 fn cell_backward(
     [ig, fg, gg, og]: [&[f32]; 4],
     tc: &[f32],
     c_prev: &[f32],
     dh: &[f32],
-    dc: &[f32],
-    dc_prev: &mut [f32],
+    dc: &mut [f32],
     dg: &mut [f32],
 ) {
     let u = tc.len();
@@ -301,15 +304,15 @@ fn cell_backward(
     let (df, rest) = rest.split_at_mut(u);
     let (dgg, dout) = rest.split_at_mut(u);
     let (di, df, dgg, dout) = (&mut di[..u], &mut df[..u], &mut dgg[..u], &mut dout[..u]);
-    let (ig, fg, gg, og, c_prev, dh, dc, dc_prev) =
-        (&ig[..u], &fg[..u], &gg[..u], &og[..u], &c_prev[..u], &dh[..u], &dc[..u], &mut dc_prev[..u]);
+    let (ig, fg, gg, og, c_prev, dh, dc) =
+        (&ig[..u], &fg[..u], &gg[..u], &og[..u], &c_prev[..u], &dh[..u], &mut dc[..u]);
     for j in 0..u {
         let dcj = dc[j] + dh[j] * og[j] * (1.0 - tc[j] * tc[j]);
         di[j] = dcj * gg[j] * ig[j] * (1.0 - ig[j]);
         df[j] = dcj * c_prev[j] * fg[j] * (1.0 - fg[j]);
         dgg[j] = dcj * ig[j] * (1.0 - gg[j] * gg[j]);
         dout[j] = dh[j] * tc[j] * og[j] * (1.0 - og[j]);
-        dc_prev[j] = dcj * fg[j];
+        dc[j] = dcj * fg[j];
     }
 }
 

@@ -14,13 +14,13 @@
 //! sorted by length and packed (step `s` keeps only its rows up to the last real one). Then:
 //! - forward: one gemm projects every packed row, `X (P × F) @ K`; per step, the layer copies
 //!   the states of the step's rows aside (the backward pass reads them), the cell computes the
-//!   new states, and the layer keeps those of the real rows and writes the outputs;
+//!   new states, the layer puts the old ones back in padded rows and writes the outputs;
 //! - backward through time, last step first: `∂L/∂h` gets the output's gradient, the layer
-//!   zeroes the gate gradients of padded rows, the cell computes the gate gradients and
-//!   `∂L/∂` the previous states, and the layer keeps those of the real rows (padded rows
-//!   carried their state, so they carry its gradient); then the cell's recurrent kernel
-//!   gradient, and one gemm each for `dK = Xᵀ · dg` and `dx = dg · Kᵀ` over all packed rows,
-//!   `db_in = Σ_rows dg`.
+//!   zeroes the gate gradients of padded rows, the cell turns `∂L/∂` the states after the step
+//!   into the gate gradients and `∂L/∂` the states before it, and the layer puts back the
+//!   state gradients of padded rows (they carried their state, so they carry its gradient);
+//!   then the cell's recurrent kernel gradient, and one gemm each for `dK = Xᵀ · dg` and
+//!   `dx = dg · Kᵀ` over all packed rows, `db_in = Σ_rows dg`.
 //!
 //! Every buffer grows to the largest batch seen and never shrinks: after the first batch of a
 //! given size, forward and backward allocate nothing.
@@ -51,14 +51,12 @@ pub struct Rnn<C> {
     prev: Vec<f32>,
     /// The current states of every row: state `k` at `k · B · u`.
     state: Vec<f32>,
-    /// One step's new states, laid out as `state`, when some of the step's rows are padding.
-    next: Vec<f32>,
     /// Gate gradients per packed row, `P × W`.
     dg: Vec<f32>,
     /// `∂L/∂` the current states of every row, laid out as `state`.
     dstate: Vec<f32>,
-    /// One step's `∂L/∂` previous states, laid out as `state`.
-    dprev: Vec<f32>,
+    /// The state gradients of a step's padded rows, kept across the step, laid out as `state`.
+    dsaved: Vec<f32>,
     /// `recurrent_kernelᵀ`, `W × u`.
     recurrent_t: Vec<f32>,
     /// Scratch of the input gradient: `kernelᵀ` and the packed `dx`.
@@ -77,10 +75,9 @@ impl<C: Cell> Rnn<C> {
             gates: Vec::new(),
             prev: Vec::new(),
             state: Vec::new(),
-            next: Vec::new(),
             dg: Vec::new(),
             dstate: Vec::new(),
-            dprev: Vec::new(),
+            dsaved: Vec::new(),
             recurrent_t: Vec::new(),
             kernel_t: Vec::new(),
             dxt: Vec::new(),
@@ -135,12 +132,11 @@ impl<C: Cell> Stage for Rnn<C> {
         let out = self.output_dims(&[in_dims])?;
         check_len(C::KIND, "output", batch * out.numel(), y.len())?;
         self.tl.prepare(C::KIND, x, in_dims, batch, mask, f, opt.go_backwards)?;
-        let Rnn { cell, tl, gates, prev, state, next, .. } = self;
+        let Rnn { cell, tl, gates, prev, state, .. } = self;
         let (steps, b, p, ns) = (tl.steps, tl.batch, tl.packed(), C::STATES);
         grow(gates, p * width);
         grow(prev, ns * p * u);
         grow(state, ns * b * u);
-        grow(next, ns * b * u);
         cell.reserve(p, b);
         matmul(p, f, width, &tl.xt[..p * f], &cell.weights().kernel, &mut gates[..p * width], false);
         state[..ns * b * u].fill(0.0);
@@ -150,18 +146,17 @@ impl<C: Cell> Stage for Rnn<C> {
                 let at = k * p * u + o * u;
                 prev[at..at + n * u].copy_from_slice(&state[k * b * u..k * b * u + n * u]);
             }
-            let all_real = real.iter().all(|&r| r);
-            // With no padding among the rows the new states go straight into `state`.
-            let target = if all_real { &mut *state } else { &mut *next };
             cell.forward_step(ForwardStep {
                 offset: o,
                 real,
                 gates: &mut gates[o * width..(o + n) * width],
                 prev: blocks(prev, ns, p * u, o * u, n * u),
-                next: blocks_mut(target, ns, b * u, n * u),
+                state: blocks_mut(state, ns, b * u, n * u),
             });
-            if !all_real {
-                keep_real_rows(real, u, ns, b * u, next, state);
+            if real.contains(&false) {
+                // A padded row keeps its states.
+                let from = blocks(prev, ns, p * u, o * u, n * u);
+                copy_padded_rows(real, u, ns, from, blocks_mut(state, ns, b * u, n * u));
             }
             if opt.return_sequences {
                 tl.write_step(s, &state[..b * u], u, opt.zero_output_for_mask, y);
@@ -185,11 +180,11 @@ impl<C: Cell> Stage for Rnn<C> {
         if let Some(dx) = &dx {
             check_len(C::KIND, "input gradient", x.len(), dx.len())?;
         }
-        let Rnn { cell, tl, gates, prev, dg, dstate, dprev, recurrent_t, kernel_t, dxt, .. } = self;
+        let Rnn { cell, tl, gates, prev, dg, dstate, dsaved, recurrent_t, kernel_t, dxt, .. } = self;
         let (steps, b, p, ns) = (tl.steps, tl.batch, tl.packed(), C::STATES);
         grow(dg, p * width);
         grow(dstate, ns * b * u);
-        grow(dprev, ns * b * u);
+        grow(dsaved, ns * b * u);
         grow(recurrent_t, u * width);
         cell.reserve_backward(p, b);
         transpose(&cell.weights().recurrent, u, width, recurrent_t);
@@ -205,20 +200,38 @@ impl<C: Cell> Stage for Rnn<C> {
             );
             let (o, n, real) = (tl.offset[s], tl.active[s], tl.real_rows(s));
             let dgs = &mut dg[o * width..(o + n) * width];
-            for (row, _) in dgs.chunks_exact_mut(width.max(1)).zip(real).filter(|(_, real)| !**real) {
-                row.fill(0.0);
+            let padded = real.contains(&false);
+            if padded {
+                for (row, _) in dgs.chunks_exact_mut(width.max(1)).zip(real).filter(|(_, real)| !**real) {
+                    row.fill(0.0);
+                }
+                copy_padded_rows(
+                    real,
+                    u,
+                    ns,
+                    blocks(dstate, ns, b * u, 0, n * u),
+                    blocks_mut(dsaved, ns, b * u, n * u),
+                );
             }
             cell.backward_step(BackwardStep {
                 offset: o,
                 real,
                 gates: &gates[o * width..(o + n) * width],
                 prev: blocks(prev, ns, p * u, o * u, n * u),
-                dnext: blocks(dstate, ns, b * u, 0, n * u),
-                dprev: blocks_mut(dprev, ns, b * u, n * u),
+                dstate: blocks_mut(dstate, ns, b * u, n * u),
                 dg: dgs,
                 recurrent_t: &recurrent_t[..width * u],
             });
-            keep_real_rows(real, u, ns, b * u, dprev, dstate);
+            // A padded row carried its states, so it carries their gradients.
+            if padded {
+                copy_padded_rows(
+                    real,
+                    u,
+                    ns,
+                    blocks(dsaved, ns, b * u, 0, n * u),
+                    blocks_mut(dstate, ns, b * u, n * u),
+                );
+            }
         }
         let dg = &dg[..p * width];
         cell.recurrent_grads(p, &prev[..p * u], dg);
@@ -270,13 +283,17 @@ fn blocks_mut(buf: &mut [f32], states: usize, stride: usize, len: usize) -> [&mu
     [&mut first[..len], second]
 }
 
-/// `to[k][r] = from[k][r]` for each real row `r` (`real[r]`, rows of `u` values) of the first
-/// `states` blocks, block `k` at `k · stride` in both: what a step changes of the rows that are
-/// not padding. Padded rows keep what `to` holds.
-fn keep_real_rows(real: &[bool], u: usize, states: usize, stride: usize, from: &[f32], to: &mut [f32]) {
-    for k in 0..states {
-        let (from, to) = (&from[k * stride..], &mut to[k * stride..]);
-        for (r, _) in real.iter().enumerate().filter(|(_, real)| **real) {
+/// `to[k][r] = from[k][r]` for every padded row `r` (`!real[r]`, rows of `u` values) of the
+/// first `states` states.
+fn copy_padded_rows(
+    real: &[bool],
+    u: usize,
+    states: usize,
+    from: [&[f32]; MAX_STATES],
+    to: [&mut [f32]; MAX_STATES],
+) {
+    for (from, to) in from.into_iter().zip(to).take(states) {
+        for (r, _) in real.iter().enumerate().filter(|(_, real)| !**real) {
             to[r * u..(r + 1) * u].copy_from_slice(&from[r * u..(r + 1) * u]);
         }
     }

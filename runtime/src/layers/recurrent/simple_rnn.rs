@@ -70,7 +70,7 @@ impl Cell for SimpleRnnCell {
 
     /// `gates ← act(gates + h_{t−1} @ U + b)`, kept as `h_t` for the backward step.
     fn forward_step(&mut self, step: ForwardStep<'_>) {
-        let ForwardStep { offset: o, real, gates: a, prev: [h_prev, _], next: [h_next, _] } = step;
+        let ForwardStep { offset: o, real, gates: a, prev: [h_prev, _], state: [h, _] } = step;
         let (w, u, n) = (&self.weights, self.weights.units(), real.len());
         matmul(n, u, u, h_prev, &w.recurrent, a, true);
         add_to_rows(a, &w.bias);
@@ -78,32 +78,26 @@ impl Cell for SimpleRnnCell {
             self.pre[o * u..(o + n) * u].copy_from_slice(a);
         }
         activate(self.activation, a, u);
-        h_next.copy_from_slice(a);
+        h.copy_from_slice(a);
     }
 
     fn reserve_backward(&mut self, _packed: usize, _batch: usize) {}
 
     /// `da = act'(a) ⊙ dh_t` per real row, then `dh_{t−1} = da Uᵀ`.
     fn backward_step(&mut self, step: BackwardStep<'_>) {
-        let BackwardStep {
-            offset: o,
-            real,
-            gates: hs,
-            dnext: [dh, _],
-            dprev: [dh_prev, _],
-            dg,
-            recurrent_t,
-            ..
-        } = step;
+        let BackwardStep { offset: o, real, gates: hs, dstate: [dh, _], dg, recurrent_t, .. } = step;
         let (u, n) = (self.weights.units(), real.len());
         let needs_pre = self.activation.backward_needs_input();
-        for (r, _) in real.iter().enumerate().filter(|(_, real)| **real) {
+        for (r, &is_real) in real.iter().enumerate() {
+            if !is_real {
+                continue;
+            }
             let row = r * u..(r + 1) * u;
             let at = (o + r) * u;
             dg[row.clone()].copy_from_slice(&dh[row.clone()]);
             let z = if needs_pre { &self.pre[at..at + u] } else { &[][..] };
             activation_grad(self.activation, z, &hs[row.clone()], &mut dg[row], u, &mut self.scratch);
         }
-        matmul(n, u, u, dg, recurrent_t, dh_prev, false);
+        matmul(n, u, u, dg, recurrent_t, dh, false);
     }
 }
