@@ -3,15 +3,21 @@
 //! - [`gemm`]: matrix multiplication `C ← α A B + β C` and the contiguous conveniences the
 //!   layers call ([`matmul`], [`matmul_at_b`], [`matmul_a_bt`]). The only caller of
 //!   `matrixmultiply` in the project.
+//! - [`rowwise`]: a row broadcast into or added to every row, column sums, transposition (the
+//!   bias and bookkeeping steps around the gemms of Dense and the recurrent layers).
+//! - [`activation`]: branch-free `tanh` and `sigmoid` that vectorise (the recurrent gates).
+//! - [`elementwise`]: the Adam step and the finiteness scan, vectorised per CPU.
 //! - [`reference`](mod@reference): a naive triple-loop gemm that tests check the fast paths
 //!   against.
 //!
 //! Arguments follow matrixmultiply's vocabulary: `A` is `m × k`, `B` is `k × n`, `C` is `m × n`,
 //! and `rs*`/`cs*` are row and column strides in elements.
 
+pub mod activation;
 pub mod elementwise;
 pub mod gemm;
 pub mod reference;
+pub mod rowwise;
 
-pub use gemm::{matmul, matmul_a_bt, matmul_a_bt_with, matmul_at_b, sgemm};
+pub use gemm::{matmul, matmul_a_bt, matmul_a_bt_with, matmul_at_b, matmul_at_b_strided, sgemm};
 pub use reference::gemm_reference;

@@ -11,6 +11,7 @@ use crate::buffer::grow;
 use crate::data::rng::SplitMix64;
 use crate::error::{Error, Result};
 use crate::kernels::gemm::{matmul, matmul_a_bt_with, matmul_at_b};
+use crate::kernels::rowwise::{column_sums, fill_rows};
 use crate::layers::activation::Activation;
 use crate::layers::activation::ActivationFn;
 use crate::layers::init::glorot_uniform;
@@ -96,14 +97,15 @@ impl Dense {
 
     /// `y = act(x @ K + b)` for `rows` rows of `in` features: one gemm for the whole batch.
     pub fn forward_rows(&self, x: &[f32], rows: usize, y: &mut [f32]) {
-        let (k, n) = (self.in_features, self.units);
-        if self.use_bias {
-            for row in y.chunks_exact_mut(n) {
-                row.copy_from_slice(&self.bias);
-            }
-        }
-        matmul(rows, k, n, x, &self.kernel, y, self.use_bias);
-        self.activation.forward_in_place(y, n);
+        self.affine_rows(x, rows, y);
+        self.activation.forward_in_place(y, self.units);
+    }
+
+    /// `z = x @ K + b` for `rows` rows: the bias is written first and the gemm accumulates
+    /// onto it.
+    fn affine_rows(&self, x: &[f32], rows: usize, z: &mut [f32]) {
+        fill_rows(z, &self.bias);
+        matmul(rows, self.in_features, self.units, x, &self.kernel, z, self.use_bias);
     }
 }
 
@@ -127,16 +129,10 @@ impl Stage for Dense {
         let (batch, mode) = (args.batch, args.mode);
         let rows = batch * (in_dims.numel() / self.in_features.max(1));
         if mode == Mode::Training && self.activation.backward_needs_input() {
-            let (k, n) = (self.in_features, self.units);
-            if self.use_bias {
-                for row in y.chunks_exact_mut(n) {
-                    row.copy_from_slice(&self.bias);
-                }
-            }
-            matmul(rows, k, n, x, &self.kernel, y, self.use_bias);
+            self.affine_rows(x, rows, y);
             grow(&mut self.z, y.len());
             self.z[..y.len()].copy_from_slice(y);
-            self.activation.forward_in_place(y, n);
+            self.activation.forward_in_place(y, self.units);
         } else {
             self.forward_rows(x, rows, y);
         }
@@ -159,14 +155,7 @@ impl Stage for Dense {
             &self.dz[..dy.len()]
         };
         matmul_at_b(k, rows, n, x, dz, &mut self.kernel_grad, false);
-        if self.use_bias {
-            self.bias_grad.fill(0.0);
-            for row in dz.chunks_exact(n) {
-                for (g, d) in self.bias_grad.iter_mut().zip(row) {
-                    *g += d;
-                }
-            }
-        }
+        column_sums(dz, &mut self.bias_grad);
         if let Some(dx) = dx {
             matmul_a_bt_with(rows, n, k, dz, &self.kernel, dx, false, &mut self.kernel_t);
         }

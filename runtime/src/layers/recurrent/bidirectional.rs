@@ -13,12 +13,39 @@
 //! Backward: `dy` is split by the merge's derivative, each layer runs its own backward, and
 //! `dx` is the sum of the two input gradients.
 
+use crate::buffer::grow;
 use crate::data::rng::SplitMix64;
 use crate::error::{Error, Result};
-use crate::layers::recurrent::{check_len, grow, Recurrent};
+use crate::layers::recurrent::timeline::check_len;
+use crate::layers::recurrent::RnnOptions;
 use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, MaskRule, Stage};
 use crate::layers::{Param, ParamMut};
 use crate::shape::Dims;
+
+/// What [`Bidirectional`] needs from the layer it wraps.
+pub trait Recurrent: Stage {
+    /// The layer's units (the width of its state and of each output step).
+    fn units(&self) -> usize;
+
+    /// The features of each input step.
+    fn in_features(&self) -> usize;
+
+    /// The layer's configuration.
+    fn options(&self) -> &RnnOptions;
+
+    /// Keras's snake-case name of the layer type (`"lstm"`), which `Bidirectional` prefixes
+    /// with `forward_` / `backward_` in its weight names.
+    fn keras_name(&self) -> &'static str;
+
+    /// Sets [`RnnOptions::zero_output_for_mask`] (what Keras's `Bidirectional` forces).
+    fn set_zero_output_for_mask(&mut self, zero: bool);
+
+    /// A new layer with the same configuration except `go_backwards`, and fresh weights drawn
+    /// from `rng` with the layer's initialisers.
+    fn sibling(&self, go_backwards: bool, rng: &mut SplitMix64) -> Self
+    where
+        Self: Sized;
+}
 
 /// How [`Bidirectional`] combines the two directions (Keras's `merge_mode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

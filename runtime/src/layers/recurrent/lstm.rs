@@ -1,4 +1,5 @@
-//! `LSTM(units)`, Keras 3's implementation 2 (one matmul for all four gates).
+//! `LSTM(units)`, Keras 3's implementation 2 (one matmul for all four gates): the layer
+//! [`Lstm`] is [`Rnn`] over an [`LstmCell`].
 //!
 //! Shape contract: input `[T, F]` → `[T, units]` with `return_sequences`, else `[units]`.
 //! Weights (Keras layout, gate blocks `i, f, c, o` of `u` columns each; names relative to the
@@ -14,64 +15,68 @@
 //! `da_c = dc ⊙ i ⊙ φ'`, `da_o = dh_t ⊙ φ(c_t) ⊙ σ'`; `dc_{t−1} = dc ⊙ f`,
 //! `dh_{t−1} = da U ᵀ`; `dU = Σ h_{t−1}ᵀ da`, `dK = Σ x_tᵀ da`, `db = Σ da`, `dx_t = da Kᵀ`.
 
+use crate::buffer::grow;
 use crate::data::rng::SplitMix64;
-use crate::error::Result;
+use crate::kernels::activation::tanh;
 use crate::kernels::gemm::matmul;
-use crate::layers::activation::ActivationFn;
-use crate::layers::recurrent::{
-    activate, activation_grad, add_bias, check_len, grow, input_backward, project_inputs,
-    sequence_output_dims, tanh, transpose_into, weight_grad, Recurrent, RnnOptions, Timeline, Weights,
-};
-use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, MaskRule, Stage};
-use crate::layers::{Activation, Param, ParamMut};
-use crate::shape::Dims;
+use crate::kernels::rowwise::add_to_rows;
+use crate::layers::activation::{Activation, ActivationFn};
+use crate::layers::recurrent::cell::{sealed, BackwardStep, Cell, ForwardStep};
+use crate::layers::recurrent::gates::{activate, activation_grad};
+use crate::layers::recurrent::{Rnn, RnnOptions, Weights};
 
-/// A long short-term memory layer (see the module docs for the shape contract and formulas).
+/// `LSTM(units)`, a long short-term memory layer: input `[T, F]` → `[T, units]` with
+/// `return_sequences`, else `[units]`; each step as [`LstmCell`] (see [`Rnn`] for masks and
+/// directions).
+pub type Lstm = Rnn<LstmCell>;
+
+/// The step of [`Lstm`], Keras's `LSTMCell`: with `σ` the recurrent activation and `φ` the
+/// activation, `a = x_t @ K + h_{t−1} @ U + b`, `i = σ(a_i), f = σ(a_f), g = φ(a_c),
+/// o = σ(a_o)`, `c_t = f ⊙ c_{t−1} + i ⊙ g`, `h_t = o ⊙ φ(c_t)`. Two states, `h` and `c`
+/// (`u` values each); four gate blocks `i, f, c, o` (`W = 4u`). Initialisers: glorot-uniform
+/// kernel, orthogonal recurrent kernel, zero bias with the forget block at 1 when
+/// `unit_forget_bias`.
 #[derive(Clone, Debug)]
-pub struct Lstm {
-    in_features: usize,
-    units: usize,
-    options: RnnOptions,
+pub struct LstmCell {
+    activation: Activation,
+    recurrent_activation: Activation,
     weights: Weights,
-    tl: Timeline,
-    /// Per packed row: the input projection, then the step's activated gates `i, f, g, o`.
-    gates: Vec<f32>,
     /// Gate pre-activations per packed row, kept only for activations whose derivative needs
     /// them.
     pre: Vec<f32>,
-    /// Per packed row: the states before the step, `h_{t−1}` and `c_{t−1}`.
-    h_prev: Vec<f32>,
-    c_prev: Vec<f32>,
     /// Per packed row: the new cell state `c_t` (not kept with the default activations) and
     /// `φ(c_t)`.
     cs: Vec<f32>,
     tcs: Vec<f32>,
-    /// The current states of every row, `batch × u`.
-    h: Vec<f32>,
-    c: Vec<f32>,
-    /// Gate pre-activation gradients per packed row.
-    dg: Vec<f32>,
-    /// `∂L/∂h` and `∂L/∂c` of every row at the current step, `batch × u`.
-    dh: Vec<f32>,
-    dc: Vec<f32>,
-    /// One step's `dgates @ Uᵀ`.
-    dh_step: Vec<f32>,
     /// `u` values: `dh ⊙ o`, then its gradient through `φ(c)`.
     dtc: Vec<f32>,
     /// `[k; d; 0]`, `4u` each, for the default activations: gate `= k tanh(k a) + d`, which
     /// is `σ(a)` with `k = d = ½` (blocks i, f, o) and `tanh(a)` with `k = 1, d = 0` (block
     /// g); the zeros stand in for a missing bias.
     gate_affine: Vec<f32>,
-    recurrent_t: Vec<f32>,
-    kernel_t: Vec<f32>,
-    dxt: Vec<f32>,
     scratch: Vec<f32>,
 }
 
-impl Lstm {
-    /// An LSTM with Keras's initialisers drawn from `rng`: glorot-uniform kernel, orthogonal
-    /// recurrent kernel, zero bias with the forget block at 1 when `unit_forget_bias`.
-    pub fn new(in_features: usize, units: usize, options: RnnOptions, rng: &mut SplitMix64) -> Self {
+impl LstmCell {
+    fn needs_pre(&self) -> bool {
+        self.activation.backward_needs_input() || self.recurrent_activation.backward_needs_input()
+    }
+
+    /// Whether the activations are Keras's defaults (tanh, sigmoid), which take the fused path.
+    fn defaults(&self) -> bool {
+        self.activation == Activation::Tanh && self.recurrent_activation == Activation::Sigmoid
+    }
+}
+
+impl sealed::Sealed for LstmCell {}
+
+impl Cell for LstmCell {
+    const KIND: &'static str = "LSTM";
+    const TYPE_NAME: &'static str = "Lstm";
+    const KERAS_NAME: &'static str = "lstm";
+    const STATES: usize = 2;
+
+    fn new(in_features: usize, units: usize, options: &RnnOptions, rng: &mut SplitMix64) -> Self {
         let bias_shape = [4 * units];
         let bias: &[usize] = if options.use_bias { &bias_shape } else { &[] };
         let names = ["lstm_cell/kernel", "lstm_cell/recurrent_kernel", "lstm_cell/bias"];
@@ -79,24 +84,13 @@ impl Lstm {
         if options.use_bias && options.unit_forget_bias {
             weights.bias[units..2 * units].fill(1.0);
         }
-        Lstm {
-            in_features,
-            units,
-            options,
+        LstmCell {
+            activation: options.activation,
+            recurrent_activation: options.recurrent_activation,
             weights,
-            tl: Timeline::default(),
-            gates: Vec::new(),
             pre: Vec::new(),
-            h_prev: Vec::new(),
-            c_prev: Vec::new(),
             cs: Vec::new(),
             tcs: Vec::new(),
-            h: Vec::new(),
-            c: Vec::new(),
-            dg: Vec::new(),
-            dh: Vec::new(),
-            dc: Vec::new(),
-            dh_step: Vec::new(),
             dtc: Vec::new(),
             gate_affine: (0..12 * units)
                 .map(|j| {
@@ -108,269 +102,173 @@ impl Lstm {
                     }
                 })
                 .collect(),
-            recurrent_t: Vec::new(),
-            kernel_t: Vec::new(),
-            dxt: Vec::new(),
             scratch: Vec::new(),
         }
     }
 
-    fn needs_pre(&self) -> bool {
-        self.options.activation.backward_needs_input()
-            || self.options.recurrent_activation.backward_needs_input()
-    }
-}
-
-impl Recurrent for Lstm {
-    fn units(&self) -> usize {
-        self.units
+    fn weights(&self) -> &Weights {
+        &self.weights
     }
 
-    fn in_features(&self) -> usize {
-        self.in_features
+    fn weights_mut(&mut self) -> &mut Weights {
+        &mut self.weights
     }
 
-    fn options(&self) -> &RnnOptions {
-        &self.options
+    fn reserve(&mut self, packed: usize, _batch: usize) {
+        let u = self.weights.units();
+        grow(&mut self.cs, packed * u);
+        grow(&mut self.tcs, packed * u);
+        if self.needs_pre() {
+            grow(&mut self.pre, packed * 4 * u);
+        }
     }
 
-    fn keras_name(&self) -> &'static str {
-        "lstm"
-    }
-
-    fn set_zero_output_for_mask(&mut self, zero: bool) {
-        self.options.zero_output_for_mask = zero;
-    }
-
-    fn sibling(&self, go_backwards: bool, rng: &mut SplitMix64) -> Self {
-        Lstm::new(self.in_features, self.units, RnnOptions { go_backwards, ..self.options }, rng)
-    }
-}
-
-impl Stage for Lstm {
-    fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
-        let input = single_dims(inputs, "Lstm")?;
-        sequence_output_dims("LSTM", self.in_features, self.units, self.options.return_sequences, input)
-    }
-
-    fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask, .. } = args.input("Lstm")?;
-        let (batch, _mode) = (args.batch, args.mode);
-        let (f, u, opt) = (self.in_features, self.units, self.options);
-        let (act, ract) = (opt.activation, opt.recurrent_activation);
+    /// `gates ← [i, f, g, o]` (activated) per real row, `φ(c_t)` (and `c_t`) kept per packed
+    /// row; the new `h` and `c` from them.
+    fn forward_step(&mut self, step: ForwardStep<'_>) {
+        let ForwardStep { offset: o, real, gates: gs, prev: [h_prev, c_prev], state: [h, c] } = step;
+        let (defaults, needs_pre) = (self.defaults(), self.needs_pre());
+        let LstmCell {
+            activation: act,
+            recurrent_activation: ract,
+            weights: w,
+            pre,
+            cs,
+            tcs,
+            gate_affine,
+            ..
+        } = self;
+        let (act, ract) = (*act, *ract);
+        let (u, n) = (w.units(), real.len());
         let g4 = 4 * u;
-        let out = self.output_dims(&[in_dims])?;
-        check_len("LSTM", "output", batch * out.numel(), y.len())?;
-        let needs_pre = self.needs_pre();
-        self.tl.prepare("LSTM", x, in_dims, batch, mask, f, opt.go_backwards)?;
-        let defaults = act == Activation::Tanh && ract == Activation::Sigmoid;
-        let Lstm { tl, weights: w, gates, pre, h_prev, c_prev, cs, tcs, h, c, gate_affine, .. } = self;
-        let (steps, b, p) = (tl.steps, tl.batch, tl.packed());
-        grow(gates, p * g4);
-        for buf in [&mut *h_prev, &mut *c_prev, &mut *cs, &mut *tcs] {
-            grow(buf, p * u);
-        }
-        grow(h, b * u);
-        grow(c, b * u);
-        if needs_pre {
-            grow(pre, p * g4);
-        }
-        project_inputs(&tl.xt[..p * f], p, f, &w.kernel, &mut gates[..p * g4]);
-        let (h, c) = (&mut h[..b * u], &mut c[..b * u]);
-        h.fill(0.0);
-        c.fill(0.0);
-        for s in 0..steps {
-            let (o, n) = (tl.offset[s], tl.active[s]);
-            let states = o * u..(o + n) * u;
-            h_prev[states.clone()].copy_from_slice(&h[..n * u]);
-            c_prev[states.clone()].copy_from_slice(&c[..n * u]);
-            let gs = &mut gates[o * g4..(o + n) * g4];
-            matmul(n, u, g4, &h_prev[states], &w.recurrent, gs, true);
-            for r in 0..n {
-                if !tl.is_real(s, r) {
-                    continue;
+        matmul(n, u, g4, h_prev, &w.recurrent, gs, true);
+        for (r, &is_real) in real.iter().enumerate() {
+            if !is_real {
+                continue;
+            }
+            let row = &mut gs[r * g4..(r + 1) * g4];
+            let at = (o + r) * u..(o + r + 1) * u;
+            let state = r * u..(r + 1) * u;
+            if defaults {
+                // Bias, then σ(x) = ½ tanh(½x) + ½ on i, f, o and tanh on g, in one pass;
+                // c_t itself is not kept (tanh' needs only tanh(c_t)).
+                let (scale, rest) = gate_affine.split_at(g4);
+                let (shift, zeros) = rest.split_at(g4);
+                let bias = if w.bias.is_empty() { zeros } else { &w.bias[..] };
+                for (((v, &k), &d), &b) in row.iter_mut().zip(scale).zip(shift).zip(bias) {
+                    *v = k * tanh(k * (*v + b)) + d;
                 }
-                let row = &mut gs[r * g4..(r + 1) * g4];
-                let at = (o + r) * u..(o + r + 1) * u;
-                if defaults {
-                    // Bias, then σ(x) = ½ tanh(½x) + ½ on i, f, o and tanh on g, in one pass;
-                    // c_t itself is not kept (tanh' needs only tanh(c_t)).
-                    let (scale, rest) = gate_affine.split_at(g4);
-                    let (shift, zeros) = rest.split_at(g4);
-                    let bias = if w.bias.is_empty() { zeros } else { &w.bias[..] };
-                    for (((v, &k), &d), &b) in row.iter_mut().zip(scale).zip(shift).zip(bias) {
-                        *v = k * tanh(k * (*v + b)) + d;
-                    }
-                    let (ig, rest) = row.split_at(u);
-                    let (fg, rest) = rest.split_at(u);
-                    let (gg, og) = rest.split_at(u);
-                    let (cp, tc) = (&c_prev[at.clone()], &mut tcs[at]);
-                    let (hr, cr) = (&mut h[r * u..(r + 1) * u], &mut c[r * u..(r + 1) * u]);
-                    cell_forward([ig, fg, gg, og], cp, tc, hr, cr);
-                    continue;
-                }
-                add_bias(row, &w.bias);
-                if needs_pre {
-                    pre[(o + r) * g4..(o + r + 1) * g4].copy_from_slice(row);
-                }
-                activate(ract, &mut row[..2 * u], u);
-                activate(act, &mut row[2 * u..3 * u], u);
-                activate(ract, &mut row[3 * u..], u);
                 let (ig, rest) = row.split_at(u);
                 let (fg, rest) = rest.split_at(u);
                 let (gg, og) = rest.split_at(u);
-                let (cp, cn, tc) = (&c_prev[at.clone()], &mut cs[at.clone()], &mut tcs[at]);
-                let (ig, fg, gg, cp, cn) = (&ig[..u], &fg[..u], &gg[..u], &cp[..u], &mut cn[..u]);
-                for j in 0..u {
-                    cn[j] = fg[j] * cp[j] + ig[j] * gg[j];
-                }
-                tc.copy_from_slice(cn);
-                activate(act, tc, u);
-                c[r * u..(r + 1) * u].copy_from_slice(cn);
-                for ((hj, &oj), &tj) in h[r * u..(r + 1) * u].iter_mut().zip(og).zip(tc.iter()) {
-                    *hj = oj * tj;
-                }
+                let (cp, tc) = (&c_prev[state.clone()], &mut tcs[at]);
+                cell_forward([ig, fg, gg, og], cp, tc, &mut h[state.clone()], &mut c[state]);
+                continue;
             }
-            if opt.return_sequences {
-                tl.write_step(s, h, u, opt.zero_output_for_mask, y);
+            add_to_rows(row, &w.bias);
+            if needs_pre {
+                pre[(o + r) * g4..(o + r + 1) * g4].copy_from_slice(row);
+            }
+            activate(ract, &mut row[..2 * u], u);
+            activate(act, &mut row[2 * u..3 * u], u);
+            activate(ract, &mut row[3 * u..], u);
+            let (ig, rest) = row.split_at(u);
+            let (fg, rest) = rest.split_at(u);
+            let (gg, og) = rest.split_at(u);
+            let (cp, cn, tc) = (&c_prev[state.clone()], &mut cs[at.clone()], &mut tcs[at]);
+            let (ig, fg, gg, cp, cn) = (&ig[..u], &fg[..u], &gg[..u], &cp[..u], &mut cn[..u]);
+            for j in 0..u {
+                cn[j] = fg[j] * cp[j] + ig[j] * gg[j];
+            }
+            tc.copy_from_slice(cn);
+            activate(act, tc, u);
+            c[state.clone()].copy_from_slice(cn);
+            for ((hj, &oj), &tj) in h[state].iter_mut().zip(og).zip(tc.iter()) {
+                *hj = oj * tj;
             }
         }
-        if !opt.return_sequences {
-            tl.write_last(h, u, opt.zero_output_for_mask, y);
-        }
-        Ok(())
     }
 
-    fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
-        let Input { data: x, dims: in_dims, .. } = args.input("Lstm")?;
-        let (batch, _y, dy, _dy_is_preactivation) =
-            (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
-        let dx = single_grad(grad_inputs);
-        let (u, opt) = (self.units, self.options);
-        let (act, ract) = (opt.activation, opt.recurrent_activation);
-        let g4 = 4 * u;
-        self.tl.check_backward("LSTM", self.in_features, x, in_dims, batch)?;
-        let out = self.output_dims(&[in_dims])?;
-        check_len("LSTM", "output gradient", batch * out.numel(), dy.len())?;
-        if let Some(dx) = &dx {
-            check_len("LSTM", "input gradient", x.len(), dx.len())?;
-        }
-        let needs_pre = self.needs_pre();
-        let Lstm {
-            tl,
-            weights: w,
+    fn reserve_backward(&mut self, _packed: usize, _batch: usize) {
+        grow(&mut self.dtc, self.weights.units());
+    }
+
+    /// Gate gradients per real row, `dc ← dc_{t−1} = dc ⊙ f`, then `dh ← dh_{t−1} = da Uᵀ`.
+    fn backward_step(&mut self, step: BackwardStep<'_>) {
+        let BackwardStep {
+            offset: o,
+            real,
             gates,
+            prev: [_, c_prev],
+            dstate: [dh, dc],
+            dg: dgs,
+            recurrent_t,
+        } = step;
+        let (defaults, needs_pre) = (self.defaults(), self.needs_pre());
+        let LstmCell {
+            activation: act,
+            recurrent_activation: ract,
+            weights: w,
             pre,
-            h_prev,
-            c_prev,
             cs,
             tcs,
-            dg,
-            dh,
-            dc,
-            dh_step,
             dtc,
-            recurrent_t,
-            kernel_t,
-            dxt,
             scratch,
             ..
         } = self;
-        let (steps, b, p) = (tl.steps, tl.batch, tl.packed());
-        grow(dg, p * g4);
-        for buf in [&mut *dh, &mut *dc, &mut *dh_step] {
-            grow(buf, b * u);
-        }
-        grow(dtc, u);
-        transpose_into(&w.recurrent, u, g4, recurrent_t);
-        dh[..b * u].fill(0.0);
-        dc[..b * u].fill(0.0);
+        let (act, ract) = (*act, *ract);
+        let (u, n) = (w.units(), real.len());
+        let g4 = 4 * u;
         let dtc = &mut dtc[..u];
-        let defaults = act == Activation::Tanh && ract == Activation::Sigmoid;
-        for s in (0..steps).rev() {
-            tl.add_output_grad(s, dy, u, opt.return_sequences, opt.zero_output_for_mask, dh);
-            let (o, n) = (tl.offset[s], tl.active[s]);
-            let dgs = &mut dg[o * g4..(o + n) * g4];
-            for r in 0..n {
-                let drow = &mut dgs[r * g4..(r + 1) * g4];
-                if !tl.is_real(s, r) {
-                    drow.fill(0.0);
-                    continue;
-                }
-                let ga = (o + r) * g4;
-                let gate_row = &gates[ga..ga + g4];
-                let (ig, fg, gg, og) =
-                    (&gate_row[..u], &gate_row[u..2 * u], &gate_row[2 * u..3 * u], &gate_row[3 * u..]);
-                let at = (o + r) * u..(o + r + 1) * u;
-                let (tc, cn, cp) = (&tcs[at.clone()], &cs[at.clone()], &c_prev[at]);
-                let state = r * u..(r + 1) * u;
-                let (dhr, dcr) = (&dh[state.clone()], &mut dc[state]);
-                if defaults {
-                    // σ' = y(1 − y), tanh' = 1 − y², all in one pass.
-                    cell_backward([ig, fg, gg, og], tc, cp, dhr, dcr, drow);
-                    continue;
-                }
-                for ((d, &dhj), &oj) in dtc.iter_mut().zip(dhr).zip(og) {
-                    *d = dhj * oj;
-                }
-                activation_grad(act, cn, tc, dtc, u, scratch);
-                let (di, rest) = drow.split_at_mut(u);
-                let (df, rest) = rest.split_at_mut(u);
-                let (dgg, dout) = rest.split_at_mut(u);
-                let (di, df, dgg, dout) = (&mut di[..u], &mut df[..u], &mut dgg[..u], &mut dout[..u]);
-                let (ig, fg, gg, tc, cp, dhr, dtc) =
-                    (&ig[..u], &fg[..u], &gg[..u], &tc[..u], &cp[..u], &dhr[..u], &dtc[..u]);
-                let dcr = &mut dcr[..u];
-                for j in 0..u {
-                    let dcj = dcr[j] + dtc[j];
-                    di[j] = dcj * gg[j];
-                    df[j] = dcj * cp[j];
-                    dgg[j] = dcj * ig[j];
-                    dout[j] = dhr[j] * tc[j];
-                    dcr[j] = dcj * fg[j];
-                }
-                let z = |k: usize, len: usize| {
-                    if needs_pre {
-                        &pre[ga + k * u..ga + k * u + len]
-                    } else {
-                        &[][..]
-                    }
-                };
-                activation_grad(ract, z(0, 2 * u), &gate_row[..2 * u], &mut drow[..2 * u], u, scratch);
-                activation_grad(act, z(2, u), gg, &mut drow[2 * u..3 * u], u, scratch);
-                activation_grad(ract, z(3, u), og, &mut drow[3 * u..], u, scratch);
+        for (r, &is_real) in real.iter().enumerate() {
+            if !is_real {
+                continue;
             }
-            matmul(n, g4, u, dgs, &recurrent_t[..g4 * u], &mut dh_step[..n * u], false);
-            for r in 0..n {
-                if tl.is_real(s, r) {
-                    dh[r * u..(r + 1) * u].copy_from_slice(&dh_step[r * u..(r + 1) * u]);
-                }
+            let drow = &mut dgs[r * g4..(r + 1) * g4];
+            let ga = (o + r) * g4;
+            let gate_row = &gates[r * g4..(r + 1) * g4];
+            let (ig, fg, gg, og) =
+                (&gate_row[..u], &gate_row[u..2 * u], &gate_row[2 * u..3 * u], &gate_row[3 * u..]);
+            let at = (o + r) * u..(o + r + 1) * u;
+            let state = r * u..(r + 1) * u;
+            let (tc, cn, cp) = (&tcs[at.clone()], &cs[at], &c_prev[state.clone()]);
+            let (dhr, dcr) = (&dh[state.clone()], &mut dc[state]);
+            if defaults {
+                // σ' = y(1 − y), tanh' = 1 − y², all in one pass.
+                cell_backward([ig, fg, gg, og], tc, cp, dhr, dcr, drow);
+                continue;
             }
+            for ((d, &dhj), &oj) in dtc.iter_mut().zip(dhr).zip(og) {
+                *d = dhj * oj;
+            }
+            activation_grad(act, cn, tc, dtc, u, scratch);
+            let (di, rest) = drow.split_at_mut(u);
+            let (df, rest) = rest.split_at_mut(u);
+            let (dgg, dout) = rest.split_at_mut(u);
+            let (di, df, dgg, dout) = (&mut di[..u], &mut df[..u], &mut dgg[..u], &mut dout[..u]);
+            let (ig, fg, gg, tc, cp, dhr, dtc) =
+                (&ig[..u], &fg[..u], &gg[..u], &tc[..u], &cp[..u], &dhr[..u], &dtc[..u]);
+            let dcr = &mut dcr[..u];
+            for j in 0..u {
+                let dcj = dcr[j] + dtc[j];
+                di[j] = dcj * gg[j];
+                df[j] = dcj * cp[j];
+                dgg[j] = dcj * ig[j];
+                dout[j] = dhr[j] * tc[j];
+                dcr[j] = dcj * fg[j];
+            }
+            let z = |k: usize, len: usize| {
+                if needs_pre {
+                    &pre[ga + k * u..ga + k * u + len]
+                } else {
+                    &[][..]
+                }
+            };
+            activation_grad(ract, z(0, 2 * u), &gate_row[..2 * u], &mut drow[..2 * u], u, scratch);
+            activation_grad(act, z(2, u), gg, &mut drow[2 * u..3 * u], u, scratch);
+            activation_grad(ract, z(3, u), og, &mut drow[3 * u..], u, scratch);
         }
-        let dg = &dg[..p * g4];
-        weight_grad(u, p, g4, &h_prev[..p * u], u, dg, g4, &mut w.recurrent_grad, g4);
-        input_backward(tl, dg, &w.kernel, &mut w.kernel_grad, &mut w.bias_grad, kernel_t, dxt, dx);
-        Ok(())
-    }
-
-    fn mask_rule(&self) -> MaskRule {
-        if self.options.return_sequences {
-            MaskRule::Keep
-        } else {
-            MaskRule::Drop
-        }
-    }
-
-    fn kind(&self) -> String {
-        "LSTM".into()
-    }
-
-    fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>)) {
-        self.weights.visit(visit);
-    }
-
-    fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
-        self.weights.visit_mut(visit);
+        matmul(n, g4, u, dgs, recurrent_t, dh, false);
     }
 }
 
@@ -401,13 +299,13 @@ fn cell_backward(
     dc: &mut [f32],
     dg: &mut [f32],
 ) {
-    let u = dc.len();
+    let u = tc.len();
     let (di, rest) = dg.split_at_mut(u);
     let (df, rest) = rest.split_at_mut(u);
     let (dgg, dout) = rest.split_at_mut(u);
     let (di, df, dgg, dout) = (&mut di[..u], &mut df[..u], &mut dgg[..u], &mut dout[..u]);
-    let (ig, fg, gg, og, tc, c_prev, dh) =
-        (&ig[..u], &fg[..u], &gg[..u], &og[..u], &tc[..u], &c_prev[..u], &dh[..u]);
+    let (ig, fg, gg, og, c_prev, dh, dc) =
+        (&ig[..u], &fg[..u], &gg[..u], &og[..u], &c_prev[..u], &dh[..u], &mut dc[..u]);
     for j in 0..u {
         let dcj = dc[j] + dh[j] * og[j] * (1.0 - tc[j] * tc[j]);
         di[j] = dcj * gg[j] * ig[j] * (1.0 - ig[j]);
@@ -422,6 +320,8 @@ fn cell_backward(
 mod tests {
 
     use super::*;
+    use crate::layers::{MaskRule, Stage};
+    use crate::shape::Dims;
     use crate::testing::backward_one;
 
     #[test]

@@ -1,4 +1,5 @@
-//! `SimpleRNN(units)`: `h_t = act(x_t @ K + h_{t−1} @ U + b)`, output `h_t`.
+//! `SimpleRNN(units)`: `h_t = act(x_t @ K + h_{t−1} @ U + b)`, output `h_t`; the layer
+//! [`SimpleRnn`] is [`Rnn`] over a [`SimpleRnnCell`].
 //!
 //! Shape contract: input `[T, F]` → `[T, units]` with `return_sequences`, else `[units]`.
 //! Weights (Keras layout, names relative to the layer): `simple_rnn_cell/kernel (F, u)`,
@@ -8,231 +9,95 @@
 //! `dh_{t−1} = da_t Uᵀ` (plus the output gradient of step `t−1`), `dU = Σ_t h_{t−1}ᵀ da_t`,
 //! `dK = Σ_t x_tᵀ da_t`, `db = Σ_t da_t`, `dx_t = da_t Kᵀ`.
 
+use crate::buffer::grow;
 use crate::data::rng::SplitMix64;
-use crate::error::Result;
 use crate::kernels::gemm::matmul;
-use crate::layers::activation::ActivationFn;
-use crate::layers::recurrent::{
-    activate, activation_grad, add_bias, check_len, grow, input_backward, project_inputs,
-    sequence_output_dims, transpose_into, weight_grad, Recurrent, RnnOptions, Timeline, Weights,
-};
-use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, MaskRule, Stage};
-use crate::layers::{Param, ParamMut};
-use crate::shape::Dims;
+use crate::kernels::rowwise::add_to_rows;
+use crate::layers::activation::{Activation, ActivationFn};
+use crate::layers::recurrent::cell::{sealed, BackwardStep, Cell, ForwardStep};
+use crate::layers::recurrent::gates::{activate, activation_grad};
+use crate::layers::recurrent::{Rnn, RnnOptions, Weights};
 
-/// A fully recurrent layer (see the module docs for the shape contract and the formula).
+/// `SimpleRNN(units)`, a fully recurrent layer: input `[T, F]` → `[T, units]` with
+/// `return_sequences`, else `[units]`; each step `h_t = act(x_t @ K + h_{t−1} @ U + b)` (see
+/// [`Rnn`] for masks and directions).
+pub type SimpleRnn = Rnn<SimpleRnnCell>;
+
+/// The step of [`SimpleRnn`], Keras's `SimpleRNNCell`: `h_t = act(x_t @ K + h_{t−1} @ U + b)`,
+/// one state `h` (`u` values), one gate block (`W = u`). Initialisers: glorot-uniform kernel,
+/// orthogonal recurrent kernel, zero bias.
 #[derive(Clone, Debug)]
-pub struct SimpleRnn {
-    in_features: usize,
-    units: usize,
-    options: RnnOptions,
+pub struct SimpleRnnCell {
+    activation: Activation,
     weights: Weights,
-    tl: Timeline,
-    /// Per packed row: the pre-activation, then the new state `h_t` (for real rows).
-    hs: Vec<f32>,
-    /// Per packed row: the state before the step, `h_{t−1}`.
-    h_prev: Vec<f32>,
     /// Pre-activations per packed row, kept only for activations whose derivative needs them.
     pre: Vec<f32>,
-    /// The current state of every row, `batch × u`.
-    h: Vec<f32>,
-    /// Pre-activation gradients per packed row.
-    dg: Vec<f32>,
-    /// `∂L/∂h` of every row at the current step, `batch × u`.
-    dh: Vec<f32>,
-    /// One step's `dgates @ Uᵀ`.
-    dh_step: Vec<f32>,
-    recurrent_t: Vec<f32>,
-    kernel_t: Vec<f32>,
-    dxt: Vec<f32>,
     scratch: Vec<f32>,
 }
 
-impl SimpleRnn {
-    /// A SimpleRNN with Keras's initialisers drawn from `rng`: glorot-uniform kernel,
-    /// orthogonal recurrent kernel, zero bias.
-    pub fn new(in_features: usize, units: usize, options: RnnOptions, rng: &mut SplitMix64) -> Self {
+impl sealed::Sealed for SimpleRnnCell {}
+
+impl Cell for SimpleRnnCell {
+    const KIND: &'static str = "SimpleRNN";
+    const TYPE_NAME: &'static str = "SimpleRnn";
+    const KERAS_NAME: &'static str = "simple_rnn";
+    const STATES: usize = 1;
+
+    fn new(in_features: usize, units: usize, options: &RnnOptions, rng: &mut SplitMix64) -> Self {
         let bias: &[usize] = if options.use_bias { &[units] } else { &[] };
         let names = ["simple_rnn_cell/kernel", "simple_rnn_cell/recurrent_kernel", "simple_rnn_cell/bias"];
-        SimpleRnn {
-            in_features,
-            units,
-            options,
+        SimpleRnnCell {
+            activation: options.activation,
             weights: Weights::new(in_features, units, 1, bias, names, rng),
-            tl: Timeline::default(),
-            hs: Vec::new(),
-            h_prev: Vec::new(),
             pre: Vec::new(),
-            h: Vec::new(),
-            dg: Vec::new(),
-            dh: Vec::new(),
-            dh_step: Vec::new(),
-            recurrent_t: Vec::new(),
-            kernel_t: Vec::new(),
-            dxt: Vec::new(),
             scratch: Vec::new(),
         }
     }
-}
 
-impl Recurrent for SimpleRnn {
-    fn units(&self) -> usize {
-        self.units
+    fn weights(&self) -> &Weights {
+        &self.weights
     }
 
-    fn in_features(&self) -> usize {
-        self.in_features
+    fn weights_mut(&mut self) -> &mut Weights {
+        &mut self.weights
     }
 
-    fn options(&self) -> &RnnOptions {
-        &self.options
-    }
-
-    fn keras_name(&self) -> &'static str {
-        "simple_rnn"
-    }
-
-    fn set_zero_output_for_mask(&mut self, zero: bool) {
-        self.options.zero_output_for_mask = zero;
-    }
-
-    fn sibling(&self, go_backwards: bool, rng: &mut SplitMix64) -> Self {
-        SimpleRnn::new(self.in_features, self.units, RnnOptions { go_backwards, ..self.options }, rng)
-    }
-}
-
-impl Stage for SimpleRnn {
-    fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
-        let input = single_dims(inputs, "SimpleRnn")?;
-        sequence_output_dims("SimpleRNN", self.in_features, self.units, self.options.return_sequences, input)
-    }
-
-    fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
-        let Input { data: x, dims: in_dims, mask, .. } = args.input("SimpleRnn")?;
-        let (batch, _mode) = (args.batch, args.mode);
-        let (f, u, opt) = (self.in_features, self.units, self.options);
-        let out = self.output_dims(&[in_dims])?;
-        check_len("SimpleRNN", "output", batch * out.numel(), y.len())?;
-        self.tl.prepare("SimpleRNN", x, in_dims, batch, mask, f, opt.go_backwards)?;
-        let SimpleRnn { tl, weights: w, hs, h_prev, pre, h, .. } = self;
-        let (steps, b, p) = (tl.steps, tl.batch, tl.packed());
-        let needs_pre = opt.activation.backward_needs_input();
-        grow(hs, p * u);
-        grow(h_prev, p * u);
-        grow(h, b * u);
-        if needs_pre {
-            grow(pre, p * u);
-        }
-        project_inputs(&tl.xt[..p * f], p, f, &w.kernel, &mut hs[..p * u]);
-        let h = &mut h[..b * u];
-        h.fill(0.0);
-        for s in 0..steps {
-            let (o, n) = (tl.offset[s], tl.active[s]);
-            let rows = o * u..(o + n) * u;
-            h_prev[rows.clone()].copy_from_slice(&h[..n * u]);
-            let a = &mut hs[rows.clone()];
-            matmul(n, u, u, &h_prev[rows.clone()], &w.recurrent, a, true);
-            if !w.bias.is_empty() {
-                a.chunks_exact_mut(u).for_each(|row| add_bias(row, &w.bias));
-            }
-            if needs_pre {
-                pre[rows].copy_from_slice(a);
-            }
-            activate(opt.activation, a, u);
-            for r in 0..n {
-                if tl.is_real(s, r) {
-                    h[r * u..(r + 1) * u].copy_from_slice(&a[r * u..(r + 1) * u]);
-                }
-            }
-            if opt.return_sequences {
-                tl.write_step(s, h, u, opt.zero_output_for_mask, y);
-            }
-        }
-        if !opt.return_sequences {
-            tl.write_last(h, u, opt.zero_output_for_mask, y);
-        }
-        Ok(())
-    }
-
-    fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
-        let Input { data: x, dims: in_dims, .. } = args.input("SimpleRnn")?;
-        let (batch, _y, dy, _dy_is_preactivation) =
-            (args.batch, args.output, args.grad_output, args.dy_is_preactivation);
-        let dx = single_grad(grad_inputs);
-        let (u, opt) = (self.units, self.options);
-        self.tl.check_backward("SimpleRNN", self.in_features, x, in_dims, batch)?;
-        let out = self.output_dims(&[in_dims])?;
-        check_len("SimpleRNN", "output gradient", batch * out.numel(), dy.len())?;
-        if let Some(dx) = &dx {
-            check_len("SimpleRNN", "input gradient", x.len(), dx.len())?;
-        }
-        let SimpleRnn {
-            tl,
-            weights: w,
-            hs,
-            h_prev,
-            pre,
-            dg,
-            dh,
-            dh_step,
-            recurrent_t,
-            kernel_t,
-            dxt,
-            scratch,
-            ..
-        } = self;
-        let (steps, b, p) = (tl.steps, tl.batch, tl.packed());
-        let needs_pre = opt.activation.backward_needs_input();
-        grow(dg, p * u);
-        grow(dh, b * u);
-        grow(dh_step, b * u);
-        transpose_into(&w.recurrent, u, u, recurrent_t);
-        dh[..b * u].fill(0.0);
-        for s in (0..steps).rev() {
-            tl.add_output_grad(s, dy, u, opt.return_sequences, opt.zero_output_for_mask, dh);
-            let (o, n) = (tl.offset[s], tl.active[s]);
-            let dgs = &mut dg[o * u..(o + n) * u];
-            for r in 0..n {
-                let row = r * u..(r + 1) * u;
-                if tl.is_real(s, r) {
-                    let at = (o + r) * u;
-                    dgs[row.clone()].copy_from_slice(&dh[row.clone()]);
-                    let z = if needs_pre { &pre[at..at + u] } else { &[][..] };
-                    activation_grad(opt.activation, z, &hs[at..at + u], &mut dgs[row], u, scratch);
-                } else {
-                    dgs[row].fill(0.0);
-                }
-            }
-            matmul(n, u, u, dgs, &recurrent_t[..u * u], &mut dh_step[..n * u], false);
-            for r in 0..n {
-                if tl.is_real(s, r) {
-                    dh[r * u..(r + 1) * u].copy_from_slice(&dh_step[r * u..(r + 1) * u]);
-                }
-            }
-        }
-        let dg = &dg[..p * u];
-        weight_grad(u, p, u, &h_prev[..p * u], u, dg, u, &mut w.recurrent_grad, u);
-        input_backward(tl, dg, &w.kernel, &mut w.kernel_grad, &mut w.bias_grad, kernel_t, dxt, dx);
-        Ok(())
-    }
-
-    fn mask_rule(&self) -> MaskRule {
-        if self.options.return_sequences {
-            MaskRule::Keep
-        } else {
-            MaskRule::Drop
+    fn reserve(&mut self, packed: usize, _batch: usize) {
+        if self.activation.backward_needs_input() {
+            grow(&mut self.pre, packed * self.weights.units());
         }
     }
 
-    fn kind(&self) -> String {
-        "SimpleRNN".into()
+    /// `gates ← act(gates + h_{t−1} @ U + b)`, kept as `h_t` for the backward step.
+    fn forward_step(&mut self, step: ForwardStep<'_>) {
+        let ForwardStep { offset: o, real, gates: a, prev: [h_prev, _], state: [h, _] } = step;
+        let (w, u, n) = (&self.weights, self.weights.units(), real.len());
+        matmul(n, u, u, h_prev, &w.recurrent, a, true);
+        add_to_rows(a, &w.bias);
+        if self.activation.backward_needs_input() {
+            self.pre[o * u..(o + n) * u].copy_from_slice(a);
+        }
+        activate(self.activation, a, u);
+        h.copy_from_slice(a);
     }
 
-    fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>)) {
-        self.weights.visit(visit);
-    }
+    fn reserve_backward(&mut self, _packed: usize, _batch: usize) {}
 
-    fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
-        self.weights.visit_mut(visit);
+    /// `da = act'(a) ⊙ dh_t` per real row, then `dh_{t−1} = da Uᵀ`.
+    fn backward_step(&mut self, step: BackwardStep<'_>) {
+        let BackwardStep { offset: o, real, gates: hs, dstate: [dh, _], dg, recurrent_t, .. } = step;
+        let (u, n) = (self.weights.units(), real.len());
+        let needs_pre = self.activation.backward_needs_input();
+        for (r, &is_real) in real.iter().enumerate() {
+            if !is_real {
+                continue;
+            }
+            let row = r * u..(r + 1) * u;
+            let at = (o + r) * u;
+            dg[row.clone()].copy_from_slice(&dh[row.clone()]);
+            let z = if needs_pre { &self.pre[at..at + u] } else { &[][..] };
+            activation_grad(self.activation, z, &hs[row.clone()], &mut dg[row], u, &mut self.scratch);
+        }
+        matmul(n, u, u, dg, recurrent_t, dh, false);
     }
 }
