@@ -72,7 +72,7 @@ pub trait Network {
 
     /// Runs every layer on `batch` samples of `inputs` (one per declared input, each with its
     /// per-sample dims, which must fit the declaration, and the mask of its padded steps).
-    /// The outputs are then read with [`Network::output`].
+    /// The outputs are then read with [`Network::output_at`].
     fn run_inputs(&mut self, inputs: &[Input<'_>], batch: usize, mode: Mode) -> Result<()>;
 
     /// Output `j` of the last run and its per-sample dims.

@@ -98,7 +98,7 @@ where
     /// batch's loss.
     ///
     /// `Err`, before anything changes, for the data mistakes `fit` reports (empty data
-    /// included); `Err` [`Error::NonFinite`] when the loss or an updated weight is NaN or
+    /// included); `Err` [`crate::Error::NonFinite`] when the loss or an updated weight is NaN or
     /// infinite, with the step undone (see `fit`).
     pub fn train_on_batch<Y>(&mut self, x: &[M::Input], y: &[Y]) -> Result<f32>
     where
@@ -121,7 +121,7 @@ where
     /// `validation_batch_size` is 0; `validation_split` is outside [0, 1) or leaves no sample on
     /// one side; a sample or class weight is negative or not finite.
     ///
-    /// Training itself stops with [`Error::NonFinite`] when a batch's loss is NaN or infinite
+    /// Training itself stops with [`crate::Error::NonFinite`] when a batch's loss is NaN or infinite
     /// (that step is not applied) or a step leaves a NaN or infinite weight (that step is
     /// undone, and the optimizer's state restarts, as after a new `compile`): the model keeps
     /// the weights of its last finite step. Keras trains on with NaN weights.
