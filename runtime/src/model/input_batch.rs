@@ -49,7 +49,16 @@ impl InputBatch {
         self.count = n_inputs;
         self.batch = idx.len();
         let mut padding = Padding::default();
-        let Some(&first) = idx.first() else { return padding };
+        let Some(&first) = idx.first() else {
+            // No sample: every input is empty (nothing of an earlier batch shows through).
+            self.lens = [0; MAX_INPUTS];
+            self.masked = [false; MAX_INPUTS];
+            for (k, spec) in N::INPUTS.iter().enumerate().take(n_inputs) {
+                self.dims[k] = Dims::from_static(spec.dims);
+                self.token_ids[k] = spec.token_ids;
+            }
+            return padding;
+        };
         for (k, buf) in self.buffers.iter_mut().enumerate().take(n_inputs) {
             let field = x[first].field(k);
             let token_ids = field.token_ids();
