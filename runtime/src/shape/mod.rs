@@ -15,6 +15,7 @@ pub use computed::{computed_dim, computed_rank, Computed, RUNTIME_AXIS};
 pub use dim::{Dim, Dyn};
 pub use dims::{Dims, MAX_RANK};
 pub use ops::{DimDiv, DimMul, Flattened, Numel, ReplaceLast, WithLast};
+pub(crate) use shape_trait::check_dims;
 pub use shape_trait::{last_static, Shape};
 pub use shaped_rules::numel;
 pub use shaped_rules::ConstDims;

@@ -1,6 +1,8 @@
 //! Per-sample shape types: tuples of [`Dim`]s, rank 0 to 5.
 
 use super::dim::Dim;
+use super::dims::Dims;
+use crate::error::{Error, Result};
 use shaped_rules::numel;
 
 /// A per-sample tensor shape (batch axis excluded): `()`, `(D0,)`, `(D0, D1)`, ... up to rank 5.
@@ -13,6 +15,16 @@ pub trait Shape: 'static {
     const DIMS: &'static [Option<usize>];
     /// The element count per sample when every axis is static.
     const NUMEL: Option<usize> = numel(Self::DIMS);
+}
+
+/// `Err` naming both shapes unless runtime `dims` fit the shape type `S` (`context` names
+/// what holds them: `"tensor dims"`).
+pub(crate) fn check_dims<S: Shape>(dims: Dims, context: &str) -> Result<()> {
+    if dims.fits(S::DIMS) {
+        Ok(())
+    } else {
+        Err(Error::shape(context, Dims::keras_pattern(S::DIMS), dims.with_batch_none()))
+    }
 }
 
 /// The last axis if static, else 0 (a const [`super::Check`] rejects that case at compile time).

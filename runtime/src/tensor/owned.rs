@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::shape::{Dims, Shape};
+use crate::shape::check_dims;
 use crate::tensor::view::{TensorMut, TensorRef};
 use std::marker::PhantomData;
 
@@ -116,15 +117,6 @@ pub(crate) fn batch_len(batch: usize, dims: Dims) -> Result<usize> {
         name: "batch",
         detail: format!("{batch} samples of {dims} hold more values than this machine can address"),
     })
-}
-
-/// `Err` naming both shapes unless runtime `dims` fit the shape type `S`.
-pub(crate) fn check_dims<S: Shape>(dims: Dims, context: &str) -> Result<()> {
-    if dims.fits(S::DIMS) {
-        Ok(())
-    } else {
-        Err(Error::shape(context, Dims::keras_pattern(S::DIMS), dims.with_batch_none()))
-    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::shape::{Dims, Shape};
-use crate::tensor::owned::check_dims;
+use crate::shape::check_dims;
 use std::marker::PhantomData;
 
 /// A borrowed batch of samples of shape `S` (see [`crate::tensor::Tensor`] for the layout).
