@@ -341,9 +341,10 @@ fn check_dtype(
     let Some(inputs) = inputs else { return false };
     let model_dtype = inputs.first().map_or(DType::F32, |i| i.dtype);
     for src in srcs {
-        let source_dtype = match src {
-            Src::Input(k) => Some(inputs[*k].dtype),
-            Src::Node(_) => None,
+        // The input read, if the source is one (`None`: a layer, which outputs floats).
+        let (source_dtype, name) = match src {
+            Src::Input(k) => (Some(inputs[*k].dtype), inputs[*k].name.as_str()),
+            Src::Node(_) => (None, ""),
         };
         let message = match (reads_ids, source_dtype) {
             (true, Some(DType::U32)) | (false, None | Some(DType::F32)) => continue,
@@ -351,20 +352,18 @@ fn check_dtype(
                 format!("`{display}` takes the model's token ids, so it must be the first layer after `input: u32[..]`")
             }
             (true, None) if graph => format!(
-                "`{display}` takes integer token ids, but it reads a layer, which outputs floats; let it read an input declared `u32[..]`"
+                "`{display}` takes integer token ids, but it reads a layer, which outputs floats; let it read an input declared as ids, like `input words: u32[None],`"
             ),
             (true, None) => format!(
                 "`{display}` takes integer token ids, but the layer before it outputs floats; declare the input as ids, `input: u32[None],` (or `u32[length]`)"
             ),
             (true, Some(DType::F32)) if graph => {
-                let name = &inputs[input_index(src)].name;
-                format!("`{display}` takes integer token ids, but the input `{name}` holds `f32` values; declare it as ids, `input {name}: u32[..],`")
+                format!("`{display}` takes integer token ids, but the input `{name}` holds `f32` values; declare it as ids, `input {name}: u32[None],` (or `u32[length]`)")
             }
             (true, Some(DType::F32)) => format!(
                 "`{display}` takes integer token ids, but the model's input is `f32`; declare the input as ids, `input: u32[None],` (or `u32[length]`)"
             ),
             (false, Some(DType::U32)) if graph => {
-                let name = &inputs[input_index(src)].name;
                 format!("`{display}` needs float input, but the input `{name}` holds `u32` token ids; put an `Embedding(vocab_size, dim)` layer between them to turn ids into vectors")
             }
             (false, Some(DType::U32)) => format!(
@@ -375,14 +374,6 @@ fn check_dtype(
         return false;
     }
     true
-}
-
-/// The input index of an input source.
-fn input_index(src: &Src) -> usize {
-    match src {
-        Src::Input(k) => *k,
-        Src::Node(_) => 0,
-    }
 }
 
 /// The layer's type name: `Dense`, or the custom type's last path segment.

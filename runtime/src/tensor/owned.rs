@@ -1,8 +1,8 @@
 //! The owned, shape-typed tensor.
 
 use crate::error::{Error, Result};
-use crate::shape::{Dims, Shape};
 use crate::shape::check_dims;
+use crate::shape::{Dims, Shape};
 use crate::tensor::view::{TensorMut, TensorRef};
 use std::marker::PhantomData;
 

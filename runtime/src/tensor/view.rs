@@ -1,8 +1,8 @@
 //! Borrowed tensor views: what layers receive, so no data is copied between layers.
 
 use crate::error::{Error, Result};
-use crate::shape::{Dims, Shape};
 use crate::shape::check_dims;
+use crate::shape::{Dims, Shape};
 use std::marker::PhantomData;
 
 /// A borrowed batch of samples of shape `S` (see [`crate::tensor::Tensor`] for the layout).
