@@ -131,6 +131,40 @@ pub enum Fail {
         /// The number of axes.
         rank: usize,
     },
+    /// A convolution whose input's channels (the last axis) are `None`: they size the kernel.
+    UnknownChannels,
+    /// A window (kernel or pool) whose span `window` (`d·(k − 1) + 1`) is larger than the
+    /// input's size `size` on spatial axis `axis` (0: height or steps, 1: width) with `valid`
+    /// padding.
+    WindowTooLarge {
+        /// The spatial axis, 0-based.
+        axis: usize,
+        /// The window's span on it.
+        window: usize,
+        /// The input's size on it.
+        size: usize,
+    },
+    /// `strides` above 1 together with `dilation_rate` above 1, which Keras refuses.
+    StridesAndDilation,
+    /// `groups` that does not divide the input's channels or the filters.
+    Groups {
+        /// The groups asked for.
+        groups: usize,
+        /// The input's channels.
+        channels: usize,
+        /// The filters asked for.
+        filters: usize,
+    },
+    /// `Cropping2d` taking `crop` rows or columns in all from spatial axis `axis` of size `size`,
+    /// which leaves none.
+    CropTooLarge {
+        /// The spatial axis, 0-based (0: height, 1: width).
+        axis: usize,
+        /// The rows or columns cropped on it, both sides together.
+        crop: usize,
+        /// The input's size on it.
+        size: usize,
+    },
 }
 
 impl Fail {
@@ -255,6 +289,40 @@ impl Fail {
                 .str(" axes per sample, more than the ")
                 .num(MAX_RANK)
                 .str(" shaped supports"),
+            Fail::UnknownChannels => m
+                .str("needs a known number of channels (the last axis, which sizes its kernel), but its input is ")
+                .dims(input),
+            Fail::WindowTooLarge { axis, window, size } => m
+                .str("needs at least ")
+                .num(window)
+                .str(" positions on axis ")
+                .num(axis + 1)
+                .str(" for its window, but its input ")
+                .dims(input)
+                .str(" has ")
+                .num(size)
+                .str("; use a smaller window, or `padding = same`"),
+            Fail::StridesAndDilation => {
+                m.str("cannot use `strides` above 1 together with `dilation_rate` above 1 (Keras refuses the pair); keep one of them at 1")
+            }
+            Fail::Groups { groups, channels, filters } => m
+                .str("needs `groups` (")
+                .num(groups)
+                .str(") to divide both the input's channels (")
+                .num(channels)
+                .str(") and the filters (")
+                .num(filters)
+                .str(")"),
+            Fail::CropTooLarge { axis, crop, size } => m
+                .str("crops ")
+                .num(crop)
+                .str(" of the ")
+                .num(size)
+                .str(" positions on axis ")
+                .num(axis + 1)
+                .str(" of its input ")
+                .dims(input)
+                .str(", which leaves none"),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! What shaped knows about its built-in layers that every tier needs: each layer's shape rule as
 //! one `const fn` over `&[Option<usize>]` ([`dense`], [`flatten`], ...), the merges' rules over
-//! several inputs ([`concatenate`], [`elementwise`], [`dot`]), the reasons a rule rejects its input with
+//! several inputs ([`concatenate`], [`elementwise`], [`dot`]), the windowed layers' over
+//! spatial axes ([`conv`], [`pool`], [`Window`], [`Padding`]), the reasons a rule rejects its input with
 //! their messages ([`Fail`]), const-built messages ([`Message`]), const dims ([`ConstDims`]),
 //! the Keras activation names ([`Activation`]) and the elementwise merges ([`ElementwiseOp`]).
 //!
@@ -20,6 +21,7 @@ mod fail;
 mod layer_rules;
 mod merge_rules;
 mod message;
+mod spatial_rules;
 
 pub use activation::Activation;
 pub use dims::{numel, ConstDims, MAX_RANK};
@@ -28,6 +30,7 @@ pub use fail::Fail;
 pub use layer_rules::*;
 pub use merge_rules::*;
 pub use message::Message;
+pub use spatial_rules::*;
 
 /// The most inputs a model may declare: the training loop lays a batch's inputs out in an
 /// array of this size, so a step allocates nothing.

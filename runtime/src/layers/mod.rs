@@ -17,6 +17,7 @@ pub mod pooling;
 pub mod recurrent;
 pub mod reshape;
 mod shape_rule;
+pub mod spatial_mask;
 pub mod stage;
 pub mod time_distributed;
 

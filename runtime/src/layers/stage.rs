@@ -11,8 +11,10 @@ use crate::layers::{Mode, Param, ParamMut};
 use crate::shape::Dims;
 
 /// One input of a stage: `batch` samples of per-sample `dims`, flat row-major, with the mask
-/// of their steps when they are a padded sequence (`mask[b · steps + t]` is 1.0 for a real
-/// step, 0.0 for padding; `steps = dims[0]`).
+/// of their positions when they are padded (`mask[b · positions + p]` is 1.0 for a real
+/// position, 0.0 for padding; `positions = dims.mask_positions()`: the steps of a sequence
+/// `[steps, features]`, the pixels of an image `[height, width, channels]`, whose real pixels
+/// are the top-left rectangle of each sample, see [`crate::layers::spatial_mask`]).
 ///
 /// Token ids travel as integers: a model input declared `u32[..]` reaches its `Embedding` as
 /// `ids`, exact for every `u32` (an `f32` holds integers exactly only below 2²⁴); `data` is
@@ -150,7 +152,7 @@ pub trait Stage {
     }
 
     /// For [`MaskRule::Produce`] and [`MaskRule::ProduceIf`]: writes the output's mask
-    /// (`batch · out_steps` values, `out_steps` the output's first axis, 1 at rank 0).
+    /// (`batch · positions` values, `positions` the output dims' [`Dims::mask_positions`]).
     fn produce_mask(&self, args: Forward<'_>, out_mask: &mut [f32]) -> Result<()> {
         let _ = args;
         out_mask.fill(1.0);

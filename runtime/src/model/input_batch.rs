@@ -109,8 +109,8 @@ impl InputBatch {
                 } else {
                     Input::new(&buf.values[..self.lens[k]], self.dims[k])
                 };
-                let steps = self.dims[k].as_slice().first().copied().unwrap_or(1);
-                input.with_mask(self.masked[k].then(|| &buf.mask[..self.batch * steps]))
+                let positions = self.dims[k].mask_positions();
+                input.with_mask(self.masked[k].then(|| &buf.mask[..self.batch * positions]))
             }
             _ => Input::new(&[], Dims::default()),
         })

@@ -81,11 +81,11 @@ fn check_run_input(model: &str, len: usize, dims: Dims, batch: usize, mask: Opti
         });
     }
     if let Some(mask) = mask {
-        let steps = dims.as_slice().first().copied().unwrap_or(1);
-        let needed = batch.checked_mul(steps).ok_or_else(overflow)?;
+        let positions = dims.mask_positions();
+        let needed = batch.checked_mul(positions).ok_or_else(overflow)?;
         if mask.len() != needed {
             return Err(Error::LengthMismatch {
-                context: format!("the input mask of model `{model}` and {batch} samples of {steps} steps"),
+                context: format!("the input mask of model `{model}` and {batch} samples of {positions} positions"),
                 left: mask.len(),
                 right: needed,
             });

@@ -169,7 +169,7 @@ impl Workspace {
         Ok(out_dims)
     }
 
-    /// Has `stage` write node `node`'s mask (`batch` × its output's steps) from its inputs.
+    /// Has `stage` write node `node`'s mask (`batch` × its output's mask positions) from its inputs.
     #[allow(clippy::too_many_arguments)]
     fn produce_mask<const N: usize>(
         &mut self,
@@ -181,7 +181,7 @@ impl Workspace {
         mode: Mode,
         out_dims: Dims,
     ) -> Result<Option<MaskOf>> {
-        let len = batch * out_dims.as_slice().first().copied().unwrap_or(1);
+        let len = batch * out_dims.mask_positions();
         let mut mask = std::mem::take(&mut self.masks[node]);
         grow(&mut mask, len);
         let result = {

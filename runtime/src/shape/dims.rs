@@ -74,6 +74,18 @@ impl Dims {
         self.as_slice().iter().try_fold(batch, |n, &d| n.checked_mul(d))
     }
 
+    /// The positions a mask covers: every axis but the last (the features or channels), so the
+    /// steps of a sequence `[steps, features]` and the pixels of an image `[height, width,
+    /// channels]` (row-major); the first axis at rank 1 (the steps of token ids), 1 at rank 0.
+    pub fn mask_positions(&self) -> usize {
+        let dims = self.as_slice();
+        match dims.len() {
+            0 => 1,
+            1 => dims[0],
+            r => dims[..r - 1].iter().product(),
+        }
+    }
+
     /// The last axis (1 for rank 0).
     pub fn last(&self) -> usize {
         self.as_slice().last().copied().unwrap_or(1)

@@ -41,9 +41,9 @@ fn resolve_axis(axis: isize, rank: usize) -> usize {
     }
 }
 
-/// The steps of a per-sample shape: its first axis, 1 for a scalar.
+/// The positions a mask of a per-sample shape covers ([`Dims::mask_positions`]).
 fn steps(dims: Dims) -> usize {
-    dims.as_slice().first().copied().unwrap_or(1)
+    dims.mask_positions()
 }
 
 /// Checks that input `j` holds `batch` samples of its dims and, when it has a mask, one value
