@@ -349,7 +349,8 @@ pub fn predict_method(vis: &syn::Visibility, plan: &Plan, io: &Io) -> Option<Tok
 }
 
 /// The Rust type of one sample of an input: a fixed array for a static input (rank 1 to 3),
-/// `Vec<[f32; F]>` for `[None, F]`; for token ids, `u32` for `u32[1]`, `[u32; N]` for
+/// `Vec<[f32; F]>` for `[None, F]`, `Image<C>` for an image with a runtime side (`[None, None,
+/// C]`); for token ids, `u32` for `u32[1]`, `[u32; N]` for
 /// `u32[N]` and `Vec<u32>` for `u32[None]`. A size may be a const expression:
 /// `input: [FEATURES]` takes `[f32; FEATURES]`.
 pub fn input_sample(dtype: DType, sizes: &[Option<Size>]) -> Option<TokenStream> {
@@ -364,6 +365,10 @@ pub fn input_sample(dtype: DType, sizes: &[Option<Size>]) -> Option<TokenStream>
         (DType::F32, [None, Some(f)]) => {
             let f = f.tokens();
             Some(quote!(::std::vec::Vec<[f32; #f]>))
+        }
+        (DType::F32, [h, w, Some(c)]) if h.is_none() || w.is_none() => {
+            let c = c.tokens();
+            Some(quote!(::shaped::tensor::Image<#c>))
         }
         (DType::F32, sizes) => {
             if sizes.is_empty() || sizes.len() > 3 {

@@ -213,6 +213,11 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
         let src = &sources[i];
         quote!(self.__shaped_workspace.run(#i, &mut self.#field, #src, inputs, batch, mode)?;)
     });
+    let dims_steps = (0..n_nodes).map(|i| {
+        let field = &fields[owners[i]];
+        let src = &sources[i];
+        quote!(dims[#i] = ::shaped::model::node_dims(&self.#field, #src, inputs, &dims)?;)
+    });
     // Backward, last node first. A layer applied several times runs backward once per use,
     // each time just after a forward pass of that use (it keeps what its backward needs from
     // its last forward); the weight gradients of the uses add up.
@@ -467,6 +472,13 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                     ::shaped::model::check_run_inputs(#model_name, <Self as ::shaped::model::Network>::INPUTS, inputs, batch)?;
                     self.__shaped_workspace.begin(inputs)?;
                     #(#run_steps)*
+                    ::core::result::Result::Ok(())
+                }
+
+                fn check_dims(&self, inputs: &[::shaped::shape::Dims]) -> ::shaped::Result<()> {
+                    let mut dims = [::shaped::shape::Dims::default(); #n_nodes];
+                    #(#dims_steps)*
+                    let _ = &mut dims;
                     ::core::result::Result::Ok(())
                 }
 

@@ -35,7 +35,8 @@ pub fn real_extent(mask: Option<&[f32]>, b: usize, padded: Extent) -> Extent {
     let Some(mask) = mask else { return padded };
     let [h, w] = padded;
     let Some(sample) = mask.get(b * h * w..(b + 1) * h * w) else { return padded };
-    let rows = (0..h).rev().find(|&r| sample[r * w..(r + 1) * w].iter().any(|&m| m != 0.0)).map_or(0, |r| r + 1);
+    let rows =
+        (0..h).rev().find(|&r| sample[r * w..(r + 1) * w].iter().any(|&m| m != 0.0)).map_or(0, |r| r + 1);
     if rows == 0 {
         return [0, 0];
     }

@@ -3,6 +3,7 @@
 //! masked — reused from batch to batch.
 
 use crate::buffer::grow;
+use crate::layers::spatial_mask::write_extent_mask;
 use crate::layers::Input;
 use crate::model::{Network, MAX_INPUTS};
 use crate::shape::Dims;
@@ -29,12 +30,13 @@ pub struct InputBatch {
     batch: usize,
 }
 
-/// How much padding a batch holds: padded steps and all steps, over its sequence inputs.
+/// How much padding a batch holds: padded positions (steps of a sequence, pixels of an image)
+/// and all positions, over its padded inputs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Padding {
-    /// Steps that are padding.
+    /// Positions that are padding.
     pub padded: u64,
-    /// All steps.
+    /// All positions.
     pub total: u64,
 }
 
@@ -62,8 +64,15 @@ impl InputBatch {
         for (k, buf) in self.buffers.iter_mut().enumerate().take(n_inputs) {
             let field = x[first].field(k);
             let token_ids = field.token_ids();
-            let steps = idx.iter().filter_map(|&i| x[i].field(k).steps()).max().map(|t| t.max(1));
-            let per_sample = field.step_len() * steps.unwrap_or(1);
+            // The grid every sample of this input is padded to: the longest sequence, or the
+            // tallest and widest image, of the batch.
+            let padded = idx
+                .iter()
+                .filter_map(|&i| x[i].field(k).extent())
+                .reduce(|a, b| [a[0].max(b[0]), a[1].max(b[1])])
+                .map(|[h, w]| [h.max(1), w.max(1)]);
+            let grid = padded.unwrap_or([1, 1]);
+            let per_sample = field.step_len() * grid[0] * grid[1];
             let len = idx.len() * per_sample;
             if token_ids {
                 grow(&mut buf.ids, len);
@@ -77,23 +86,28 @@ impl InputBatch {
                 } else {
                     (&mut buf.values[at], &mut [][..])
                 };
-                x[i].field(k).write(steps.unwrap_or(1), values, ids);
+                x[i].field(k).write(grid, values, ids);
             }
-            let mut dims = Dims::from_static(N::INPUTS[k].dims);
-            if let Some(t) = steps {
-                dims = dims.with_first(t);
-                grow(&mut buf.mask, idx.len() * t);
-                for (row, &i) in buf.mask.chunks_exact_mut(t).zip(idx) {
-                    let real = x[i].field(k).steps().unwrap_or(t).min(t);
-                    row[..real].fill(1.0);
-                    row[real..].fill(0.0);
-                    padding.padded += (t - real) as u64;
-                    padding.total += t as u64;
+            let spec = N::INPUTS[k].dims;
+            let mut dims = Dims::from_static(spec);
+            if padded.is_some() {
+                dims = dims.with_first(grid[0]);
+                if spec.len() == 3 && spec[1].is_none() {
+                    dims = dims.with_axis(1, grid[1]);
+                }
+                let positions = grid[0] * grid[1];
+                grow(&mut buf.mask, idx.len() * positions);
+                for (row, &i) in buf.mask.chunks_exact_mut(positions).zip(idx) {
+                    let real = x[i].field(k).extent().unwrap_or(grid);
+                    let real = [real[0].min(grid[0]), real[1].min(grid[1])];
+                    write_extent_mask(row, grid, real);
+                    padding.padded += (positions - real[0] * real[1]) as u64;
+                    padding.total += positions as u64;
                 }
             }
             self.dims[k] = dims;
             self.lens[k] = len;
-            self.masked[k] = steps.is_some();
+            self.masked[k] = padded.is_some();
             self.token_ids[k] = token_ids;
         }
         padding

@@ -4,6 +4,7 @@
 //! model with one input and one output.
 
 mod input_batch;
+mod input_sizes;
 mod model_trait;
 mod network;
 mod predict;
@@ -14,6 +15,7 @@ mod summary;
 mod workspace;
 
 pub use input_batch::{InputBatch, Padding};
+pub use input_sizes::check_input_sizes;
 pub use model_trait::Model;
 pub use network::{InputSpec, LayerInfo, Network, OutputSpec, MAX_INPUTS, MAX_OUTPUTS};
 pub use predict::{predict_samples, DEFAULT_BATCH_SIZE};
@@ -21,7 +23,7 @@ pub use run_input::check_run_inputs;
 pub use sample_types::SampleTypes;
 pub use shared_grads::SharedGrads;
 pub use summary::{readable_memory_size, summary_table};
-pub use workspace::{Source, Workspace};
+pub use workspace::{node_dims, Source, Workspace};
 
 /// A type with no values, for the one impl of the never-satisfied traits that `model!` emits
 /// to explain a mistake in rustc's error (such as `fit` on a model that was not compiled).

@@ -75,6 +75,13 @@ pub trait Network {
     /// The outputs are then read with [`Network::output_at`].
     fn run_inputs(&mut self, inputs: &[Input<'_>], batch: usize, mode: Mode) -> Result<()>;
 
+    /// Runs every layer's shape rule, and nothing else, on one sample of per-sample dims
+    /// `inputs` (one per declared input): `Err` naming the first layer that cannot take them,
+    /// like a 5×5 image reaching a 3×3 window after two poolings. The data checks call it once
+    /// for each distinct size of images or sequences, so that a sample too small for the model
+    /// is an `Err` before the first step, never a silently empty result.
+    fn check_dims(&self, inputs: &[Dims]) -> Result<()>;
+
     /// Output `j` of the last run and its per-sample dims.
     fn output_at(&self, j: usize) -> (&[f32], Dims);
 

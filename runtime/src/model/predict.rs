@@ -40,12 +40,21 @@ pub fn predict_samples<N: Network, X: InputRow, Y: OutputRow>(
     for (i, sample) in x.iter().enumerate() {
         for (k, spec) in N::INPUTS.iter().enumerate() {
             let field = sample.field(k);
-            let sequence = spec.dims.first() == Some(&None);
-            let expected: usize =
-                spec.dims.iter().skip(usize::from(sequence)).map(|d| d.unwrap_or(1)).product();
+            // A sequence `[None, F]` or an image with a runtime side (`[None, None, C]`): the
+            // sample is one step or pixel of the known axes at a time.
+            let ragged = spec.dims.iter().take(2).any(Option::is_none);
+            let expected: usize = if ragged {
+                spec.dims
+                    .iter()
+                    .skip(if spec.dims.len() == 3 { 2 } else { 1 })
+                    .map(|d| d.unwrap_or(1))
+                    .product()
+            } else {
+                spec.dims.iter().map(|d| d.unwrap_or(1)).product()
+            };
             if field.step_len() != expected
                 || field.token_ids() != spec.token_ids
-                || field.steps().is_some() != sequence
+                || field.extent().is_some() != ragged
             {
                 return Err(Error::shape(
                     format!("samples given to model `{}`", N::NAME),
@@ -70,6 +79,7 @@ pub fn predict_samples<N: Network, X: InputRow, Y: OutputRow>(
             }
         }
     }
+    crate::model::check_input_sizes(&*net, x, "x")?;
     let mut out = Vec::with_capacity(x.len());
     let mut batch = InputBatch::default();
     let mut idx = Vec::new();

@@ -85,7 +85,9 @@ fn check_run_input(model: &str, len: usize, dims: Dims, batch: usize, mask: Opti
         let needed = batch.checked_mul(positions).ok_or_else(overflow)?;
         if mask.len() != needed {
             return Err(Error::LengthMismatch {
-                context: format!("the input mask of model `{model}` and {batch} samples of {positions} positions"),
+                context: format!(
+                    "the input mask of model `{model}` and {batch} samples of {positions} positions"
+                ),
                 left: mask.len(),
                 right: needed,
             });

@@ -20,6 +20,22 @@ pub enum Source {
     Node(usize),
 }
 
+/// The per-sample output dims of `stage` reading `sources`, given the model inputs' dims
+/// `inputs` and the dims of the nodes before it, `nodes` (no buffer touched): what
+/// [`crate::model::Network::check_dims`] runs for each node.
+pub fn node_dims<const N: usize>(
+    stage: &dyn Stage,
+    sources: [Source; N],
+    inputs: &[Dims],
+    nodes: &[Dims],
+) -> Result<Dims> {
+    let in_dims: [Dims; N] = std::array::from_fn(|j| match sources[j] {
+        Source::Input(k) => inputs.get(k).copied().unwrap_or_default(),
+        Source::Node(i) => nodes.get(i).copied().unwrap_or_default(),
+    });
+    stage.output_dims(&in_dims)
+}
+
 /// Whose mask applies to a buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum MaskOf {

@@ -99,6 +99,14 @@ impl Dims {
         self
     }
 
+    /// These dims with axis `axis` replaced by `d` (unchanged past the rank).
+    pub fn with_axis(mut self, axis: usize, d: usize) -> Dims {
+        if axis < self.len as usize {
+            self.dims[axis] = d;
+        }
+        self
+    }
+
     /// These dims with the last axis replaced by `d`.
     pub fn with_last(mut self, d: usize) -> Dims {
         if self.len > 0 {

@@ -32,12 +32,16 @@ pub trait InputField {
     /// Elements per step of a sequence, or per sample when fixed-size.
     fn step_len(&self) -> usize;
 
-    /// The number of steps of a sequence, `None` for a fixed-size input.
+    /// The number of steps of a sequence (an image's rows), `None` for a fixed-size input.
     fn steps(&self) -> Option<usize>;
 
-    /// Writes the input padded to `steps` steps into `values` or, for token ids, `ids` (the
-    /// other is left alone).
-    fn write(&self, steps: usize, values: &mut [f32], ids: &mut [u32]);
+    /// The sizes of the runtime axes: `[steps, 1]` for a sequence, `[height, width]` for an
+    /// image, `None` for a fixed-size input ([`InputSample::extent`]).
+    fn extent(&self) -> Option<[usize; 2]>;
+
+    /// Writes the input padded to the grid `padded` into `values` or, for token ids, `ids` (the
+    /// other is left alone); see [`InputSample::write_padded`].
+    fn write(&self, padded: [usize; 2], values: &mut [f32], ids: &mut [u32]);
 
     /// The position and value of the first NaN or ±∞ value, if any.
     fn first_non_finite(&self) -> Option<(usize, f32)>;
@@ -59,8 +63,12 @@ impl<X: InputSample> InputField for X {
         InputSample::steps(self)
     }
 
-    fn write(&self, steps: usize, values: &mut [f32], ids: &mut [u32]) {
-        self.write_padded(steps, X::Elem::pick(values, ids));
+    fn extent(&self) -> Option<[usize; 2]> {
+        InputSample::extent(self)
+    }
+
+    fn write(&self, padded: [usize; 2], values: &mut [f32], ids: &mut [u32]) {
+        self.write_padded(padded, X::Elem::pick(values, ids));
     }
 
     fn first_non_finite(&self) -> Option<(usize, f32)> {

@@ -74,12 +74,19 @@ pub trait InputSample {
     /// Values per time step (the features; 1 for token ids), or per sample when fixed-size.
     const STEP_LEN: usize;
 
-    /// The number of time steps, `None` for a fixed-size sample.
+    /// The number of time steps (an image's rows), `None` for a fixed-size sample.
     fn steps(&self) -> Option<usize>;
 
-    /// Writes the sample into `out` (`steps · STEP_LEN` elements; for a fixed-size sample,
-    /// `STEP_LEN`), padding after the sample's own steps with zeros.
-    fn write_padded(&self, steps: usize, out: &mut [Self::Elem]);
+    /// The sizes of the axes known only at run time: `[steps, 1]` for a sequence, `[height,
+    /// width]` for an [`crate::tensor::Image`], `None` for a fixed-size sample.
+    fn extent(&self) -> Option<[usize; 2]> {
+        self.steps().map(|t| [t, 1])
+    }
+
+    /// Writes the sample into `out` padded to the grid `padded` (`padded[0] · padded[1] ·
+    /// STEP_LEN` elements: `padded[0]` steps of a sequence, `padded[0] × padded[1]` pixels of an
+    /// image, top-left; for a fixed-size sample, `STEP_LEN`), zeros after the sample's own.
+    fn write_padded(&self, padded: [usize; 2], out: &mut [Self::Elem]);
 
     /// The position (flat index) and value of the first NaN or ±Inf value, if any.
     fn first_non_finite(&self) -> Option<(usize, f32)>;
@@ -100,7 +107,7 @@ impl<T: Sample> InputSample for T {
         None
     }
 
-    fn write_padded(&self, _steps: usize, out: &mut [f32]) {
+    fn write_padded(&self, _padded: [usize; 2], out: &mut [f32]) {
         out.copy_from_slice(T::flatten(std::slice::from_ref(self)));
     }
 
@@ -117,7 +124,7 @@ impl<const F: usize> InputSample for Vec<[f32; F]> {
         Some(self.len())
     }
 
-    fn write_padded(&self, steps: usize, out: &mut [f32]) {
+    fn write_padded(&self, [steps, _]: [usize; 2], out: &mut [f32]) {
         let n = self.len().min(steps) * F;
         out[..n].copy_from_slice(&self.as_flattened()[..n]);
         out[n..].fill(0.0);
@@ -137,7 +144,7 @@ impl InputSample for Vec<u32> {
         Some(self.len())
     }
 
-    fn write_padded(&self, steps: usize, out: &mut [u32]) {
+    fn write_padded(&self, [steps, _]: [usize; 2], out: &mut [u32]) {
         let n = self.len().min(steps);
         out[..n].copy_from_slice(&self[..n]);
         out[n..steps].fill(0);
@@ -161,7 +168,7 @@ impl InputSample for u32 {
         None
     }
 
-    fn write_padded(&self, _steps: usize, out: &mut [u32]) {
+    fn write_padded(&self, _padded: [usize; 2], out: &mut [u32]) {
         out[0] = *self;
     }
 
@@ -183,7 +190,7 @@ impl<const N: usize> InputSample for [u32; N] {
         None
     }
 
-    fn write_padded(&self, _steps: usize, out: &mut [u32]) {
+    fn write_padded(&self, _padded: [usize; 2], out: &mut [u32]) {
         out[..N].copy_from_slice(self);
     }
 
@@ -193,6 +200,28 @@ impl<const N: usize> InputSample for [u32; N] {
 
     fn first_id_at_least(&self, limit: usize) -> Option<(usize, u32)> {
         first_id_at_least(self, limit)
+    }
+}
+
+/// An image of any size (`input: [None, None, C]`), padded at the bottom and right with zeros.
+impl<const C: usize> InputSample for crate::tensor::Image<C> {
+    type Elem = f32;
+    const STEP_LEN: usize = C;
+
+    fn steps(&self) -> Option<usize> {
+        Some(self.height())
+    }
+
+    fn extent(&self) -> Option<[usize; 2]> {
+        Some([self.height(), self.width()])
+    }
+
+    fn write_padded(&self, padded: [usize; 2], out: &mut [f32]) {
+        self.write_padded_grid(padded, out);
+    }
+
+    fn first_non_finite(&self) -> Option<(usize, f32)> {
+        first_non_finite(self.pixels().as_flattened())
     }
 }
 
@@ -217,18 +246,34 @@ mod tests {
     fn pads_after_the_sequence() {
         let seq = vec![[1.0, 2.0], [3.0, 4.0]];
         let mut out = [9.0; 6];
-        seq.write_padded(3, &mut out);
+        seq.write_padded([3, 1], &mut out);
         assert_eq!(out, [1.0, 2.0, 3.0, 4.0, 0.0, 0.0]);
         let ids = vec![5u32, 7];
         let mut out = [9; 4];
-        ids.write_padded(4, &mut out);
+        ids.write_padded([4, 1], &mut out);
         assert_eq!(out, [5, 7, 0, 0]);
         // Ids stay exact above 2^24, where an f32 would round them.
         let mut one = [0];
-        16_777_217u32.write_padded(1, &mut one);
+        16_777_217u32.write_padded([1, 1], &mut one);
         assert_eq!(one, [16_777_217]);
         assert_eq!([3u32, 9].first_id_at_least(5), Some((1, 9)));
         assert_eq!([1.0f32, 2.0].steps(), None);
         assert_eq!(<[f32; 2]>::STEP_LEN, 2);
+    }
+
+    #[test]
+    fn pads_an_image_at_the_bottom_and_right() {
+        let img =
+            crate::tensor::Image::<2>::new(2, 3, (0..6).map(|i| [i as f32, -(i as f32)]).collect()).unwrap();
+        assert_eq!(img.extent(), Some([2, 3]));
+        let mut out = [9.0; 3 * 4 * 2];
+        img.write_padded([3, 4], &mut out);
+        #[rustfmt::skip]
+        assert_eq!(out, [
+            0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 0.0, 0.0,
+            3.0, -3.0, 4.0, -4.0, 5.0, -5.0, 0.0, 0.0,
+            0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+        ]);
+        assert_eq!(img.first_non_finite(), None);
     }
 }

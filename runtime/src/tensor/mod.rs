@@ -3,6 +3,7 @@
 //! Storage is contiguous `f32`, row-major, batch first: element `(b, i0, i1, ..)` of a tensor
 //! with per-sample dims `[d0, d1, ..]` lives at `((b·d0 + i0)·d1 + i1)…`.
 
+mod image;
 mod input_row;
 mod input_sample;
 mod output_row;
@@ -12,6 +13,7 @@ mod sample;
 mod sample_of;
 mod view;
 
+pub use image::Image;
 pub use input_row::{InputField, InputRow};
 pub use input_sample::{Element, InputSample};
 pub use output_row::OutputRow;

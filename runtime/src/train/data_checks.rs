@@ -82,7 +82,16 @@ where
             let field = xs.field(k);
             if let Some((at, value)) = field.first_non_finite() {
                 let step_len = field.step_len().max(1);
-                let place = match field.steps() {
+                let place = match field.extent() {
+                    Some([_, w]) if spec.dims.len() == 3 => {
+                        let pixel = at / step_len;
+                        format!(
+                            "row {}, column {}, channel {}",
+                            pixel / w.max(1),
+                            pixel % w.max(1),
+                            at % step_len
+                        )
+                    }
                     Some(_) => format!("step {}, feature {}", at / step_len, at % step_len),
                     None => format!("feature {at}"),
                 };

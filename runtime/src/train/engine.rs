@@ -11,6 +11,7 @@ use crate::buffer::grow;
 use crate::data::SplitMix64;
 use crate::error::{Error, Result};
 use crate::layers::Mode;
+use crate::model::check_input_sizes;
 use crate::model::{InputBatch, Network, MAX_OUTPUTS};
 use crate::tensor::{InputRow, OutputRow};
 use crate::train::context::FitContext;
@@ -105,6 +106,7 @@ impl Engine {
         O: OutputRow,
     {
         check_data::<N, X, Y, H, O>(x, y, None, TRAINING)?;
+        check_input_sizes(net, x, TRAINING.x)?;
         self.reset_metrics::<N, Y, H, O>(heads);
         let mut order = std::mem::take(&mut self.buffers.order);
         order.clear();
@@ -156,6 +158,7 @@ impl Engine {
             });
         }
         check_data::<N, X, Y, H, O>(x, y, options.sample_weight, TRAINING)?;
+        check_input_sizes(net, x, TRAINING.x)?;
         if let Some(class_weight) = options.class_weight {
             if N::OUTPUTS.len() > 1 {
                 return Err(Error::InvalidArgument {
@@ -174,6 +177,7 @@ impl Engine {
         let (n_train, validation) = match options.validation_data {
             Some((vx, vy)) => {
                 check_data::<N, X, Y, H, O>(vx, vy, None, VALIDATION)?;
+                check_input_sizes(net, vx, VALIDATION.x)?;
                 (x.len(), Some((vx, vy)))
             }
             None if options.validation_split > 0.0 => {
@@ -279,6 +283,7 @@ impl Engine {
         O: OutputRow,
     {
         check_data::<N, X, Y, H, O>(x, y, None, TRAINING)?;
+        check_input_sizes(net, x, TRAINING.x)?;
         self.evaluate_batched::<N, X, Y, H, O>(net, heads, x, y, crate::model::DEFAULT_BATCH_SIZE)
     }
 
@@ -546,10 +551,10 @@ impl Engine {
     }
 }
 
-/// The longest sequence among a sample's inputs (for bucketing by length), `None` when no
-/// input is a sequence.
+/// The longest sequence (or largest image, in pixels) among a sample's inputs, for bucketing by
+/// size; `None` when no input is padded.
 fn longest_steps<X: InputRow>(sample: &X) -> Option<usize> {
-    (0..X::COUNT).filter_map(|k| sample.field(k).steps()).max()
+    (0..X::COUNT).filter_map(|k| sample.field(k).extent()).map(|[h, w]| h * w).max()
 }
 
 /// Sample-weighted running sums of the total loss and each output's loss over an epoch.
