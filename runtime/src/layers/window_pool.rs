@@ -165,6 +165,30 @@ impl WindowPool {
     }
 }
 
+/// `out = max(out, row)` per channel: the first max stays; a NaN wins and stays. Branch-free
+/// (`|` rather than `||`) so that it vectorizes.
+fn max_into(out: &mut [f32], row: &[f32]) {
+    let n = out.len().min(row.len());
+    let (out, row) = (&mut out[..n], &row[..n]);
+    for j in 0..n {
+        let (o, v) = (out[j], row[j]);
+        out[j] = if (v > o) | v.is_nan() { v } else { o };
+    }
+}
+
+/// One window position of the max backward: where `x` holds the max `m`, the gradient still
+/// `pending` goes to `d` and is spent, so only the first position holding the max takes it.
+fn route_to_max(d: &mut [f32], pending: &mut [f32], x: &[f32], m: &[f32]) {
+    let n = d.len().min(pending.len()).min(x.len()).min(m.len());
+    let (d, pending, x, m) = (&mut d[..n], &mut pending[..n], &x[..n], &m[..n]);
+    for j in 0..n {
+        let hit = (x[j] == m[j]) | (x[j].is_nan() & m[j].is_nan());
+        let p = pending[j];
+        d[j] += if hit { p } else { 0.0 };
+        pending[j] = if hit { 0.0 } else { p };
+    }
+}
+
 impl Stage for WindowPool {
     fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
         let input = single_dims(inputs, self.name())?;
@@ -202,10 +226,7 @@ impl Stage for WindowPool {
                                 out.copy_from_slice(row);
                                 first = false;
                             } else if self.reduce == Reduce::Max {
-                                for (o, &v) in out.iter_mut().zip(row) {
-                                    // The first max stays; a NaN wins and stays.
-                                    *o = if v > *o || v.is_nan() { v } else { *o };
-                                }
+                                max_into(out, row);
                             } else {
                                 for (o, &v) in out.iter_mut().zip(row) {
                                     *o += v;
@@ -266,13 +287,7 @@ impl Stage for WindowPool {
                                 }
                                 continue;
                             }
-                            let row = &x[start..start + c];
-                            for (((d, p), &v), &m) in d.iter_mut().zip(pending.iter_mut()).zip(row).zip(out) {
-                                // The first position holding the max takes what is pending.
-                                let hit = v == m || (v.is_nan() && m.is_nan());
-                                *d += if hit { *p } else { 0.0 };
-                                *p = if hit { 0.0 } else { *p };
-                            }
+                            route_to_max(d, pending, &x[start..start + c], out);
                         }
                     }
                 }

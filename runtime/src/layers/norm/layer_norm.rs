@@ -16,7 +16,7 @@
 
 use crate::error::Result;
 use crate::layers::norm::norm_dims;
-use crate::layers::spatial_mask::check_len;
+use crate::layers::spatial_mask::{check_len, check_mask};
 use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, Stage};
 use crate::layers::{Param, ParamMut};
 use crate::shape::Dims;
@@ -64,6 +64,7 @@ impl LayerNorm {
     fn check(&self, input: &Input<'_>, batch: usize, len: usize, what: &str) -> Result<()> {
         self.output_dims(&[input.dims])?;
         check_len("LayerNormalization", "input", input.data.len(), batch, input.dims.numel())?;
+        check_mask("LayerNormalization", input.mask, batch, input.dims)?;
         check_len("LayerNormalization", what, len, batch, input.dims.numel())
     }
 }
