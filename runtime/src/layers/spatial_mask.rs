@@ -12,6 +12,9 @@
 //! [`write_extent_mask`]. So a padded batch gives, at real positions, what each image gives
 //! alone, and padded positions get zero gradient.
 
+use crate::error::{Error, Result};
+use crate::shape::Dims;
+
 /// The spatial sizes of one sample: `[height, width]` for an image, `[steps, 1]` for a sequence.
 pub type Extent = [usize; 2];
 
@@ -52,6 +55,27 @@ pub fn write_extent_mask(out: &mut [f32], padded: Extent, real: Extent) {
         let cols = if r < real[0] { real[1].min(w) } else { 0 };
         row[..cols].fill(1.0);
         row[cols..].fill(0.0);
+    }
+}
+
+/// `Err` unless the buffer `what` of `layer` holds `batch · per_sample` values (the checks every
+/// spatial layer makes before it indexes its buffers).
+pub(crate) fn check_len(layer: &str, what: &str, len: usize, batch: usize, per_sample: usize) -> Result<()> {
+    match batch.checked_mul(per_sample) {
+        Some(n) if n == len => Ok(()),
+        n => Err(Error::LengthMismatch {
+            context: format!("`{layer}` {what} ({batch} × {per_sample}) and its buffer"),
+            left: n.unwrap_or(usize::MAX),
+            right: len,
+        }),
+    }
+}
+
+/// The input's mask checked against `batch · dims.mask_positions()` values.
+pub(crate) fn check_mask(layer: &str, mask: Option<&[f32]>, batch: usize, dims: Dims) -> Result<()> {
+    match mask {
+        Some(m) => check_len(layer, "batch mask positions", m.len(), batch, dims.mask_positions()),
+        None => Ok(()),
     }
 }
 

@@ -25,7 +25,7 @@ pub mod loss;
 pub mod metrics;
 pub mod optim;
 pub mod progress;
-mod step_guard;
+pub(crate) mod step_guard;
 pub mod targets;
 
 pub use callback::{Callback, TrainingContext};
