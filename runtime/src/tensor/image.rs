@@ -91,8 +91,13 @@ impl<const C: usize> Image<C> {
         let [rows, cols] = padded;
         let flat = self.pixels.as_flattened();
         for (r, row) in out.chunks_exact_mut(cols * C).take(rows).enumerate() {
-            let n = if r < self.height { self.width.min(cols) * C } else { 0 };
-            row[..n].copy_from_slice(&flat[r * self.width * C..r * self.width * C + n]);
+            let n = if r < self.height {
+                let n = self.width.min(cols) * C;
+                row[..n].copy_from_slice(&flat[r * self.width * C..r * self.width * C + n]);
+                n
+            } else {
+                0
+            };
             row[n..].fill(0.0);
         }
     }

@@ -275,5 +275,9 @@ mod tests {
             0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
         ]);
         assert_eq!(img.first_non_finite(), None);
+        // Rows far below the image are zeros too.
+        let mut tall = [9.0; 5 * 4 * 2];
+        img.write_padded([5, 4], &mut tall);
+        assert!(tall[16..].iter().all(|&v| v == 0.0));
     }
 }
