@@ -95,6 +95,8 @@ pub fn im2col(g: &Geometry, x: &[f32], cols: &mut [f32]) {
             for kx in 0..g.kernel[1] {
                 let p = ky * g.kernel[1] + kx;
                 match g.source(i, j, ky, kx) {
+                    // One channel: a plain store (a one-value `copy_from_slice` is a memcpy call).
+                    Some(pixel) if c == 1 => row[p] = x[pixel],
                     Some(pixel) if groups == 1 => {
                         row[p * c..(p + 1) * c].copy_from_slice(&x[pixel * c..(pixel + 1) * c]);
                     }
