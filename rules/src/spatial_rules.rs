@@ -164,7 +164,7 @@ pub const fn conv(input: &[Option<usize>], window: Window, filters: usize, group
         Ok(c) => c,
         Err(f) => return Err(f),
     };
-    if groups == 0 || channels % groups != 0 || filters % groups != 0 {
+    if groups == 0 || !channels.is_multiple_of(groups) || !filters.is_multiple_of(groups) {
         return Err(Fail::Groups { groups, channels, filters });
     }
     slide(input, &window, Some(filters))
@@ -219,7 +219,7 @@ pub const fn transpose_len(window: &Window, axis: usize, n: usize) -> usize {
         Padding::Same | Padding::Causal => n * s,
         Padding::Valid => {
             let e = window.effective(axis);
-            n * s + if e > s { e - s } else { 0 }
+            n * s + e.saturating_sub(s)
         }
     }
 }

@@ -360,9 +360,49 @@ pub fn matmul_at_b_strided(
         }
         return;
     }
+    at_b_chunks(m, k, n, a, lda, b, ldb, c, ldc, false);
+}
+
+/// [`matmul_at_b_strided`] added onto `C` instead of overwriting it: `C += Aᵀ · B`, in the same
+/// chunks of rows. A weight gradient summed over batches of rows that do not fit one buffer
+/// (a convolution's `dK += colsᵀ · dz`, chunk of samples by chunk).
+///
+/// # Panics
+///
+/// As [`sgemm`], if an operand reaches past the end of its slice.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_at_b_strided_add(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    lda: usize,
+    b: &[f32],
+    ldb: usize,
+    c: &mut [f32],
+    ldc: usize,
+) {
+    at_b_chunks(m, k, n, a, lda, b, ldb, c, ldc, true);
+}
+
+/// `C (+)= Aᵀ · B` in chunks of [`AT_B_CHUNK_ROWS`] rows; the first chunk overwrites `C` unless
+/// `accumulate`.
+#[allow(clippy::too_many_arguments)]
+fn at_b_chunks(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    lda: usize,
+    b: &[f32],
+    ldb: usize,
+    c: &mut [f32],
+    ldc: usize,
+    accumulate: bool,
+) {
     for start in (0..k).step_by(AT_B_CHUNK_ROWS) {
         let rows = AT_B_CHUNK_ROWS.min(k - start);
-        let beta = if start == 0 { 0.0 } else { 1.0 };
+        let beta = if start == 0 && !accumulate { 0.0 } else { 1.0 };
         let (a, b) = (&a[start * lda..], &b[start * ldb..]);
         sgemm(m, rows, n, 1.0, a, 1, stride(lda), b, stride(ldb), 1, beta, c, stride(ldc), 1);
     }

@@ -5,6 +5,8 @@
 //!   `matrixmultiply` in the project.
 //! - [`rowwise`]: a row broadcast into or added to every row, column sums, transposition (the
 //!   bias and bookkeeping steps around the gemms of Dense and the recurrent layers).
+//! - [`im2col`](mod@im2col): the window copies (and their adjoint) that make a convolution one
+//!   gemm.
 //! - [`activation`]: branch-free `tanh` and `sigmoid` that vectorise (the recurrent gates).
 //! - [`elementwise`]: the Adam step and the finiteness scan, vectorised per CPU.
 //! - [`reference`](mod@reference): a naive triple-loop gemm that tests check the fast paths
@@ -16,8 +18,11 @@
 pub mod activation;
 pub mod elementwise;
 pub mod gemm;
+pub mod im2col;
 pub mod reference;
 pub mod rowwise;
 
-pub use gemm::{matmul, matmul_a_bt, matmul_a_bt_with, matmul_at_b, matmul_at_b_strided, sgemm};
+pub use gemm::{
+    matmul, matmul_a_bt, matmul_a_bt_with, matmul_at_b, matmul_at_b_strided, matmul_at_b_strided_add, sgemm,
+};
 pub use reference::gemm_reference;

@@ -10,6 +10,28 @@ pub fn glorot_uniform(rng: &mut SplitMix64, fan_in: usize, fan_out: usize, out: 
     }
 }
 
+/// Keras's `compute_fans(shape)` (`initializers/random_initializers.py`): a vector `(n,)` has
+/// `fan_in = fan_out = n`, a matrix `(in, out)` its two sides, and a convolution kernel
+/// `(k…, in, out)` the receptive field `∏ k…` times each: `(in · ∏k, out · ∏k)`.
+pub fn fans(shape: &[usize]) -> (usize, usize) {
+    match shape {
+        [] => (1, 1),
+        [n] => (*n, *n),
+        [a, b] => (*a, *b),
+        [window @ .., fan_in, fan_out] => {
+            let receptive: usize = window.iter().product();
+            (fan_in * receptive, fan_out * receptive)
+        }
+    }
+}
+
+/// glorot_uniform for a weight of Keras `shape`, with Keras's [`fans`]: a convolution kernel
+/// `(kh, kw, in, out)` gets `l = √(6 / ((in + out) · kh · kw))`.
+pub fn glorot_uniform_shaped(rng: &mut SplitMix64, shape: &[usize], out: &mut [f32]) {
+    let (fan_in, fan_out) = fans(shape);
+    glorot_uniform(rng, fan_in, fan_out, out);
+}
+
 /// The generator for layer `index` of a model seeded with `seed`: each layer draws from its own
 /// stream, so adding a layer does not change the weights of the layers before it.
 pub fn layer_rng(seed: u64, index: usize) -> SplitMix64 {
@@ -124,6 +146,14 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn fans_follow_keras() {
+        assert_eq!(fans(&[7]), (7, 7));
+        assert_eq!(fans(&[3, 5]), (3, 5));
+        assert_eq!(fans(&[3, 3, 4, 8]), (36, 72));
+        assert_eq!(fans(&[5, 2, 6]), (10, 30));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod activation;
 mod activation_stage;
+pub mod conv;
 pub mod dense;
 pub mod dropout;
 pub mod embedding;
@@ -26,6 +27,7 @@ pub mod time_distributed;
 pub mod window_pool;
 
 pub use activation::{Activation, ActivationFn};
+pub use conv::{Conv, ConvOptions, ConvTranspose, DepthwiseConv, SeparableConv};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use embedding::Embedding;
