@@ -30,7 +30,7 @@ const WORKLOADS: &[Workload] = &[
     Workload { name: "W2", run: w2_mlp_train },
     Workload { name: "W3", run: w3_mlp_infer },
     Workload { name: "W4", run: w4_lstm_varlen },
-    // W5 goes here once the convolution layers exist.
+    Workload { name: "W5", run: w5_cnn_train },
 ];
 
 fn main() -> ExitCode {
@@ -321,6 +321,87 @@ fn w4_lstm_varlen() {
             stats(bucketed).json(|s| s),
             round(padded),
             round(padded_bucketed)
+        ),
+    );
+}
+
+shaped::model! {
+    /// W5's model: two 3×3 convolutions with relu, each followed by 2×2 max pooling, then a
+    /// dense layer of 10 logits.
+    struct SmallCnn {
+        input: [28, 28, 1],
+        Conv2d(16, 3, activation = relu),
+        MaxPool2d(2),
+        Conv2d(32, 3, activation = relu),
+        MaxPool2d(2),
+        Flatten,
+        Dense(10),
+    }
+}
+
+/// W5: the small CNN's training step, batch 64, sparse crossentropy from logits, Adam(1e-3,
+/// ε 1e-7); X ~ U[0, 1) of 6400 images, step i uses images [64i, 64i + 64) (100 batches, in
+/// order). 10 warm-up steps, then the median of 5 runs of 100 steps. Also reports the time of
+/// each convolution's gemm calls alone (forward, kernel gradient, input gradient) as a ratio.
+fn w5_cnn_train() {
+    const BATCH: usize = 64;
+    let mut rng = SplitMix64::new(5);
+    let x: Vec<[[[f32; 1]; 28]; 28]> =
+        (0..6400).map(|_| std::array::from_fn(|_| std::array::from_fn(|_| [rng.next_f32()]))).collect();
+    let y: Vec<u32> = (0..6400).map(|_| (rng.next_u64() % 10) as u32).collect();
+    let loss = SparseCategoricalCrossentropy { from_logits: true, ..Default::default() };
+    let mut model = SmallCnn::new(42).compile(Adam::default(), loss, []).expect("Adam's defaults are valid");
+    let mut step = 0usize;
+    let mut train_step = || {
+        let rows = (step % 100) * BATCH..(step % 100 + 1) * BATCH;
+        step += 1;
+        black_box(model.train_on_batch(&x[rows.clone()], &y[rows]).expect("the bench data is valid"))
+    };
+    for _ in 0..10 {
+        train_step();
+    }
+    let mut runs: Vec<f64> = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..100 {
+                train_step();
+            }
+            start.elapsed().as_secs_f64() / 100.0 * 1e3
+        })
+        .collect();
+    runs.sort_by(f64::total_cmp);
+    let stats = Stats { median: runs[2], min: runs[0], max: runs[4], n: 5 };
+
+    // The gemm calls of each convolution as im2col makes them: rows = batch · output pixels,
+    // inner = kh · kw · in, cols = filters; forward cols·K, kernel gradient colsᵀ·dY, input
+    // gradient dY·Kᵀ (the first convolution needs none).
+    let convs = [(BATCH * 26 * 26, 9usize, 16usize, false), (BATCH * 11 * 11, 9 * 16, 32, true)];
+    let mut scratch = Vec::new();
+    let mut conv_gemm_ms = Vec::new();
+    for &(rows, inner, cols, input_grad) in &convs {
+        let a = vec_f32(&mut rng, rows * inner);
+        let k = vec_f32(&mut rng, inner * cols);
+        let mut z = vec![0.0; rows * cols];
+        let mut dk = vec![0.0; inner * cols];
+        let mut da = vec![0.0; rows * inner];
+        let t = time_per_call(3, 9, Duration::from_millis(30), || {
+            gemm::matmul(rows, inner, cols, &a, &k, &mut z, false);
+            gemm::matmul_at_b(inner, rows, cols, &a, &z, &mut dk, false);
+            if input_grad {
+                gemm::matmul_a_bt_with(rows, cols, inner, &z, &k, &mut da, false, &mut scratch);
+            }
+            black_box((&z, &dk, &da));
+        });
+        conv_gemm_ms.push(t.median * 1e3);
+    }
+    print_line(
+        "W5_cnn_train",
+        &format!(
+            "\"framework\":\"project\",\"project_ms_per_step\":{},\"conv_gemm_ms_per_step\":[{},{}],\"step_over_conv_gemms\":{}",
+            stats.json(|ms| ms),
+            round(conv_gemm_ms[0]),
+            round(conv_gemm_ms[1]),
+            round(stats.median / (conv_gemm_ms[0] + conv_gemm_ms[1]))
         ),
     );
 }

@@ -7,7 +7,10 @@ Four kinds of model, each 31 layers:
   - sequential with a custom layer at #2 whose output the macro cannot see (every later shape
     goes through the type system and const checks: the worst case);
   - a 30-node graph: two inputs, a shared layer, Add and Concatenate merges, two outputs;
-  - the same graph with a custom layer (declared output) in it.
+  - the same graph with a custom layer (declared output) in it;
+  - a 32-layer CNN on [64, 64, 3] images: six blocks of convolutions, batch normalization and
+    pooling, then a dense classifier;
+  - the same CNN with a custom layer (declared output) in its first block.
 
 CI runs it (`.ci/run`), so the generated code must keep compiling; with `--enforce` it also
 fails when a median is over twice its budget (a regression, not noise).
@@ -69,6 +72,27 @@ def graph(name, custom):
     return layers
 
 
+def cnn(name, custom):
+    """Six blocks of Conv2d, BatchNorm, Conv2d, Dropout (or, once, the custom layer) and a
+    2×2 pooling, halving 64×64 down to 1×1; then Flatten and Dense."""
+    layers = ["input: [64, 64, 3],"]
+    side = 64
+    for block in range(6):
+        c = [16, 32, 32, 64, 64, 128][block]
+        layers.append(f"Conv2d({c}, 3, padding = same, activation = relu),")
+        layers.append("BatchNorm,")
+        layers.append(f"Conv2d({c}, 3, padding = same, activation = relu),")
+        if custom and block == 0:
+            layers.append(f"Scale(0.5) -> [{side}, {side}, {c}],")
+        else:
+            layers.append("Dropout(0.1),")
+        layers.append("MaxPool2d(2)," if block % 2 == 0 else "AvgPool2d(2),")
+        side //= 2
+    layers.append("Flatten,")
+    layers.append("Dense(10, activation = softmax),")
+    return layers
+
+
 def model(name, custom, kind):
     body = "\n        ".join(kind(name, custom))
     return f"shaped::model! {{\n    pub struct {name} {{\n        {body}\n    }}\n}}\n"
@@ -89,7 +113,7 @@ def main():
             f'[package]\nname = "budget"\nversion = "0.1.0"\nedition = "2021"\n\n'
             f'[dependencies]\nshaped = {{ path = "{ROOT}" }}\n')
         env = dict(os.environ, CARGO_TARGET_DIR=str(crate / "target"))
-        for kind, label in ((sequential, "31 layers"), (graph, "a 30-node graph")):
+        for kind, label in ((sequential, "31 layers"), (graph, "a 30-node graph"), (cnn, "a 32-layer CNN")):
             for custom in (False, True):
                 for count in (1, 10):
                     main_rs = crate / "src" / "main.rs"

@@ -277,6 +277,116 @@ impl<'a> Args<'a> {
     }
 }
 
+impl Args<'_> {
+    /// A window argument over `axes` spatial axes (`kernel_size`, `strides`, `pool_size`,
+    /// `dilation_rate`, `size`): one integer for every axis (`3`), or one per axis (`(3, 2)`,
+    /// `[3, 2]`), each at least 1; `default` for every axis when not given. Unused axes are 1.
+    pub fn per_axis(
+        &self,
+        cx: &Ctxt,
+        param: &str,
+        axes: usize,
+        default: Option<usize>,
+    ) -> Option<[usize; 2]> {
+        let layer = self.layer;
+        let value = match (self.get(param), default) {
+            (Some(value), _) => value,
+            (None, Some(d)) => return Some(if axes == 1 { [d, 1] } else { [d, d] }),
+            (None, None) => {
+                cx.error(self.span(), format!("`{layer}` needs `{param}`: `{layer}(.., {param} = 3)`"));
+                return None;
+            }
+        };
+        let e = &value.expr;
+        let elems = list_elems(e);
+        let ints: Option<Vec<usize>> =
+            elems.iter().map(|el| int_lit(el).and_then(|i| i.base10_parse::<usize>().ok())).collect();
+        let example = if axes == 1 { "3".to_string() } else { "3 or (3, 3)".to_string() };
+        match ints.as_deref() {
+            Some(v) if v.contains(&0) => {
+                cx.error(
+                    e.span(),
+                    format!("`{layer}` needs `{param}` of at least 1, but got `{}`", compact(e)),
+                );
+                None
+            }
+            Some([n]) => Some(if axes == 1 { [*n, 1] } else { [*n, *n] }),
+            Some([a, b]) if axes == 2 => Some([*a, *b]),
+            _ => {
+                cx.error(
+                    e.span(),
+                    format!(
+                        "`{layer}` needs `{param}` as {}, like `{param} = {example}`, but got `{}`",
+                        if axes == 1 {
+                            "a positive integer"
+                        } else {
+                            "a positive integer or one per axis (height, width)"
+                        },
+                        compact(e)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// The rows and columns added or removed on each side of an image (`ZeroPadding2d`'s
+    /// `padding`, `Cropping2d`'s `cropping`), as Keras takes them: `n` for every side, `(h, w)`
+    /// for top and bottom `h`, left and right `w`, or `((top, bottom), (left, right))`;
+    /// `default` on every side when not given. Zero is allowed.
+    pub fn sides(&self, cx: &Ctxt, param: &str, default: usize) -> Option<[[usize; 2]; 2]> {
+        let Some(value) = self.get(param) else { return Some([[default; 2]; 2]) };
+        let e = &value.expr;
+        let int = |el: &Expr| int_lit(el).and_then(|i| i.base10_parse::<usize>().ok());
+        let elems = list_elems(e);
+        let parsed = match elems.as_slice() {
+            [n] => int(n).map(|n| [[n; 2]; 2]),
+            [h, w] => match (int(h), int(w)) {
+                (Some(h), Some(w)) => Some([[h; 2], [w; 2]]),
+                _ => match (list_elems(h).as_slice(), list_elems(w).as_slice()) {
+                    ([t, b], [l, r]) => match (int(t), int(b), int(l), int(r)) {
+                        (Some(t), Some(b), Some(l), Some(r)) => Some([[t, b], [l, r]]),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+            },
+            _ => None,
+        };
+        if parsed.is_none() {
+            cx.error(
+                e.span(),
+                format!(
+                    "`{}` needs `{param}` as one integer, (height, width) or ((top, bottom), (left, right)), like `{param} = 1` or `{param} = ((1, 2), (0, 1))`, but got `{}`",
+                    self.layer,
+                    compact(e)
+                ),
+            );
+        }
+        parsed
+    }
+
+    /// An optional number, `default` when not given.
+    pub fn float_or(&self, cx: &Ctxt, param: &str, default: f64) -> Option<f64> {
+        match self.get(param) {
+            Some(value) => self.float(cx, value, param),
+            None => Some(default),
+        }
+    }
+}
+
+/// The elements of a list or tuple, `(3, 3)` or `[3, 3]`, through invisible groups; the
+/// expression itself when it is neither.
+fn list_elems(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::Array(a) => a.elems.iter().collect(),
+        Expr::Tuple(t) => t.elems.iter().collect(),
+        Expr::Paren(p) => vec![&*p.expr],
+        Expr::Group(g) => list_elems(&g.expr),
+        other => vec![other],
+    }
+}
+
 /// A signed integer literal (`-1`, `2`), through invisible groups; `None` for anything else.
 pub fn signed_int(e: &Expr) -> Option<isize> {
     match e {

@@ -87,12 +87,21 @@ pub struct LayerCall {
 }
 
 impl LayerCall {
-    /// How messages show the layer: `Dense(128)` (the first argument only), `Flatten`.
+    /// How messages show the layer: its positional arguments, `Dense(128)`, `Conv2d(16, 3)`;
+    /// `Lstm(..)` when it has keyword arguments only; `Flatten`.
     pub fn display(&self) -> String {
-        match self.args.first() {
-            Some(Arg::Positional(v)) => format!("{}({})", self.ident, compact(&v.expr)),
-            Some(Arg::Keyword(..)) => format!("{}(..)", self.ident),
-            None => self.ident.to_string(),
+        let positional: Vec<String> = self
+            .args
+            .iter()
+            .map_while(|a| match a {
+                Arg::Positional(v) => Some(compact(&v.expr)),
+                Arg::Keyword(..) => None,
+            })
+            .collect();
+        match (positional.is_empty(), self.args.is_empty()) {
+            (false, _) => format!("{}({})", self.ident, positional.join(", ")),
+            (true, false) => format!("{}(..)", self.ident),
+            (true, true) => self.ident.to_string(),
         }
     }
 }

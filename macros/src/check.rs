@@ -8,7 +8,7 @@ mod graph;
 
 use crate::ast::{DType, DimLit, InputDecl, LayerBody, LayerDecl, ModelDef};
 use crate::ctxt::Ctxt;
-use crate::layers::{self, At, Builtin, Previous};
+use crate::layers::{self, fmt_dims, At, Builtin, Previous};
 use crate::plan::{Op, Plan, PlannedInput, PlannedLayer, ShapeState, Src};
 use crate::size::{known_dims, Size};
 use proc_macro2::Span;
@@ -34,6 +34,8 @@ pub fn check(def: &ModelDef) -> syn::Result<Plan<'_>> {
     let mut shapes: Vec<ShapeState> = Vec::new();
     let mut displays: Vec<String> = Vec::new();
     let mut kinds: Vec<Option<NodeKind>> = Vec::new();
+    // Each node's trail: the shapes from the model's input through each layer to its output.
+    let mut trails: Vec<String> = Vec::new();
     let mut layers = Vec::new();
     for ((decl, name), srcs) in def.layers.iter().zip(&names).zip(&sources) {
         let display = display(decl, &names, def);
@@ -54,8 +56,17 @@ pub fn check(def: &ModelDef) -> syn::Result<Plan<'_>> {
             .collect();
         let first_shape = in_shapes.first().cloned().unwrap_or(ShapeState::Broken);
         let op = check_layer_args(&cx, decl, &names, &kinds);
+        let trail = match (srcs.first(), &inputs) {
+            (Some(Src::Input(k)), Some(inputs)) => {
+                inputs[*k].dims().map(|d| format!("input {}", fmt_dims(&d))).unwrap_or_default()
+            }
+            (Some(Src::Node(j)), _) => trails[*j].clone(),
+            _ => String::new(),
+        };
         let previous = match srcs.first() {
-            Some(src) => previous_of(*src, &inputs, &displays, &names, &shapes, graph),
+            Some(src) => {
+                previous_of(*src, &inputs, &displays, &names, &shapes, graph).with_trail(trail.clone())
+            }
             None => Previous::default(),
         };
         let output = match &op {
@@ -67,6 +78,12 @@ pub fn check(def: &ModelDef) -> syn::Result<Plan<'_>> {
             },
             _ => ShapeState::Broken,
         };
+        trails.push(match &output {
+            ShapeState::Known(dims) if !trail.is_empty() => {
+                format!("{trail} → `{display}` {}", fmt_dims(dims))
+            }
+            _ => String::new(),
+        });
         shapes.push(output.clone());
         displays.push(display.clone());
         kinds.push(op.as_ref().map(NodeKind::of));

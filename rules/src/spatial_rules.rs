@@ -153,7 +153,12 @@ const fn known_channels(input: &[Option<usize>]) -> Result<usize, Fail> {
 /// `[.., channels]` → `[.., filters]` with each spatial axis through the window; the channels
 /// must be known, `groups` must divide both the channels and the filters, and strides above 1
 /// do not go with dilation above 1 (as Keras).
-pub const fn conv(input: &[Option<usize>], window: Window, filters: usize, groups: usize) -> Result<ConstDims, Fail> {
+pub const fn conv(
+    input: &[Option<usize>],
+    window: Window,
+    filters: usize,
+    groups: usize,
+) -> Result<ConstDims, Fail> {
     if let Err(f) = check_rank(input, window.axes) {
         return Err(f);
     }
@@ -172,7 +177,11 @@ pub const fn conv(input: &[Option<usize>], window: Window, filters: usize, group
 
 /// `DepthwiseConv2d(kernel_size, depth_multiplier, ..)`: each channel convolved alone,
 /// `depth_multiplier` outputs per channel: `[h, w, c]` → `[h', w', c·depth_multiplier]`.
-pub const fn depthwise_conv(input: &[Option<usize>], window: Window, depth_multiplier: usize) -> Result<ConstDims, Fail> {
+pub const fn depthwise_conv(
+    input: &[Option<usize>],
+    window: Window,
+    depth_multiplier: usize,
+) -> Result<ConstDims, Fail> {
     match conv(input, window, 1, 1) {
         Ok(out) => match input[window.axes] {
             Some(c) => Ok(out.with_last(Some(c * depth_multiplier))),
@@ -184,13 +193,21 @@ pub const fn depthwise_conv(input: &[Option<usize>], window: Window, depth_multi
 
 /// `SeparableConv2d(filters, kernel_size, depth_multiplier, ..)`: a depthwise convolution then a
 /// 1×1 convolution to `filters`: `[h, w, c]` → `[h', w', filters]`.
-pub const fn separable_conv(input: &[Option<usize>], window: Window, filters: usize) -> Result<ConstDims, Fail> {
+pub const fn separable_conv(
+    input: &[Option<usize>],
+    window: Window,
+    filters: usize,
+) -> Result<ConstDims, Fail> {
     conv(input, window, filters, 1)
 }
 
 /// `Conv2dTranspose(filters, kernel_size, strides, padding, dilation_rate)`: each spatial axis
 /// grows to `n·s + max(e − s, 0)` (`valid`) or `n·s` (`same`); `[h, w, c]` → `[H, W, filters]`.
-pub const fn conv_transpose(input: &[Option<usize>], window: Window, filters: usize) -> Result<ConstDims, Fail> {
+pub const fn conv_transpose(
+    input: &[Option<usize>],
+    window: Window,
+    filters: usize,
+) -> Result<ConstDims, Fail> {
     if let Err(f) = check_rank(input, window.axes) {
         return Err(f);
     }
@@ -328,22 +345,43 @@ mod tests {
     #[test]
     fn conv_sizes_follow_keras() {
         let img = [Some(28), Some(28), Some(1)];
-        assert_eq!(ok(conv(&img, window(2, 3, 1, 1, Padding::Valid), 16, 1)).as_slice(), &[Some(26), Some(26), Some(16)]);
-        assert_eq!(ok(conv(&img, window(2, 3, 2, 1, Padding::Same), 8, 1)).as_slice(), &[Some(14), Some(14), Some(8)]);
-        assert_eq!(ok(conv(&img, window(2, 3, 1, 2, Padding::Valid), 8, 1)).as_slice(), &[Some(24), Some(24), Some(8)]);
-        assert_eq!(ok(conv(&[None, Some(4)], window(1, 3, 1, 2, Padding::Causal), 5, 1)).as_slice(), &[None, Some(5)]);
-        assert_eq!(ok(conv(&[Some(10), Some(4)], window(1, 4, 3, 1, Padding::Valid), 5, 1)).as_slice(), &[Some(3), Some(5)]);
+        assert_eq!(
+            ok(conv(&img, window(2, 3, 1, 1, Padding::Valid), 16, 1)).as_slice(),
+            &[Some(26), Some(26), Some(16)]
+        );
+        assert_eq!(
+            ok(conv(&img, window(2, 3, 2, 1, Padding::Same), 8, 1)).as_slice(),
+            &[Some(14), Some(14), Some(8)]
+        );
+        assert_eq!(
+            ok(conv(&img, window(2, 3, 1, 2, Padding::Valid), 8, 1)).as_slice(),
+            &[Some(24), Some(24), Some(8)]
+        );
+        assert_eq!(
+            ok(conv(&[None, Some(4)], window(1, 3, 1, 2, Padding::Causal), 5, 1)).as_slice(),
+            &[None, Some(5)]
+        );
+        assert_eq!(
+            ok(conv(&[Some(10), Some(4)], window(1, 4, 3, 1, Padding::Valid), 5, 1)).as_slice(),
+            &[Some(3), Some(5)]
+        );
         assert_eq!(
             conv(&[Some(3), Some(3), Some(8)], window(2, 5, 1, 1, Padding::Valid), 4, 1),
             Err(Fail::WindowTooLarge { axis: 0, window: 5, size: 3 })
         );
-        assert_eq!(conv(&[Some(28), Some(28)], window(2, 3, 1, 1, Padding::Valid), 4, 1), Err(Fail::Rank { wanted: IMAGE }));
+        assert_eq!(
+            conv(&[Some(28), Some(28)], window(2, 3, 1, 1, Padding::Valid), 4, 1),
+            Err(Fail::Rank { wanted: IMAGE })
+        );
         assert_eq!(conv(&img, window(2, 3, 2, 2, Padding::Valid), 4, 1), Err(Fail::StridesAndDilation));
         assert_eq!(
             conv(&[Some(8), Some(8), Some(6)], window(2, 3, 1, 1, Padding::Valid), 4, 4),
             Err(Fail::Groups { groups: 4, channels: 6, filters: 4 })
         );
-        assert_eq!(conv(&[Some(8), Some(8), None], window(2, 3, 1, 1, Padding::Valid), 4, 1), Err(Fail::UnknownChannels));
+        assert_eq!(
+            conv(&[Some(8), Some(8), None], window(2, 3, 1, 1, Padding::Valid), 4, 1),
+            Err(Fail::UnknownChannels)
+        );
     }
 
     #[test]
@@ -359,17 +397,38 @@ mod tests {
     #[test]
     fn pooling_transpose_and_resizing() {
         let img = [Some(7), Some(6), Some(3)];
-        assert_eq!(ok(pool(&img, window(2, 2, 2, 1, Padding::Valid))).as_slice(), &[Some(3), Some(3), Some(3)]);
-        assert_eq!(ok(pool(&img, window(2, 2, 2, 1, Padding::Same))).as_slice(), &[Some(4), Some(3), Some(3)]);
-        assert_eq!(ok(pool(&[None, None, None], window(2, 2, 2, 1, Padding::Valid))).as_slice(), &[None, None, None]);
-        assert_eq!(ok(conv_transpose(&img, window(2, 3, 2, 1, Padding::Valid), 4)).as_slice(), &[Some(15), Some(13), Some(4)]);
-        assert_eq!(ok(conv_transpose(&img, window(2, 3, 2, 1, Padding::Same), 4)).as_slice(), &[Some(14), Some(12), Some(4)]);
+        assert_eq!(
+            ok(pool(&img, window(2, 2, 2, 1, Padding::Valid))).as_slice(),
+            &[Some(3), Some(3), Some(3)]
+        );
+        assert_eq!(
+            ok(pool(&img, window(2, 2, 2, 1, Padding::Same))).as_slice(),
+            &[Some(4), Some(3), Some(3)]
+        );
+        assert_eq!(
+            ok(pool(&[None, None, None], window(2, 2, 2, 1, Padding::Valid))).as_slice(),
+            &[None, None, None]
+        );
+        assert_eq!(
+            ok(conv_transpose(&img, window(2, 3, 2, 1, Padding::Valid), 4)).as_slice(),
+            &[Some(15), Some(13), Some(4)]
+        );
+        assert_eq!(
+            ok(conv_transpose(&img, window(2, 3, 2, 1, Padding::Same), 4)).as_slice(),
+            &[Some(14), Some(12), Some(4)]
+        );
         assert_eq!(ok(global_pool_2d(&img)).as_slice(), &[Some(3)]);
         assert_eq!(ok(up_sampling_2d(&img, [2, 3])).as_slice(), &[Some(14), Some(18), Some(3)]);
         assert_eq!(ok(zero_padding_2d(&img, [[1, 2], [0, 1]])).as_slice(), &[Some(10), Some(7), Some(3)]);
         assert_eq!(ok(cropping_2d(&img, [[1, 2], [0, 1]])).as_slice(), &[Some(4), Some(5), Some(3)]);
-        assert_eq!(cropping_2d(&img, [[4, 3], [0, 0]]), Err(Fail::CropTooLarge { axis: 0, crop: 7, size: 7 }));
-        assert_eq!(ok(depthwise_conv(&img, window(2, 3, 1, 1, Padding::Same), 2)).as_slice(), &[Some(7), Some(6), Some(6)]);
+        assert_eq!(
+            cropping_2d(&img, [[4, 3], [0, 0]]),
+            Err(Fail::CropTooLarge { axis: 0, crop: 7, size: 7 })
+        );
+        assert_eq!(
+            ok(depthwise_conv(&img, window(2, 3, 1, 1, Padding::Same), 2)).as_slice(),
+            &[Some(7), Some(6), Some(6)]
+        );
         assert_eq!(normalization(&[None, None]), Err(Fail::UnknownLast));
     }
 }

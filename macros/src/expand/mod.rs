@@ -216,7 +216,8 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
     let dims_steps = (0..n_nodes).map(|i| {
         let field = &fields[owners[i]];
         let src = &sources[i];
-        quote!(dims[#i] = ::shaped::model::node_dims(&self.#field, #src, inputs, &dims)?;)
+        let name = &plan.layers[i].name;
+        quote!(dims[#i] = ::shaped::model::node_dims(&self.#field, #name, #src, inputs, &dims)?;)
     });
     // Backward, last node first. A layer applied several times runs backward once per use,
     // each time just after a forward pass of that use (it keeps what its backward needs from

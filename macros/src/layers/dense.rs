@@ -82,6 +82,21 @@ impl Builtin for Dense {
         format!("`{}` needs a known last dimension, but its input is {}{fix}", at.display, fmt_dims(dims))
     }
 
+    /// `Dense` on an image whose height or width is `None` would apply to each pixel and keep
+    /// the unknown sides, which Keras allows but never classifies an image: refused, with the
+    /// global pool that does (a per-pixel layer is `Conv2d(units, 1)`).
+    fn refuse(&self, input: &[Option<usize>], at: &At<'_>) -> Option<String> {
+        match input {
+            [h, w, Some(c)] if h.is_none() || w.is_none() => Some(format!(
+                "`{}` would apply to each pixel of {}, keeping its unknown sides, so it cannot classify the image; pool over the pixels first: add `GlobalAvgPool2d,` before it (for a layer per pixel, write `Conv2d({}, 1)`; its input has {c} channels)",
+                at.display,
+                fmt_dims(input),
+                self.units.known().map_or_else(|| "units".to_string(), |u| u.to_string()),
+            )),
+            _ => None,
+        }
+    }
+
     fn follow(&self, prev: &TokenStream) -> Option<Follow> {
         let u = uint_tokens(self.units.known()?);
         Some(Follow {

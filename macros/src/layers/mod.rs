@@ -6,16 +6,21 @@
 //! [`REGISTRY`], its shape rule in `shaped_rules::rules`, and its runtime half in
 //! `shaped_runtime::layers`.
 
+mod conv;
 mod core;
 mod dense;
 mod embedding;
 mod masking;
 mod merge;
+mod normalization;
 mod pooling;
 mod previous;
 mod recurrent;
 mod reshape;
+mod resize_2d;
 mod time_distributed;
+mod window;
+mod window_pool;
 
 pub use previous::Previous;
 
@@ -56,6 +61,22 @@ pub const REGISTRY: &[&LayerDef] = &[
     &time_distributed::TIME_DISTRIBUTED,
     &pooling::GLOBAL_AVG_POOL_1D,
     &pooling::GLOBAL_MAX_POOL_1D,
+    &conv::CONV_1D,
+    &conv::CONV_2D,
+    &conv::CONV_2D_TRANSPOSE,
+    &conv::DEPTHWISE_CONV_2D,
+    &conv::SEPARABLE_CONV_2D,
+    &window_pool::MAX_POOL_1D,
+    &window_pool::MAX_POOL_2D,
+    &window_pool::AVG_POOL_1D,
+    &window_pool::AVG_POOL_2D,
+    &pooling::GLOBAL_AVG_POOL_2D,
+    &pooling::GLOBAL_MAX_POOL_2D,
+    &resize_2d::UP_SAMPLING_2D,
+    &resize_2d::ZERO_PADDING_2D,
+    &resize_2d::CROPPING_2D,
+    &normalization::BATCH_NORM,
+    &normalization::LAYER_NORM,
     &merge::CONCATENATE,
     &merge::ADD,
     &merge::SUBTRACT,
@@ -74,12 +95,27 @@ const KERAS_SPELLINGS: &[(&str, &str)] = &[
     ("SimpleRNN", "SimpleRnn"),
     ("Conv1D", "Conv1d"),
     ("Conv2D", "Conv2d"),
+    ("Convolution2D", "Conv2d"),
+    ("Conv2DTranspose", "Conv2dTranspose"),
+    ("DepthwiseConv2D", "DepthwiseConv2d"),
+    ("SeparableConv2D", "SeparableConv2d"),
     ("MaxPooling1D", "MaxPool1d"),
+    ("MaxPool1D", "MaxPool1d"),
     ("MaxPooling2D", "MaxPool2d"),
     ("MaxPool2D", "MaxPool2d"),
+    ("AveragePooling1D", "AvgPool1d"),
+    ("AvgPool1D", "AvgPool1d"),
     ("AveragePooling2D", "AvgPool2d"),
+    ("AvgPool2D", "AvgPool2d"),
     ("GlobalAveragePooling1D", "GlobalAvgPool1d"),
     ("GlobalMaxPooling1D", "GlobalMaxPool1d"),
+    ("GlobalAveragePooling2D", "GlobalAvgPool2d"),
+    ("GlobalAvgPool2D", "GlobalAvgPool2d"),
+    ("GlobalMaxPooling2D", "GlobalMaxPool2d"),
+    ("GlobalMaxPool2D", "GlobalMaxPool2d"),
+    ("UpSampling2D", "UpSampling2d"),
+    ("ZeroPadding2D", "ZeroPadding2d"),
+    ("Cropping2D", "Cropping2d"),
     ("BatchNormalization", "BatchNorm"),
     ("LayerNormalization", "LayerNorm"),
     ("TimeDistributed", "TimeDistributed"),
@@ -88,9 +124,10 @@ const KERAS_SPELLINGS: &[(&str, &str)] = &[
     ("Masking", "Masking"),
 ];
 
-/// Layers of DESIGN §1 that later versions add; naming one gives a clear "not yet" error.
+/// Layers that later versions add (Keras's preprocessing layers); naming one gives a clear
+/// "not yet" error.
 const PLANNED: &[&str] =
-    &["Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool2d", "BatchNorm", "LayerNorm"];
+    &["StringLookup", "IntegerLookup", "Hashing", "CategoryEncoding", "Normalization", "Discretization"];
 
 /// The definition of the built-in called `name`.
 pub fn lookup(name: &str) -> Option<&'static LayerDef> {

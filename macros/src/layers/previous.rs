@@ -14,6 +14,9 @@ pub struct Previous {
     input_dtype: Option<&'static str>,
     /// The input's name in a graph (`input user: ..`).
     input_name: Option<String>,
+    /// The shapes from the model's input to this one through each earlier layer:
+    /// "[8, 8, 1] → `Conv2d(4, 3)` [6, 6, 4]"; empty when unknown.
+    trail: String,
 }
 
 impl Previous {
@@ -31,6 +34,7 @@ impl Previous {
                 DType::U32 => "u32",
             }),
             input_name: name.map(str::to_string),
+            trail: String::new(),
         }
     }
 
@@ -40,6 +44,7 @@ impl Previous {
             text: format!("the previous layer `{display}` outputs {}", fmt_dims(dims)),
             input_dtype: None,
             input_name: None,
+            trail: String::new(),
         }
     }
 
@@ -49,7 +54,19 @@ impl Previous {
             text: format!("its input `{name}` (`{display}`) outputs {}", fmt_dims(dims)),
             input_dtype: None,
             input_name: None,
+            trail: String::new(),
         }
+    }
+
+    /// The same source with `trail`, the shapes from the model's input to it.
+    pub fn with_trail(self, trail: String) -> Self {
+        Previous { trail, ..self }
+    }
+
+    /// The shapes from the model's input to this one through each earlier layer, like
+    /// "input [8, 8, 1] → `Conv2d(4, 3)` [6, 6, 4]"; empty when unknown.
+    pub fn trail(&self) -> &str {
+        &self.trail
     }
 
     /// Whether the shape is the model's input line (which a fix may rewrite).

@@ -64,6 +64,7 @@ impl Builtin for Flatten {
     fn message(&self, _fail: Fail, at: &At<'_>) -> String {
         let fix = match at.input {
             [None, Some(_)] => "; pool over the steps instead: replace `Flatten` with `GlobalAvgPool1d`, or pad or truncate the sequences to a fixed length".to_string(),
+            [_, _, Some(_)] => "; images of any size have no fixed number of values: pool over the pixels instead, replace `Flatten` with `GlobalAvgPool2d` (or `GlobalMaxPool2d`)".to_string(),
             _ => fix_all_known(at),
         };
         format!("`Flatten` needs every dimension known, but its input is {}{fix}", fmt_dims(at.input))

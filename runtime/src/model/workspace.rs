@@ -20,11 +20,13 @@ pub enum Source {
     Node(usize),
 }
 
-/// The per-sample output dims of `stage` reading `sources`, given the model inputs' dims
-/// `inputs` and the dims of the nodes before it, `nodes` (no buffer touched): what
-/// [`crate::model::Network::check_dims`] runs for each node.
+/// The per-sample output dims of `stage`, the layer called `name` in its model, reading
+/// `sources`, given the model inputs' dims `inputs` and the dims of the nodes before it, `nodes`
+/// (no buffer touched): what [`crate::model::Network::check_dims`] runs for each node. A
+/// refusal names the layer as the model does (`conv2d_1 (Conv2D)`).
 pub fn node_dims<const N: usize>(
     stage: &dyn Stage,
+    name: &str,
     sources: [Source; N],
     inputs: &[Dims],
     nodes: &[Dims],
@@ -33,7 +35,10 @@ pub fn node_dims<const N: usize>(
         Source::Input(k) => inputs.get(k).copied().unwrap_or_default(),
         Source::Node(i) => nodes.get(i).copied().unwrap_or_default(),
     });
-    stage.output_dims(&in_dims)
+    stage.output_dims(&in_dims).map_err(|e| match e {
+        Error::Inputs { reason, .. } => Error::Inputs { layer: format!("{name} ({})", stage.kind()), reason },
+        other => other,
+    })
 }
 
 /// Whose mask applies to a buffer.

@@ -1,0 +1,10 @@
+shaped::model! {
+    struct Net {
+        input: [8, 8, 6],
+        Conv2d(8, 3, groups = 2),
+        Flatten,
+        Dense(10),
+    }
+}
+
+fn main() {}

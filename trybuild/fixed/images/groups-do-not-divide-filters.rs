@@ -1,0 +1,10 @@
+shaped::model! {
+    struct Net {
+        input: [8, 8, 8],
+        Conv2d(10, 3, groups = 2),
+        Flatten,
+        Dense(10),
+    }
+}
+
+fn main() {}

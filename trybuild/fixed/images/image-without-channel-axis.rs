@@ -1,0 +1,10 @@
+shaped::model! {
+    struct Net {
+        input: [28, 28, 1],
+        Conv2d(32, 3),
+        Flatten,
+        Dense(10),
+    }
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+shaped::model! {
+    struct Net {
+        input: [28, 28, 1],
+        Conv2d(32, 3),
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+shaped::model! {
+    struct Net {
+        input: [28, 28, 1],
+        Conv1d(8, 3),
+        Flatten,
+        Dense(10),
+    }
+}
+
+fn main() {}
