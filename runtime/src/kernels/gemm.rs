@@ -498,6 +498,11 @@ struct Geom {
 /// to this many rows of `A`.
 const ROW_BLOCKS: [usize; 3] = [4, 2, 1];
 
+/// Row-block heights of the vector kernels when `C` is one vector wide or narrower (`n ≤`
+/// lanes: a convolution of 16 filters, a 10-class output): four rows would keep only four
+/// accumulators in flight, fewer than the FMA latency hides, so blocks of eight come first.
+const NARROW_ROW_BLOCKS: [usize; 4] = [8, 4, 2, 1];
+
 /// Runs the small-m kernel built for `isa`.
 ///
 /// # Safety
@@ -633,7 +638,7 @@ mod portable {
 /// `C` is touched.
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{Geom, ROW_BLOCKS};
+    use super::{Geom, NARROW_ROW_BLOCKS, ROW_BLOCKS};
     use std::arch::x86_64::*;
 
     /// One vector instruction set. Every method requires the target features of the
@@ -799,7 +804,7 @@ mod x86 {
         unsafe { body::<Avx2>(g, a.as_ptr(), b.as_ptr(), c.as_mut_ptr()) }
     }
 
-    /// Walks `C` in row blocks of 4, 2 and 1.
+    /// Walks `C` in row blocks of 4, 2 and 1 (of 8 first when `C` is one vector wide).
     ///
     /// Safety: `S`'s target features; for all `i < m`, `p < k`, `j < n` the offsets
     /// `i*rsa + p*csa`, `p*rsb + j` and `i*rsc + j*csc` are in bounds of `a`, `b` and `c`; `c`
@@ -807,11 +812,13 @@ mod x86 {
     #[inline(always)]
     unsafe fn body<S: Simd>(g: &Geom, a: *const f32, b: *const f32, c: *mut f32) {
         let mut i = 0;
-        for rows in ROW_BLOCKS {
+        let blocks: &[usize] = if g.n <= S::LANES { &NARROW_ROW_BLOCKS } else { &ROW_BLOCKS };
+        for &rows in blocks {
             while g.m - i >= rows {
                 // SAFETY: rows i .. i + rows are < m; the rest is the contract of `body`.
                 unsafe {
                     match rows {
+                        8 => row_block::<S, 8>(g, a, b, c, i),
                         4 => row_block::<S, 4>(g, a, b, c, i),
                         2 => row_block::<S, 2>(g, a, b, c, i),
                         _ => row_block::<S, 1>(g, a, b, c, i),

@@ -22,6 +22,8 @@
 //! input pixels they came from (the input gradient of a convolution, or the forward pass of a
 //! transposed one). A 1-D sample `[steps, C]` is the case `input_width = 1`, `kernel[1] = 1`.
 
+use crate::kernels::short_run::{copy_run, zero_run};
+
 /// Where one sample's windows sit: the real input and output rectangles inside their padded
 /// grids, and the window (see the module docs for the formula).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -76,11 +78,80 @@ impl Geometry {
 /// Writes one sample's `cols` (`g.rows() × g.row_len()`, see the module docs) from its padded
 /// input `x` (`input_width` pixels per row of `C` channels).
 ///
+/// Without groups, the taps of one kernel row are contiguous in both `x` (their pixels follow
+/// each other when the dilation across is 1) and a row of `cols`, so a window inside the input
+/// is `kh` copies of `kw · C` values; windows at an edge go tap by tap.
+///
 /// # Panics
 ///
 /// If `cols` is shorter than `g.rows() · g.row_len()` or a real pixel lies past the end of `x`
 /// (programming errors: the layers check user shapes first).
 pub fn im2col(g: &Geometry, x: &[f32], cols: &mut [f32]) {
+    if g.groups > 1 {
+        return im2col_grouped(g, x, cols);
+    }
+    let (c, width) = (g.channels, g.row_len());
+    let run = g.kernel[1] * c;
+    let cols = &mut cols[..g.rows() * width];
+    for (r, row) in cols.chunks_exact_mut(width.max(1)).enumerate() {
+        let (i, j) = (r / g.grid[1].max(1), r % g.grid[1].max(1));
+        if i >= g.output[0] || j >= g.output[1] {
+            zero_run(row);
+            continue;
+        }
+        let across = window_across(g, j);
+        for (ky, dst) in row.chunks_exact_mut(run.max(1)).enumerate() {
+            let Some(y) = source_row(g, i, ky) else {
+                zero_run(dst);
+                continue;
+            };
+            match across {
+                Some(x0) => copy_run(dst, &x[(y * g.input_width + x0) * c..][..run]),
+                None => {
+                    for (kx, tap) in dst.chunks_exact_mut(c.max(1)).enumerate() {
+                        match source_col(g, j, kx) {
+                            Some(px) => copy_run(tap, &x[(y * g.input_width + px) * c..][..c]),
+                            None => zero_run(tap),
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The input row tap row `ky` of output row `i` reads, `None` outside the real input.
+#[inline]
+fn source_row(g: &Geometry, i: usize, ky: usize) -> Option<usize> {
+    let y = (i * g.strides[0] + ky * g.dilation[0]).checked_sub(g.pad[0])?;
+    (y < g.input[0]).then_some(y)
+}
+
+/// The input column tap column `kx` of output column `j` reads, `None` outside the real input.
+#[inline]
+fn source_col(g: &Geometry, j: usize, kx: usize) -> Option<usize> {
+    let x = (j * g.strides[1] + kx * g.dilation[1]).checked_sub(g.pad[1])?;
+    (x < g.input[1]).then_some(x)
+}
+
+/// The first input column of output column `j`'s window when the whole window row lies inside
+/// the input with contiguous taps (dilation 1 across): its `kw` pixels are then one run.
+#[inline]
+fn window_across(g: &Geometry, j: usize) -> Option<usize> {
+    let x0 = (j * g.strides[1]).checked_sub(g.pad[1])?;
+    (g.dilation[1] == 1 && x0 + g.kernel[1] <= g.input[1]).then_some(x0)
+}
+
+/// `dst += src` (an add loop is never a library call, so one loop serves every length).
+#[inline(always)]
+fn add_run(dst: &mut [f32], src: &[f32]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d += s;
+    }
+}
+
+/// [`im2col`] with channel groups: each group's columns together, tap by tap.
+fn im2col_grouped(g: &Geometry, x: &[f32], cols: &mut [f32]) {
     let (c, width, groups) = (g.channels, g.row_len(), g.groups.max(1));
     let cg = c / groups;
     let block = g.taps() * cg;
@@ -88,30 +159,18 @@ pub fn im2col(g: &Geometry, x: &[f32], cols: &mut [f32]) {
     for (r, row) in cols.chunks_exact_mut(width.max(1)).enumerate() {
         let (i, j) = (r / g.grid[1].max(1), r % g.grid[1].max(1));
         if i >= g.output[0] || j >= g.output[1] {
-            row.fill(0.0);
+            zero_run(row);
             continue;
         }
         for ky in 0..g.kernel[0] {
             for kx in 0..g.kernel[1] {
                 let p = ky * g.kernel[1] + kx;
-                match g.source(i, j, ky, kx) {
-                    // One channel: a plain store (a one-value `copy_from_slice` is a memcpy call).
-                    Some(pixel) if c == 1 => row[p] = x[pixel],
-                    Some(pixel) if groups == 1 => {
-                        row[p * c..(p + 1) * c].copy_from_slice(&x[pixel * c..(pixel + 1) * c]);
-                    }
-                    Some(pixel) => {
-                        for gi in 0..groups {
-                            let dst = gi * block + p * cg;
-                            let src = pixel * c + gi * cg;
-                            row[dst..dst + cg].copy_from_slice(&x[src..src + cg]);
-                        }
-                    }
-                    None => {
-                        for gi in 0..groups {
-                            let dst = gi * block + p * cg;
-                            row[dst..dst + cg].fill(0.0);
-                        }
+                let pixel = g.source(i, j, ky, kx);
+                for gi in 0..groups {
+                    let dst = &mut row[gi * block + p * cg..][..cg];
+                    match pixel {
+                        Some(pixel) => copy_run(dst, &x[pixel * c + gi * cg..][..cg]),
+                        None => zero_run(dst),
                     }
                 }
             }
@@ -128,20 +187,37 @@ pub fn im2col(g: &Geometry, x: &[f32], cols: &mut [f32]) {
 /// As [`im2col`].
 pub fn col2im(g: &Geometry, cols: &[f32], dx: &mut [f32]) {
     let (c, width, groups) = (g.channels, g.row_len(), g.groups.max(1));
-    let cg = c / groups;
-    let block = g.taps() * cg;
+    let run = g.kernel[1] * c;
     for i in 0..g.output[0] {
         for j in 0..g.output[1] {
             let r = i * g.grid[1] + j;
             let row = &cols[r * width..(r + 1) * width];
+            if groups == 1 {
+                let across = window_across(g, j);
+                for (ky, src) in row.chunks_exact(run.max(1)).enumerate() {
+                    let Some(y) = source_row(g, i, ky) else { continue };
+                    match across {
+                        Some(x0) => add_run(&mut dx[(y * g.input_width + x0) * c..][..run], src),
+                        None => {
+                            for (kx, tap) in src.chunks_exact(c.max(1)).enumerate() {
+                                if let Some(px) = source_col(g, j, kx) {
+                                    add_run(&mut dx[(y * g.input_width + px) * c..][..c], tap);
+                                }
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
+            let cg = c / groups;
+            let block = g.taps() * cg;
             for ky in 0..g.kernel[0] {
                 for kx in 0..g.kernel[1] {
                     let Some(pixel) = g.source(i, j, ky, kx) else { continue };
                     let p = ky * g.kernel[1] + kx;
                     for gi in 0..groups {
-                        let src = &row[gi * block + p * cg..gi * block + (p + 1) * cg];
-                        let dst = &mut dx[pixel * c + gi * cg..pixel * c + (gi + 1) * cg];
-                        dst.iter_mut().zip(src).for_each(|(d, s)| *d += s);
+                        let src = &row[gi * block + p * cg..][..cg];
+                        add_run(&mut dx[pixel * c + gi * cg..][..cg], src);
                     }
                 }
             }
@@ -221,6 +297,26 @@ mod tests {
                 ..base
             },
             Geometry { output: [0, 0], ..base },
+            // One channel and sixteen, `same` padding: windows at every edge.
+            Geometry { channels: 1, kernel: [3, 3], pad: [1, 1], output: [5, 6], grid: [5, 7], ..base },
+            Geometry {
+                channels: 16,
+                kernel: [3, 3],
+                pad: [1, 1],
+                strides: [2, 2],
+                output: [3, 3],
+                grid: [4, 4],
+                ..base
+            },
+            Geometry {
+                channels: 3,
+                kernel: [2, 5],
+                dilation: [1, 2],
+                pad: [0, 3],
+                output: [4, 3],
+                grid: [4, 3],
+                ..base
+            },
         ]
     }
 

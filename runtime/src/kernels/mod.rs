@@ -7,6 +7,7 @@
 //!   bias and bookkeeping steps around the gemms of Dense and the recurrent layers).
 //! - [`im2col`](mod@im2col): the window copies (and their adjoint) that make a convolution one
 //!   gemm.
+//! - [`short_run`]: copies and fills of short runs without a library call per run.
 //! - [`activation`]: branch-free `tanh` and `sigmoid` that vectorise (the recurrent gates).
 //! - [`elementwise`]: the Adam step and the finiteness scan, vectorised per CPU.
 //! - [`reference`](mod@reference): a naive triple-loop gemm that tests check the fast paths
@@ -21,6 +22,7 @@ pub mod gemm;
 pub mod im2col;
 pub mod reference;
 pub mod rowwise;
+pub mod short_run;
 
 pub use gemm::{
     matmul, matmul_a_bt, matmul_a_bt_with, matmul_at_b, matmul_at_b_strided, matmul_at_b_strided_add, sgemm,

@@ -4,6 +4,8 @@
 //! A matrix of `width` columns is a slice whose rows are consecutive runs of `width` values;
 //! a trailing partial row is ignored. Each helper states its formula; none allocates.
 
+use crate::kernels::short_run::copy_run;
+
 /// `m[i, :] = v` for every row `i` of `m` (rows of `v.len()` values); nothing when `v` is
 /// empty. A Dense layer's bias, written before the gemm that accumulates `x @ K` onto it.
 pub fn fill_rows(m: &mut [f32], v: &[f32]) {
@@ -11,7 +13,7 @@ pub fn fill_rows(m: &mut [f32], v: &[f32]) {
         return;
     }
     for row in m.chunks_exact_mut(v.len()) {
-        row.copy_from_slice(v);
+        copy_run(row, v);
     }
 }
 

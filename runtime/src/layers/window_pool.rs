@@ -24,9 +24,11 @@
 
 use crate::buffer::grow;
 use crate::error::{Error, Result};
+use crate::kernels::short_run::{copy_run, zero_run};
 use crate::layers::shape_rule::rule_dims_one;
 use crate::layers::spatial_mask::{self, check_len, check_mask, padded_extent, real_extent, Extent};
 use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, MaskRule, Masked, Stage};
+use crate::layers::Mode;
 use crate::shape::Dims;
 use shaped_rules::{Padding, Window};
 use std::ops::Range;
@@ -45,6 +47,12 @@ pub struct WindowPool {
     reduce: Reduce,
     /// Per channel, the part of `dy` not yet routed to a max (backward); grown, never shrunk.
     pending: Vec<f32>,
+    /// Max pooling in training: for each output value of the last forward pass, the flat
+    /// index of the input value it took (the window's first max), so the backward pass is one
+    /// scatter; grown, never shrunk.
+    argmax: Vec<u32>,
+    /// The `(batch, output length)` `argmax` holds, `None` when it is stale.
+    argmax_of: Option<(usize, usize)>,
 }
 
 /// One sample's geometry: its real input extent, its output extent and its padding before.
@@ -59,12 +67,12 @@ impl WindowPool {
     /// Keras's `MaxPooling1D(pool_size, strides, padding)` (`window.axes == 1`, input
     /// `[steps, C]`) or `MaxPooling2D` (`window.axes == 2`, input `[h, w, C]`).
     pub fn max(window: Window) -> WindowPool {
-        WindowPool { window, reduce: Reduce::Max, pending: Vec::new() }
+        WindowPool { window, reduce: Reduce::Max, pending: Vec::new(), argmax: Vec::new(), argmax_of: None }
     }
 
     /// Keras's `AveragePooling1D` / `AveragePooling2D`, as [`WindowPool::max`].
     pub fn avg(window: Window) -> WindowPool {
-        WindowPool { window, reduce: Reduce::Avg, pending: Vec::new() }
+        WindowPool { window, reduce: Reduce::Avg, pending: Vec::new(), argmax: Vec::new(), argmax_of: None }
     }
 
     /// The window.
@@ -189,6 +197,24 @@ fn route_to_max(d: &mut [f32], pending: &mut [f32], x: &[f32], m: &[f32]) {
     }
 }
 
+/// One window position of the max forward in training: `row` (the `C` channels at flat index
+/// `at`) into the running max `out`, `arg` the flat index of each value taken; the `first`
+/// position starts them. The first max in window order stays, and the first NaN wins, as
+/// [`max_into`]. Branch-free so that it vectorizes.
+fn max_with_argmax(out: &mut [f32], arg: &mut [u32], row: &[f32], at: u32, first: bool) {
+    let n = out.len().min(arg.len()).min(row.len());
+    let (out, arg, row) = (&mut out[..n], &mut arg[..n], &row[..n]);
+    for j in 0..n {
+        let (o, v, a) = (out[j], row[j], arg[j]);
+        let take = first | (v > o) | (v.is_nan() & !o.is_nan());
+        // A blend by bit mask: the compiler keeps it in vector registers (a select of two
+        // arrays became per-lane conditional stores).
+        let mask = u32::from(take).wrapping_neg();
+        out[j] = f32::from_bits((v.to_bits() & mask) | (o.to_bits() & !mask));
+        arg[j] = ((at + j as u32) & mask) | (a & !mask);
+    }
+}
+
 impl Stage for WindowPool {
     fn output_dims(&self, inputs: &[Dims]) -> Result<Dims> {
         let input = single_dims(inputs, self.name())?;
@@ -205,6 +231,14 @@ impl Stage for WindowPool {
         check_len(name, "input", x.len(), batch, dims.numel())?;
         check_len(name, "output", y.len(), batch, oh * ow * c)?;
         check_mask(name, mask, batch, dims)?;
+        // Indices are u32 (they vectorize with the f32 compares); an input past 2³² values
+        // takes the backward pass that searches each window again.
+        let record =
+            self.reduce == Reduce::Max && args.mode == Mode::Training && u32::try_from(x.len()).is_ok();
+        self.argmax_of = None;
+        if record {
+            grow(&mut self.argmax, y.len());
+        }
         for b in 0..batch {
             let g = self.geometry(real_extent(mask, b, [ih, iw]));
             for oy in 0..oh {
@@ -212,7 +246,23 @@ impl Stage for WindowPool {
                     let start = ((b * oh + oy) * ow + ox) * c;
                     let out = &mut y[start..start + c];
                     if oy >= g.out[0] || ox >= g.out[1] {
-                        out.fill(0.0);
+                        zero_run(out);
+                        continue;
+                    }
+                    if record {
+                        let [rows, cols] = self.window_ranges(&g, [oy, ox]);
+                        let arg = &mut self.argmax[start..start + c];
+                        let mut first = true;
+                        for iy in rows {
+                            for ix in cols.clone() {
+                                let at = ((b * ih + iy) * iw + ix) * c;
+                                max_with_argmax(out, arg, &x[at..at + c], at as u32, first);
+                                first = false;
+                            }
+                        }
+                        if first {
+                            zero_run(out);
+                        }
                         continue;
                     }
                     let [rows, cols] = self.window_ranges(&g, [oy, ox]);
@@ -223,7 +273,7 @@ impl Stage for WindowPool {
                             let start = ((b * ih + iy) * iw + ix) * c;
                             let row = &x[start..start + c];
                             if first {
-                                out.copy_from_slice(row);
+                                copy_run(out, row);
                                 first = false;
                             } else if self.reduce == Reduce::Max {
                                 max_into(out, row);
@@ -240,6 +290,9 @@ impl Stage for WindowPool {
                     }
                 }
             }
+        }
+        if record {
+            self.argmax_of = Some((batch, y.len()));
         }
         Ok(())
     }
@@ -259,6 +312,21 @@ impl Stage for WindowPool {
         check_mask(name, mask, batch, dims)?;
         grow(&mut self.pending, c);
         dx.fill(0.0);
+        if self.reduce == Reduce::Max && self.argmax_of == Some((batch, y.len())) {
+            // Each real output's gradient to the input its training forward took; padded
+            // outputs took none (their gradient is zero and goes nowhere).
+            for b in 0..batch {
+                let g = self.geometry(real_extent(mask, b, [ih, iw]));
+                for oy in 0..g.out[0] {
+                    let start = ((b * oh + oy) * ow) * c;
+                    let span = start..start + g.out[1] * c;
+                    for (&at, &d) in self.argmax[span.clone()].iter().zip(&dy[span]) {
+                        dx[at as usize] += d;
+                    }
+                }
+            }
+            return Ok(());
+        }
         for b in 0..batch {
             let g = self.geometry(real_extent(mask, b, [ih, iw]));
             for oy in 0..g.out[0] {
@@ -269,7 +337,7 @@ impl Stage for WindowPool {
                     let count = rows.len() * cols.len();
                     let pending = &mut self.pending[..c];
                     match self.reduce {
-                        Reduce::Max => pending.copy_from_slice(grad),
+                        Reduce::Max => copy_run(pending, grad),
                         Reduce::Avg => {
                             let scale = 1.0 / count as f32;
                             for (p, &d) in pending.iter_mut().zip(grad) {
