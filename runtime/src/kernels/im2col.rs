@@ -93,30 +93,76 @@ pub fn im2col(g: &Geometry, x: &[f32], cols: &mut [f32]) {
     let (c, width) = (g.channels, g.row_len());
     let run = g.kernel[1] * c;
     let cols = &mut cols[..g.rows() * width];
-    for (r, row) in cols.chunks_exact_mut(width.max(1)).enumerate() {
-        let (i, j) = (r / g.grid[1].max(1), r % g.grid[1].max(1));
-        if i >= g.output[0] || j >= g.output[1] {
-            zero_run(row);
+    let grid_w = g.grid[1];
+    let interior = interior_columns(g);
+    for (i, block) in cols.chunks_exact_mut((grid_w * width).max(1)).enumerate() {
+        if i >= g.output[0] {
+            zero_run(block);
             continue;
         }
-        let across = window_across(g, j);
-        for (ky, dst) in row.chunks_exact_mut(run.max(1)).enumerate() {
+        // Grid columns past the real output: zero rows.
+        zero_run(&mut block[g.output[1].min(grid_w) * width..]);
+        for ky in 0..g.kernel[0] {
             let Some(y) = source_row(g, i, ky) else {
-                zero_run(dst);
+                for j in 0..g.output[1] {
+                    zero_run(&mut block[j * width + ky * run..][..run]);
+                }
                 continue;
             };
-            match across {
-                Some(x0) => copy_run(dst, &x[(y * g.input_width + x0) * c..][..run]),
-                None => {
-                    for (kx, tap) in dst.chunks_exact_mut(c.max(1)).enumerate() {
-                        match source_col(g, j, kx) {
-                            Some(px) => copy_run(tap, &x[(y * g.input_width + px) * c..][..c]),
-                            None => zero_run(tap),
+            let src_row = &x[y * g.input_width * c..];
+            // Windows inside the row: one run of `kw · C` values each, a fixed-size copy for
+            // the common runs.
+            let (j0, j1) = (interior.start, interior.end);
+            if j0 < j1 {
+                let dst = &mut block[j0 * width + ky * run..];
+                let src = &src_row[(j0 * g.strides[1] - g.pad[1]) * c..];
+                let step = g.strides[1] * c;
+                match run {
+                    3 => copy_windows::<3>(dst, width, src, step, j1 - j0),
+                    9 => copy_windows::<9>(dst, width, src, step, j1 - j0),
+                    48 => copy_windows::<48>(dst, width, src, step, j1 - j0),
+                    96 => copy_windows::<96>(dst, width, src, step, j1 - j0),
+                    _ => {
+                        for t in 0..j1 - j0 {
+                            copy_run(&mut dst[t * width..][..run], &src[t * step..][..run]);
                         }
                     }
                 }
             }
+            // Windows at an edge (or dilated across): tap by tap.
+            for j in (0..j0.min(g.output[1])).chain(j1.max(j0)..g.output[1]) {
+                let dst = &mut block[j * width + ky * run..][..run];
+                for (kx, tap) in dst.chunks_exact_mut(c.max(1)).enumerate() {
+                    match source_col(g, j, kx) {
+                        Some(px) => copy_run(tap, &src_row[px * c..][..c]),
+                        None => zero_run(tap),
+                    }
+                }
+            }
         }
+    }
+}
+
+/// The output columns whose whole window row lies inside the real input with contiguous taps
+/// (dilation 1 across): `j · s − pad ≥ 0` and `j · s − pad + kw ≤ input width`. Empty when
+/// dilated.
+fn interior_columns(g: &Geometry) -> std::ops::Range<usize> {
+    let (s, pad, kw, w) = (g.strides[1].max(1), g.pad[1], g.kernel[1], g.input[1]);
+    if g.dilation[1] != 1 || w + pad < kw {
+        return 0..0;
+    }
+    let start = pad.div_ceil(s);
+    let end = ((w + pad - kw) / s + 1).min(g.output[1]);
+    start..end.max(start)
+}
+
+/// `n` windows of `R` values: `dst[t · width ..][..R] = src[t · step ..][..R]`, `R` fixed so
+/// each copy is a few vector moves.
+#[inline(always)]
+fn copy_windows<const R: usize>(dst: &mut [f32], width: usize, src: &[f32], step: usize, n: usize) {
+    for t in 0..n {
+        let s: &[f32; R] = src[t * step..][..R].try_into().expect("R values");
+        dst[t * width..][..R].copy_from_slice(s);
     }
 }
 

@@ -6,7 +6,7 @@
 //! samples whose `cols` (see [`crate::kernels::im2col`]) fit [`COLS_BUDGET`] values, per group:
 //!
 //! ```text
-//! forward:       out[:, g]  += cols[:, g] · K_g
+//! forward:       out[:, g]   = cols[:, g] · K_g
 //! kernel grad:   dK_g       (+)= cols[:, g]ᵀ · dout[:, g]
 //! input grad:    dcols[:, g] = dout[:, g] · K_gᵀ,   din = col2im(dcols)
 //! ```
@@ -87,9 +87,10 @@ impl Grouped {
         }
     }
 
-    /// `out += conv(input)` for `batch` samples (`input`: `in_len` values each; `out`: each
-    /// sample's grid of `F` values, every grid position written, padded ones from zero rows).
-    /// `keep`: a training forward, whose `cols` the backward pass may reuse.
+    /// `out = conv(input)` for `batch` samples (`input`: `in_len` values each; `out`: each
+    /// sample's grid of `F` values, every grid position written, padded ones from zero rows;
+    /// what `out` held is never read). `keep`: a training forward, whose `cols` the backward
+    /// pass may reuse.
     pub fn forward(&mut self, input: &[f32], in_len: usize, batch: usize, out: &mut [f32], keep: bool) {
         let (chunk, rows, width) = self.chunking(batch);
         let (f, groups) = (self.filters, self.groups);
@@ -111,7 +112,7 @@ impl Grouped {
                     &self.kernel[g * fg..],
                     stride(f),
                     1,
-                    1.0,
+                    0.0,
                     &mut out[g * fg..],
                     stride(f),
                     1,

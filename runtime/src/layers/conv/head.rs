@@ -2,7 +2,7 @@
 //! output positions, and their backward (`dz = act'(z) ⊙ dy`, `db = Σ_positions dz`).
 
 use crate::buffer::grow;
-use crate::kernels::rowwise::{add_to_rows, column_sums, fill_rows};
+use crate::kernels::rowwise::{add_to_rows, column_sums};
 use crate::layers::activation::{Activation, ActivationFn};
 use crate::layers::Mode;
 
@@ -33,28 +33,32 @@ impl Head {
         Head { activation, use_bias, width, bias_grad: bias.clone(), bias, z: Vec::new(), dz: Vec::new() }
     }
 
-    /// `out = b` on every row (zeros without a bias): what the gemm accumulates onto.
-    pub fn fill_bias(&self, out: &mut [f32]) {
-        if self.use_bias {
-            fill_rows(out, &self.bias);
-        } else {
-            out.fill(0.0);
-        }
-    }
-
-    /// `out += b` on every row.
-    pub fn add_bias(&self, out: &mut [f32]) {
-        add_to_rows(out, &self.bias);
-    }
-
-    /// `out = act(out)` (keeping `z` in training when the backward needs it), then `zero` (the
-    /// padded output positions of a masked batch).
+    /// `out = act(out + b)` on the gemms' output (keeping `z = out + b` in training when the
+    /// backward needs it), then `zero` (the padded output positions of a masked batch). With
+    /// `relu` or no activation, bias and activation are one pass over `out`.
     pub fn finish(&mut self, out: &mut [f32], mode: Mode, zero: ZeroPadded<'_>) {
-        if mode == Mode::Training && self.activation.backward_needs_input() {
-            grow(&mut self.z, out.len());
-            self.z[..out.len()].copy_from_slice(out);
+        let bias = &self.bias[..];
+        match self.activation {
+            Activation::Relu if self.use_bias => {
+                for row in out.chunks_exact_mut(self.width.max(1)) {
+                    for (o, &b) in row.iter_mut().zip(bias) {
+                        // As the relu activation: a NaN stays NaN (`max` would hide it).
+                        let z = *o + b;
+                        *o = if z < 0.0 { 0.0 } else { z };
+                    }
+                }
+            }
+            _ => {
+                if self.use_bias {
+                    add_to_rows(out, bias);
+                }
+                if mode == Mode::Training && self.activation.backward_needs_input() {
+                    grow(&mut self.z, out.len());
+                    self.z[..out.len()].copy_from_slice(out);
+                }
+                self.activation.forward_in_place(out, self.width);
+            }
         }
-        self.activation.forward_in_place(out, self.width);
         if let Some(zero) = zero {
             zero(out);
         }

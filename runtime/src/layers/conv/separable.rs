@@ -122,8 +122,7 @@ impl Stage for SeparableConv {
         self.depthwise.conv_mut().run(&input, mid_dims, args.batch, args.mode, &mut self.u[..mid_len])?;
         let rows = args.batch * out_dims.numel() / self.filters.max(1);
         let mid = mid_dims.last();
-        self.head.fill_bias(y);
-        matmul(rows, mid, self.filters, &self.u[..mid_len], &self.pointwise, y, true);
+        matmul(rows, mid, self.filters, &self.u[..mid_len], &self.pointwise, y, false);
         let conv = self.depthwise.conv();
         let (geoms, f, grid) =
             (&conv.engine.geoms[..args.batch], self.filters, padded_extent(spatial(&out_dims)));

@@ -135,7 +135,6 @@ impl Conv {
     ) -> Result<()> {
         check_buffers(self.kind, input, batch, out_dims, y.len())?;
         self.plan(input, out_dims, batch);
-        self.head.fill_bias(y);
         self.engine.forward(input.data, input.dims.numel(), batch, y, mode == Mode::Training);
         let (geoms, f, grid) =
             (&self.engine.geoms[..batch], self.options.filters, padded_extent(spatial(&out_dims)));

@@ -144,7 +144,6 @@ impl Stage for ConvTranspose {
         let masked = self.plan(&input, out_dims, batch);
         let x = if masked { &self.x_real[..input.data.len()] } else { input.data };
         self.engine.backward(None, y_len, batch, x, Some(y));
-        self.head.add_bias(y);
         let geoms = &self.engine.geoms[..batch];
         let zero = |out: &mut [f32]| zero_outside(out, f, grid, geoms.iter().map(|g| g.input));
         self.head.finish(y, args.mode, input.mask.is_some().then_some(&zero as &dyn Fn(&mut [f32])));
@@ -170,7 +169,6 @@ impl Stage for ConvTranspose {
             self.head.grad(y, dy, args.dy_is_preactivation, masked.then_some(&zero as &dyn Fn(&mut [f32])));
         // dx = conv(dz); its cols are kept for dK = im2col(dz)ᵀ · x.
         if let Some(dx) = dx {
-            dx.fill(0.0);
             self.engine.forward(dz, y_len, batch, dx, true);
         }
         self.engine.backward(Some(dz), y_len, batch, x, None);
