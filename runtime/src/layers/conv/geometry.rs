@@ -160,28 +160,33 @@ pub(super) fn check_buffers(
     out: Dims,
     out_len: usize,
 ) -> Result<()> {
-    let check = |what: String, needed: Option<usize>, found: usize| {
+    // The message is written only for a mismatch: a step allocates nothing.
+    let check = |what: &dyn Fn() -> String, needed: Option<usize>, found: usize| {
         let needed = needed.unwrap_or(usize::MAX);
         if needed == found {
             Ok(())
         } else {
-            Err(Error::LengthMismatch { context: format!("`{layer}` {what}"), left: needed, right: found })
+            Err(Error::LengthMismatch {
+                context: format!("`{layer}` {}", what()),
+                left: needed,
+                right: found,
+            })
         }
     };
     check(
-        format!("input ({batch} samples of {}) and its values", input.dims),
+        &|| format!("input ({batch} samples of {}) and its values", input.dims),
         input.dims.batch_numel(batch),
         input.data.len(),
     )?;
     if let Some(mask) = input.mask {
         let positions = input.dims.mask_positions();
         check(
-            format!("input ({batch} samples of {positions} positions) and its mask"),
+            &|| format!("input ({batch} samples of {positions} positions) and its mask"),
             batch.checked_mul(positions),
             mask.len(),
         )?;
     }
-    check(format!("output ({batch} samples of {out}) and its buffer"), out.batch_numel(batch), out_len)
+    check(&|| format!("output ({batch} samples of {out}) and its buffer"), out.batch_numel(batch), out_len)
 }
 
 /// A gradient buffer must be as long as what it is the gradient of.
