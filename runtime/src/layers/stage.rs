@@ -106,6 +106,20 @@ fn single<'a>(inputs: &[Input<'a>], layer: &str) -> Result<Input<'a>> {
     }
 }
 
+/// A buffer handed to a stage (its output, a gradient) must hold `needed` values: `Err` naming
+/// `layer`, `what` the buffer is and both lengths.
+pub(crate) fn check_buffer(layer: &str, what: &str, needed: usize, found: usize) -> Result<()> {
+    if needed == found {
+        Ok(())
+    } else {
+        Err(Error::LengthMismatch {
+            context: format!("`{layer}` {what} and its buffer"),
+            left: needed,
+            right: found,
+        })
+    }
+}
+
 /// The dims of the only input of a single-input stage (for [`Stage::output_dims`]).
 pub fn single_dims(inputs: &[Dims], layer: &str) -> Result<Dims> {
     match inputs {

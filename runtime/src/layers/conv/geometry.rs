@@ -189,19 +189,6 @@ pub(super) fn check_buffers(
     check(&|| format!("output ({batch} samples of {out}) and its buffer"), out.batch_numel(batch), out_len)
 }
 
-/// A gradient buffer must be as long as what it is the gradient of.
-pub(super) fn check_grad(layer: &str, what: &str, needed: usize, found: usize) -> Result<()> {
-    if needed == found {
-        Ok(())
-    } else {
-        Err(Error::LengthMismatch {
-            context: format!("`{layer}` {what} and its buffer"),
-            left: needed,
-            right: found,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 use crate::buffer::grow;
 use crate::kernels::rowwise::{add_to_rows, column_sums};
 use crate::layers::activation::{Activation, ActivationFn};
-use crate::layers::Mode;
+use crate::layers::{Mode, Param, ParamMut};
 
 /// Zeroes the padded output positions of a masked batch in a buffer of outputs (or of their
 /// gradients).
@@ -18,6 +18,8 @@ pub(super) struct Head {
     pub width: usize,
     /// `(width,)`, empty without a bias.
     pub bias: Vec<f32>,
+    /// The bias's shape, `[width]`.
+    bias_shape: [usize; 1],
     pub bias_grad: Vec<f32>,
     /// Pre-activations of the last training forward, for activations whose derivative reads
     /// them; grown, never shrunk.
@@ -30,7 +32,34 @@ impl Head {
     /// A head with a zero bias (Keras's `zeros`) when `use_bias`.
     pub fn new(width: usize, activation: Activation, use_bias: bool) -> Self {
         let bias = if use_bias { vec![0.0; width] } else { Vec::new() };
-        Head { activation, use_bias, width, bias_grad: bias.clone(), bias, z: Vec::new(), dz: Vec::new() }
+        Head {
+            activation,
+            use_bias,
+            width,
+            bias_grad: bias.clone(),
+            bias,
+            bias_shape: [width],
+            z: Vec::new(),
+            dz: Vec::new(),
+        }
+    }
+
+    /// Visits a convolution's `kernel` and then, when there is one, the bias (Keras's order).
+    pub fn visit_with_kernel(&self, kernel: Param<'_>, visit: &mut dyn FnMut(Param<'_>)) {
+        visit(kernel);
+        if self.use_bias {
+            let (data, grad) = (&self.bias[..], &self.bias_grad[..]);
+            visit(Param { name: "bias", shape: &self.bias_shape, data, grad, trainable: true });
+        }
+    }
+
+    /// [`Head::visit_with_kernel`], writable.
+    pub fn visit_with_kernel_mut(&mut self, kernel: ParamMut<'_>, visit: &mut dyn FnMut(ParamMut<'_>)) {
+        visit(kernel);
+        if self.use_bias {
+            let (data, grad) = (&mut self.bias[..], &mut self.bias_grad[..]);
+            visit(ParamMut { name: "bias", shape: &self.bias_shape, data, grad, trainable: true });
+        }
     }
 
     /// `out = act(out + b)` on the gemms' output (keeping `z = out + b` in training when the

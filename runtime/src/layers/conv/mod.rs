@@ -53,7 +53,8 @@ use crate::layers::stage::Input;
 use crate::shape::Dims;
 use shaped_rules::Window;
 
-use geometry::{check_grad, spatial};
+use crate::layers::stage::check_buffer;
+use geometry::spatial;
 
 /// The arguments of `Conv1D` / `Conv2D` / `Conv2DTranspose` that the `model!` macro reads.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -83,9 +84,9 @@ fn write_output_mask(
 ) -> Result<()> {
     let (in_grid, out_grid) = (padded_extent(spatial(&input.dims)), padded_extent(spatial(&out_dims)));
     let positions = out_dims.mask_positions();
-    check_grad(layer, "output mask", batch.saturating_mul(positions), out_mask.len())?;
+    check_buffer(layer, "output mask", batch.saturating_mul(positions), out_mask.len())?;
     if let Some(mask) = input.mask {
-        check_grad(layer, "input mask", batch.saturating_mul(input.dims.mask_positions()), mask.len())?;
+        check_buffer(layer, "input mask", batch.saturating_mul(input.dims.mask_positions()), mask.len())?;
     }
     for (b, sample) in out_mask.chunks_exact_mut(positions.max(1)).enumerate().take(batch) {
         let real = rect(in_grid, out_grid, real_extent(input.mask, b, in_grid));

@@ -26,6 +26,7 @@ use shaped_rules::Window;
 use super::geometry::{check_buffers, spatial, zero_outside};
 use super::head::Head;
 use super::DepthwiseConv;
+use crate::layers::stage::check_buffer;
 
 /// A depthwise-separable convolution: `[h, w, C]` → `[h', w', F]`; see the module docs.
 #[derive(Clone, Debug)]
@@ -135,7 +136,7 @@ impl Stage for SeparableConv {
         let input: Input<'_> = args.input(self.kind_name())?;
         let out_dims = self.output_dims(&[input.dims])?;
         check_buffers(self.kind_name(), &input, args.batch, out_dims, args.grad_output.len())?;
-        super::geometry::check_grad(self.kind_name(), "output", args.grad_output.len(), args.output.len())?;
+        check_buffer(self.kind_name(), "output", args.grad_output.len(), args.output.len())?;
         let mid_dims = self.mid_dims(input.dims)?;
         let mid_len = mid_dims.numel() * args.batch;
         let (rows, mid, f) =

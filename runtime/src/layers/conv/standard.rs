@@ -11,10 +11,11 @@ use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, M
 use crate::layers::{Mode, Param, ParamMut};
 use crate::shape::Dims;
 
-use super::geometry::{check_buffers, check_grad, check_window, conv_geometry, spatial, zero_outside};
+use super::geometry::{check_buffers, check_window, conv_geometry, spatial, zero_outside};
 use super::grouped::Grouped;
 use super::head::Head;
 use super::{write_output_mask, ConvOptions};
+use crate::layers::stage::check_buffer;
 
 /// A convolution over the spatial axes of `[steps, C]` (1-D) or `[h, w, C]` (2-D) samples:
 /// `[.., C]` → `[.., filters]`, see [the module docs](super) for the formula, the layouts and
@@ -27,7 +28,6 @@ pub struct Conv {
     /// shows its own, `(kh, kw, C, m)`); `kernel_rank` entries.
     kernel_shape: [usize; 4],
     kernel_rank: usize,
-    bias_shape: [usize; 1],
     /// The class name `kind()` shows.
     kind: &'static str,
     pub(super) engine: Grouped,
@@ -66,7 +66,6 @@ impl Conv {
             in_channels,
             kernel_shape,
             kernel_rank: shape.len(),
-            bias_shape: [options.filters],
             kind,
             engine,
             head: Head::new(options.filters, options.activation, options.use_bias),
@@ -156,9 +155,9 @@ impl Conv {
         dx: Option<&mut [f32]>,
     ) -> Result<()> {
         check_buffers(self.kind, input, batch, out_dims, dy.len())?;
-        check_grad(self.kind, "output", dy.len(), y.len())?;
+        check_buffer(self.kind, "output", dy.len(), y.len())?;
         if let Some(dx) = &dx {
-            check_grad(self.kind, "input gradient", input.data.len(), dx.len())?;
+            check_buffer(self.kind, "input gradient", input.data.len(), dx.len())?;
         }
         let grid = padded_extent(spatial(&out_dims));
         let f = self.options.filters;
@@ -177,42 +176,17 @@ impl Conv {
 
     /// The kernel and bias as Keras names them.
     pub(super) fn params(&self, visit: &mut dyn FnMut(Param<'_>), kernel_name: &'static str) {
-        visit(Param {
-            name: kernel_name,
-            shape: &self.kernel_shape[..self.kernel_rank],
-            data: &self.engine.kernel,
-            grad: &self.engine.kernel_grad,
-            trainable: true,
-        });
-        if self.head.use_bias {
-            visit(Param {
-                name: "bias",
-                shape: &self.bias_shape,
-                data: &self.head.bias,
-                grad: &self.head.bias_grad,
-                trainable: true,
-            });
-        }
+        let (data, grad) = (&self.engine.kernel[..], &self.engine.kernel_grad[..]);
+        let shape = &self.kernel_shape[..self.kernel_rank];
+        self.head.visit_with_kernel(Param { name: kernel_name, shape, data, grad, trainable: true }, visit);
     }
 
     /// [`Conv::params`], writable.
     pub(super) fn params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>), kernel_name: &'static str) {
-        visit(ParamMut {
-            name: kernel_name,
-            shape: &self.kernel_shape[..self.kernel_rank],
-            data: &mut self.engine.kernel,
-            grad: &mut self.engine.kernel_grad,
-            trainable: true,
-        });
-        if self.head.use_bias {
-            visit(ParamMut {
-                name: "bias",
-                shape: &self.bias_shape,
-                data: &mut self.head.bias,
-                grad: &mut self.head.bias_grad,
-                trainable: true,
-            });
-        }
+        let (data, grad) = (&mut self.engine.kernel[..], &mut self.engine.kernel_grad[..]);
+        let shape = &self.kernel_shape[..self.kernel_rank];
+        let kernel = ParamMut { name: kernel_name, shape, data, grad, trainable: true };
+        self.head.visit_with_kernel_mut(kernel, visit);
     }
 }
 

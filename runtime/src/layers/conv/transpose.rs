@@ -26,11 +26,12 @@ use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, M
 use crate::layers::{Param, ParamMut};
 use crate::shape::Dims;
 
-use super::geometry::{check_buffers, check_grad, check_window, spatial, transpose_geometry, zero_outside};
+use super::geometry::{check_buffers, check_window, spatial, transpose_geometry, zero_outside};
 use super::grouped::Grouped;
 use super::head::Head;
 use super::standard::kernel_shape;
 use super::{write_output_mask, ConvOptions};
+use crate::layers::stage::check_buffer;
 
 /// A transposed convolution: `[h, w, C]` → `[H, W, F]` (1-D: `[steps, C]` → `[steps', F]`);
 /// see the module docs.
@@ -41,7 +42,6 @@ pub struct ConvTranspose {
     kind: &'static str,
     kernel_shape: [usize; 4],
     kernel_rank: usize,
-    bias_shape: [usize; 1],
     /// The convolution `y (F channels) → x (C channels)` this is the adjoint of; its kernel
     /// `(k…, F, C)` is Keras's transposed kernel as it is.
     engine: Grouped,
@@ -68,7 +68,6 @@ impl ConvTranspose {
             kind,
             kernel_shape: shape,
             kernel_rank: rank,
-            bias_shape: [options.filters],
             engine,
             head: Head::new(options.filters, options.activation, options.use_bias),
             x_real: Vec::new(),
@@ -155,10 +154,10 @@ impl Stage for ConvTranspose {
         let out_dims = self.output_dims(&[input.dims])?;
         let (batch, y, dy) = (args.batch, args.output, args.grad_output);
         check_buffers(self.kind, &input, batch, out_dims, dy.len())?;
-        check_grad(self.kind, "output", dy.len(), y.len())?;
+        check_buffer(self.kind, "output", dy.len(), y.len())?;
         let dx = single_grad(grad_inputs);
         if let Some(dx) = &dx {
-            check_grad(self.kind, "input gradient", input.data.len(), dx.len())?;
+            check_buffer(self.kind, "input gradient", input.data.len(), dx.len())?;
         }
         let (y_len, grid, f) = (out_dims.numel(), padded_extent(spatial(&out_dims)), self.options.filters);
         let masked = self.plan(&input, out_dims, batch);
@@ -202,40 +201,15 @@ impl Stage for ConvTranspose {
     }
 
     fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>)) {
-        visit(Param {
-            name: "kernel",
-            shape: &self.kernel_shape[..self.kernel_rank],
-            data: &self.engine.kernel,
-            grad: &self.engine.kernel_grad,
-            trainable: true,
-        });
-        if self.head.use_bias {
-            visit(Param {
-                name: "bias",
-                shape: &self.bias_shape,
-                data: &self.head.bias,
-                grad: &self.head.bias_grad,
-                trainable: true,
-            });
-        }
+        let (data, grad) = (&self.engine.kernel[..], &self.engine.kernel_grad[..]);
+        let shape = &self.kernel_shape[..self.kernel_rank];
+        self.head.visit_with_kernel(Param { name: "kernel", shape, data, grad, trainable: true }, visit);
     }
 
     fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
-        visit(ParamMut {
-            name: "kernel",
-            shape: &self.kernel_shape[..self.kernel_rank],
-            data: &mut self.engine.kernel,
-            grad: &mut self.engine.kernel_grad,
-            trainable: true,
-        });
-        if self.head.use_bias {
-            visit(ParamMut {
-                name: "bias",
-                shape: &self.bias_shape,
-                data: &mut self.head.bias,
-                grad: &mut self.head.bias_grad,
-                trainable: true,
-            });
-        }
+        let (data, grad) = (&mut self.engine.kernel[..], &mut self.engine.kernel_grad[..]);
+        let shape = &self.kernel_shape[..self.kernel_rank];
+        let kernel = ParamMut { name: "kernel", shape, data, grad, trainable: true };
+        self.head.visit_with_kernel_mut(kernel, visit);
     }
 }

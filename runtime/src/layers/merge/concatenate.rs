@@ -25,7 +25,8 @@
 //! them to one value per sample.
 
 use crate::error::Result;
-use crate::layers::merge::{check_input, check_len, resolve_axis, rule_dims, steps};
+use crate::layers::merge::{check_input, resolve_axis, rule_dims, steps};
+use crate::layers::stage::check_buffer;
 use crate::layers::stage::{Backward, Forward, Input, MaskRule, Masked, Stage};
 use crate::shape::Dims;
 
@@ -81,7 +82,7 @@ impl Stage for Concatenate {
         for (j, input) in args.inputs.iter().enumerate() {
             check_input("Concatenate", j, input, args.batch)?;
         }
-        check_len("Concatenate", "output", out.batch_numel(args.batch).unwrap_or(usize::MAX), y.len())?;
+        check_buffer("Concatenate", "output", out.batch_numel(args.batch).unwrap_or(usize::MAX), y.len())?;
         let out_row = row_len(out, k);
         let mut start = 0;
         for input in args.inputs {
@@ -99,16 +100,16 @@ impl Stage for Concatenate {
     /// `dx_j[b, o, :] = dy[b, o, start_j..start_j + row_j]`.
     fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
         let (out, k) = self.layout(args.inputs)?;
-        check_len("Concatenate", "gradient inputs", args.inputs.len(), grad_inputs.len())?;
+        check_buffer("Concatenate", "gradient inputs", args.inputs.len(), grad_inputs.len())?;
         let out_len = out.batch_numel(args.batch).unwrap_or(usize::MAX);
-        check_len("Concatenate", "output gradient", out_len, args.grad_output.len())?;
+        check_buffer("Concatenate", "output gradient", out_len, args.grad_output.len())?;
         let out_row = row_len(out, k);
         let mut start = 0;
         for (j, (input, dx)) in args.inputs.iter().zip(grad_inputs.iter_mut()).enumerate() {
             let row = row_len(input.dims, k);
             if let Some(dx) = dx.as_deref_mut() {
                 check_input("Concatenate", j, input, args.batch)?;
-                check_len("Concatenate", "input gradient", input.data.len(), dx.len())?;
+                check_buffer("Concatenate", "input gradient", input.data.len(), dx.len())?;
                 if row > 0 {
                     for (dst, src) in
                         dx.chunks_exact_mut(row).zip(args.grad_output.chunks_exact(out_row.max(1)))
@@ -134,7 +135,7 @@ impl Stage for Concatenate {
             check_input("Concatenate", j, input, args.batch)?;
         }
         let out_steps = steps(out);
-        check_len("Concatenate", "output mask", args.batch * out_steps, out_mask.len())?;
+        check_buffer("Concatenate", "output mask", args.batch * out_steps, out_mask.len())?;
         if k == 0 {
             let mut start = 0;
             for input in args.inputs {

@@ -26,7 +26,8 @@
 use crate::buffer::grow;
 use crate::error::Result;
 use crate::kernels::gemm::sgemm;
-use crate::layers::merge::{check_input, check_len, resolve_axis, rule_dims};
+use crate::layers::merge::{check_input, resolve_axis, rule_dims};
+use crate::layers::stage::check_buffer;
 use crate::layers::stage::{Backward, Forward, Input, MaskRule, Stage};
 use crate::shape::Dims;
 use shaped_rules::Fail;
@@ -232,7 +233,7 @@ impl Stage for Dot {
     /// with `normalize`.
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
         let (out, [sa, sb]) = self.layout(args.inputs, args.batch)?;
-        check_len("Dot", "output", out.batch_numel(args.batch).unwrap_or(usize::MAX), y.len())?;
+        check_buffer("Dot", "output", out.batch_numel(args.batch).unwrap_or(usize::MAX), y.len())?;
         let (x0, x1) = (args.inputs[0].data, args.inputs[1].data);
         if self.normalize {
             self.normalize_input(0, x0, sa, args.batch);
@@ -247,8 +248,8 @@ impl Stage for Dot {
     /// `dA = dy · Bᵀ`, `dB = Aᵀ · dy` per block, then through the normalisation.
     fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
         let (out, [sa, sb]) = self.layout(args.inputs, args.batch)?;
-        check_len("Dot", "gradient inputs", 2, grad_inputs.len())?;
-        check_len(
+        check_buffer("Dot", "gradient inputs", 2, grad_inputs.len())?;
+        check_buffer(
             "Dot",
             "output gradient",
             out.batch_numel(args.batch).unwrap_or(usize::MAX),
@@ -257,10 +258,10 @@ impl Stage for Dot {
         let (x0, x1, dy, batch) = (args.inputs[0].data, args.inputs[1].data, args.grad_output, args.batch);
         let [g0, g1] = grad_inputs else { return Ok(()) };
         if let Some(dx) = g0.as_deref() {
-            check_len("Dot", "input gradient", x0.len(), dx.len())?;
+            check_buffer("Dot", "input gradient", x0.len(), dx.len())?;
         }
         if let Some(dx) = g1.as_deref() {
-            check_len("Dot", "input gradient", x1.len(), dx.len())?;
+            check_buffer("Dot", "input gradient", x1.len(), dx.len())?;
         }
         if !self.normalize {
             if let Some(dx) = g0.as_deref_mut() {

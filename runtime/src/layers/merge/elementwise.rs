@@ -40,7 +40,8 @@
 
 use crate::error::{Error, Result};
 use crate::layers::merge::broadcast::Broadcast;
-use crate::layers::merge::{check_input, check_len, rule_dims, steps};
+use crate::layers::merge::{check_input, rule_dims, steps};
+use crate::layers::stage::check_buffer;
 use crate::layers::stage::{Backward, Forward, Input, MaskRule, Masked, Stage};
 use crate::shape::Dims;
 use shaped_rules::ElementwiseOp;
@@ -287,7 +288,7 @@ impl Stage for Elementwise {
     /// `y = op(x₀, x₁, …)` per element, broadcast, masks as in the module docs.
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
         let out = self.prepare(args.inputs, args.batch)?;
-        check_len(
+        check_buffer(
             self.op.keras_name(),
             "output",
             out.batch_numel(args.batch).unwrap_or(usize::MAX),
@@ -308,8 +309,8 @@ impl Stage for Elementwise {
     fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
         let layer = self.op.keras_name();
         let out = self.prepare(args.inputs, args.batch)?;
-        check_len(layer, "gradient inputs", args.inputs.len(), grad_inputs.len())?;
-        check_len(
+        check_buffer(layer, "gradient inputs", args.inputs.len(), grad_inputs.len())?;
+        check_buffer(
             layer,
             "output gradient",
             out.batch_numel(args.batch).unwrap_or(usize::MAX),
@@ -317,7 +318,7 @@ impl Stage for Elementwise {
         )?;
         for (input, dx) in args.inputs.iter().zip(grad_inputs.iter_mut()) {
             if let Some(dx) = dx.as_deref_mut() {
-                check_len(layer, "input gradient", input.data.len(), dx.len())?;
+                check_buffer(layer, "input gradient", input.data.len(), dx.len())?;
                 dx.fill(0.0);
             }
         }
@@ -347,7 +348,7 @@ impl Stage for Elementwise {
         let layer = self.op.keras_name();
         let out = checked_dims(self.op, args.inputs, args.batch)?;
         let t_out = steps(out);
-        check_len(layer, "output mask", args.batch * t_out, out_mask.len())?;
+        check_buffer(layer, "output mask", args.batch * t_out, out_mask.len())?;
         if args.inputs.iter().any(|input| input.mask.is_none()) {
             // Not asked under `ProduceIf(All)`; an input without a mask counts as all real.
             out_mask.fill(1.0);

@@ -73,19 +73,6 @@ fn check_input(layer: &str, j: usize, input: &Input<'_>, batch: usize) -> Result
     Ok(())
 }
 
-/// Checks a buffer of `what` (the output, a gradient) against the `needed` length.
-fn check_len(layer: &str, what: &str, needed: usize, found: usize) -> Result<()> {
-    if needed == found {
-        Ok(())
-    } else {
-        Err(Error::LengthMismatch {
-            context: format!("`{layer}` {what} and its buffer"),
-            left: needed,
-            right: found,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

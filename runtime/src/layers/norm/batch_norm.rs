@@ -32,7 +32,7 @@
 //! inference forward, `dx = γ·dy/√(v + ε)`.
 
 use crate::error::{Error, Result};
-use crate::layers::norm::norm_dims;
+use crate::layers::norm::{norm_dims, visit_affine, visit_affine_mut, Affine};
 use crate::layers::spatial_mask::{check_len, check_mask};
 use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, Stage};
 use crate::layers::{Mode, Param, ParamMut};
@@ -298,12 +298,9 @@ impl Stage for BatchNorm {
 
     fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>)) {
         let shape = &self.shape;
-        if self.options.scale {
-            visit(Param { name: "gamma", shape, data: &self.gamma, grad: &self.gamma_grad, trainable: true });
-        }
-        if self.options.center {
-            visit(Param { name: "beta", shape, data: &self.beta, grad: &self.beta_grad, trainable: true });
-        }
+        let (gamma, beta) = ((&self.gamma[..], &self.gamma_grad[..]), (&self.beta[..], &self.beta_grad[..]));
+        let (scale, center) = (self.options.scale, self.options.center);
+        visit_affine(Affine { shape, gamma, beta, scale, center }, visit);
         visit(Param {
             name: "moving_mean",
             shape,
@@ -322,24 +319,10 @@ impl Stage for BatchNorm {
 
     fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
         let shape = &self.shape;
-        if self.options.scale {
-            visit(ParamMut {
-                name: "gamma",
-                shape,
-                data: &mut self.gamma,
-                grad: &mut self.gamma_grad,
-                trainable: true,
-            });
-        }
-        if self.options.center {
-            visit(ParamMut {
-                name: "beta",
-                shape,
-                data: &mut self.beta,
-                grad: &mut self.beta_grad,
-                trainable: true,
-            });
-        }
+        let gamma = (&mut self.gamma[..], &mut self.gamma_grad[..]);
+        let beta = (&mut self.beta[..], &mut self.beta_grad[..]);
+        let (scale, center) = (self.options.scale, self.options.center);
+        visit_affine_mut(Affine { shape, gamma, beta, scale, center }, visit);
         visit(ParamMut {
             name: "moving_mean",
             shape,

@@ -15,7 +15,7 @@
 //! statistics are recomputed from `x`, so nothing is kept between the passes.
 
 use crate::error::Result;
-use crate::layers::norm::norm_dims;
+use crate::layers::norm::{norm_dims, visit_affine, visit_affine_mut, Affine};
 use crate::layers::spatial_mask::{check_len, check_mask};
 use crate::layers::stage::{single_dims, single_grad, Backward, Forward, Input, Stage};
 use crate::layers::{Param, ParamMut};
@@ -134,35 +134,19 @@ impl Stage for LayerNorm {
     }
 
     fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>)) {
-        let shape = &self.shape;
-        if self.scale {
-            visit(Param { name: "gamma", shape, data: &self.gamma, grad: &self.gamma_grad, trainable: true });
-        }
-        if self.center {
-            visit(Param { name: "beta", shape, data: &self.beta, grad: &self.beta_grad, trainable: true });
-        }
+        let gamma = (&self.gamma[..], &self.gamma_grad[..]);
+        let beta = (&self.beta[..], &self.beta_grad[..]);
+        visit_affine(
+            Affine { shape: &self.shape, gamma, beta, scale: self.scale, center: self.center },
+            visit,
+        );
     }
 
     fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
-        let shape = &self.shape;
-        if self.scale {
-            visit(ParamMut {
-                name: "gamma",
-                shape,
-                data: &mut self.gamma,
-                grad: &mut self.gamma_grad,
-                trainable: true,
-            });
-        }
-        if self.center {
-            visit(ParamMut {
-                name: "beta",
-                shape,
-                data: &mut self.beta,
-                grad: &mut self.beta_grad,
-                trainable: true,
-            });
-        }
+        let gamma = (&mut self.gamma[..], &mut self.gamma_grad[..]);
+        let beta = (&mut self.beta[..], &mut self.beta_grad[..]);
+        let affine = Affine { shape: &self.shape, gamma, beta, scale: self.scale, center: self.center };
+        visit_affine_mut(affine, visit);
     }
 }
 

@@ -10,7 +10,40 @@ pub use layer_norm::LayerNorm;
 
 use crate::error::{Error, Result};
 use crate::layers::shape_rule::rule_dims_one;
+use crate::layers::{Param, ParamMut};
 use crate::shape::Dims;
+
+/// A normalization's learned scale and offset with their gradients: `gamma` (present when
+/// `scale`) and `beta` (when `center`), each of `shape`.
+struct Affine<'a, T> {
+    shape: &'a [usize],
+    gamma: (T, T),
+    beta: (T, T),
+    scale: bool,
+    center: bool,
+}
+
+/// Visits `gamma` then `beta`, those present, as Keras orders them.
+fn visit_affine(a: Affine<'_, &[f32]>, visit: &mut dyn FnMut(Param<'_>)) {
+    let shape = a.shape;
+    if a.scale {
+        visit(Param { name: "gamma", shape, data: a.gamma.0, grad: a.gamma.1, trainable: true });
+    }
+    if a.center {
+        visit(Param { name: "beta", shape, data: a.beta.0, grad: a.beta.1, trainable: true });
+    }
+}
+
+/// [`visit_affine`], writable.
+fn visit_affine_mut(a: Affine<'_, &mut [f32]>, visit: &mut dyn FnMut(ParamMut<'_>)) {
+    let shape = a.shape;
+    if a.scale {
+        visit(ParamMut { name: "gamma", shape, data: a.gamma.0, grad: a.gamma.1, trainable: true });
+    }
+    if a.center {
+        visit(ParamMut { name: "beta", shape, data: a.beta.0, grad: a.beta.1, trainable: true });
+    }
+}
 
 /// The output dims of a normalization over `features` (the input's last axis must be it).
 fn norm_dims(layer: &str, input: Dims, features: usize, epsilon: f32) -> Result<Dims> {
