@@ -104,6 +104,20 @@ shaped::model! {
     }
 }
 
+/// A scale the `Lambda` below names: named `f32` constants are constants of the function.
+const SLOPE: f32 = 0.3;
+
+shaped::model! {
+    /// Element-wise functions of the user's, differentiated by dual numbers.
+    struct Lambdas {
+        input: [3],
+        Dense(6),
+        Lambda(|x| x * x.sigmoid() + SLOPE * (x * 2.0).sin() - (x.powi(2) + 1.0).ln()),
+        Lambda(|x| (x.abs() + 0.5).sqrt().max(x.tanh()) / (1.0 + x.exp())),
+        Dense(4, activation = softmax),
+    }
+}
+
 /// A model under a loss: what the one finite-difference harness differentiates.
 struct UnderLoss<'a, M, L> {
     model: &'a mut M,
@@ -182,4 +196,9 @@ fn regression_losses_unfused() {
 fn binary_crossentropy_fused_with_sigmoid() {
     let y = [0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0];
     check(&mut Sigmoided::new(5), BinaryCrossentropy::default(), Targets::Dense(&y));
+}
+
+#[test]
+fn lambda_layers_need_no_hand_written_backward() {
+    check(&mut Lambdas::new(6), SparseCategoricalCrossentropy::default(), Targets::Sparse(&[1, 3, 0]));
 }

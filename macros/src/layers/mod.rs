@@ -10,6 +10,7 @@ mod conv;
 mod core;
 mod dense;
 mod embedding;
+mod lambda;
 mod masking;
 mod merge;
 mod normalization;
@@ -50,6 +51,7 @@ pub const REGISTRY: &[&LayerDef] = &[
     &dense::DENSE,
     &core::ACTIVATION,
     &core::DROPOUT,
+    &lambda::LAMBDA,
     &reshape::FLATTEN,
     &reshape::RESHAPE,
     &embedding::EMBEDDING,

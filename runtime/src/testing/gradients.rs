@@ -45,6 +45,56 @@ impl Default for FiniteDifferences<'_> {
 
 /// Checks `∂L/∂x` at `x` (at the indices `fd.inputs` accepts) and every weight's gradient of
 /// `subject` against central finite differences; panics with the first that differs, naming it.
+///
+/// The harness shaped's own layers are tested with, offered for a custom layer's hand-written
+/// `backward`: wrap the layer in [`crate::layers::Opaque`] for its input shape, run it in a
+/// [`Chain`] under a random linear [`Probe`], and check.
+///
+/// ```
+/// use shaped::prelude::*;
+/// use shaped::layers::{Opaque, Param, ParamMut, Stage};
+/// use shaped::testing::{check_gradients, Chain, FiniteDifferences, Probe};
+///
+/// /// `y = w ⊙ x`, one weight per feature: `dw = Σ_batch dy ⊙ x`, `dx = w ⊙ dy`.
+/// struct FeatureScale { w: Vec<f32>, dw: Vec<f32>, shape: [usize; 1] }
+///
+/// impl<S: Shape> Layer<S> for FeatureScale {
+///     type Out = S;
+///     fn forward(&mut self, x: TensorRef<'_, S>, mut y: TensorMut<'_, S>, _: Mode) -> shaped::Result<()> {
+///         let n = self.w.len();
+///         for (out, inp) in y.data_mut().chunks_mut(n).zip(x.data().chunks(n)) {
+///             out.iter_mut().zip(inp).zip(&self.w).for_each(|((o, i), w)| *o = w * i);
+///         }
+///         Ok(())
+///     }
+///     fn backward(&mut self, x: TensorRef<'_, S>, _y: TensorRef<'_, S>, dy: TensorRef<'_, S>,
+///                 dx: Option<TensorMut<'_, S>>) -> shaped::Result<()> {
+///         let n = self.w.len();
+///         self.dw.fill(0.0);
+///         for (g, inp) in dy.data().chunks(n).zip(x.data().chunks(n)) {
+///             self.dw.iter_mut().zip(g).zip(inp).for_each(|((d, g), i)| *d += g * i);
+///         }
+///         if let Some(mut dx) = dx {
+///             for (out, g) in dx.data_mut().chunks_mut(n).zip(dy.data().chunks(n)) {
+///                 out.iter_mut().zip(g).zip(&self.w).for_each(|((o, g), w)| *o = w * g);
+///             }
+///         }
+///         Ok(())
+///     }
+///     fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>)) {
+///         visit(Param { name: "w", shape: &self.shape, data: &self.w, grad: &self.dw, trainable: true });
+///     }
+///     fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
+///         visit(ParamMut { name: "w", shape: &self.shape, data: &mut self.w, grad: &mut self.dw, trainable: true });
+///     }
+/// }
+///
+/// let layer = FeatureScale { w: vec![0.5, -1.0, 2.0], dw: vec![0.0; 3], shape: [3] };
+/// let stage: Box<dyn Stage> = Box::new(Opaque::new::<(shaped::dim!(3),)>(layer));
+/// let x = [0.3, -0.8, 0.5, 1.1, 0.2, -0.4]; // 2 samples of 3 features
+/// let mut probe = Probe::new(Chain::new(vec![("feature_scale", stage)]), &x, Dims::new(&[3]).unwrap(), 2, None, 7);
+/// check_gradients(&mut probe, &x, &FiniteDifferences::default()); // panics naming a wrong gradient
+/// ```
 pub fn check_gradients(subject: &mut dyn Differentiable, x: &[f32], fd: &FiniteDifferences<'_>) {
     let dx = subject.gradient(x);
     let mut analytic = Vec::new();
