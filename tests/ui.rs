@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 const MODEL_TOPICS: &[&str] = &[
     "input",
     "images",
+    "preprocessing",
     "shape",
     "unknown-layer",
     "activation",

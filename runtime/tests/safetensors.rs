@@ -72,6 +72,16 @@ impl Network for Weights {
         Ok(())
     }
 
+    fn adapt_node(
+        &mut self,
+        _node: usize,
+        _inputs: &[Input<'_>],
+        _batch: usize,
+        _phase: shaped_runtime::layers::AdaptPhase,
+    ) -> Result<bool> {
+        Ok(false)
+    }
+
     fn output_at(&self, _j: usize) -> (&[f32], Dims) {
         (&self.out, Dims::from_array([3]))
     }

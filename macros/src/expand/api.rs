@@ -348,6 +348,20 @@ pub fn predict_method(vis: &syn::Visibility, plan: &Plan, io: &Io) -> Option<Tok
     })
 }
 
+/// `adapt` on plain values, for models whose inputs the macro can type: Keras's `adapt` for
+/// every layer that learns from data (`Normalization`).
+pub fn adapt_method(vis: &syn::Visibility, io: &Io) -> Option<TokenStream> {
+    let x = io.input.as_ref()?;
+    Some(quote! {
+        /// Adapts every layer that learns its state from data (`Normalization`) to `x`, in
+        /// order, each on what reaches it through the layers before it (Keras's `adapt`); see
+        /// `shaped::model::adapt`. Call it before `compile`.
+        #vis fn adapt(&mut self, x: &[#x]) -> ::shaped::Result<()> {
+            ::shaped::model::adapt(self, x)
+        }
+    })
+}
+
 /// The Rust type of one sample of an input: a fixed array for a static input (rank 1 to 3),
 /// `Vec<[f32; F]>` for `[None, F]`, `Image<C>` for an image with a runtime side (`[None, None,
 /// C]`); for token ids, `u32` for `u32[1]`, `[u32; N]` for

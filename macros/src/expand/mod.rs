@@ -26,7 +26,7 @@ mod types;
 use crate::ast::ModelDef;
 use crate::layers::{snake_case, Init};
 use crate::plan::{Op, Plan, PlannedLayer, ShapeState, Src};
-use api::{io, predict_method, uncompiled_methods};
+use api::{adapt_method, io, predict_method, uncompiled_methods};
 use custom::{check_block, custom_helpers, dims_fns, layer_check};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -119,6 +119,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
 
     let io = io(def, plan, &t);
     let predict = predict_method(vis, plan, &io);
+    let adapt = adapt_method(vis, &io);
     let compile_with_losses = &io.compile;
     let io_items = &io.items;
     let single_io = plan.single_io();
@@ -212,6 +213,17 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
         let field = &fields[owners[i]];
         let src = &sources[i];
         quote!(self.__shaped_workspace.run(#i, &mut self.#field, #src, inputs, batch, mode)?;)
+    });
+    // Adapting node `target`: the nodes before it run on the batch, then it takes its input in.
+    let adapt_runs = (0..n_nodes).map(|i| {
+        let field = &fields[owners[i]];
+        let src = &sources[i];
+        quote!(if #i < target { self.__shaped_workspace.run(#i, &mut self.#field, #src, inputs, batch, ::shaped::layers::Mode::Inference)?; })
+    });
+    let adapt_arms = (0..n_nodes).filter(|&i| owners[i] == i).map(|i| {
+        let field = &fields[i];
+        let src = &sources[i];
+        quote!(#i => self.__shaped_workspace.adapt(&mut self.#field, #src, inputs, batch, phase),)
     });
     let dims_steps = (0..n_nodes).map(|i| {
         let field = &fields[owners[i]];
@@ -448,6 +460,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
             }
 
             #predict
+            #adapt
 
             #compile_with_losses
 
@@ -474,6 +487,24 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                     self.__shaped_workspace.begin(inputs)?;
                     #(#run_steps)*
                     ::core::result::Result::Ok(())
+                }
+
+                fn adapt_node(
+                    &mut self,
+                    target: usize,
+                    inputs: &[::shaped::layers::Input<'_>],
+                    batch: usize,
+                    phase: ::shaped::layers::AdaptPhase,
+                ) -> ::shaped::Result<bool> {
+                    if phase == ::shaped::layers::AdaptPhase::Update {
+                        ::shaped::model::check_run_inputs(#model_name, <Self as ::shaped::model::Network>::INPUTS, inputs, batch)?;
+                        self.__shaped_workspace.begin(inputs)?;
+                        #(#adapt_runs)*
+                    }
+                    match target {
+                        #(#adapt_arms)*
+                        _ => ::core::result::Result::Ok(false),
+                    }
                 }
 
                 fn check_dims(&self, inputs: &[::shaped::shape::Dims]) -> ::shaped::Result<()> {

@@ -15,6 +15,7 @@ mod masking;
 mod merge;
 mod normalization;
 mod pooling;
+mod preprocessing;
 mod previous;
 mod recurrent;
 mod reshape;
@@ -79,6 +80,7 @@ pub const REGISTRY: &[&LayerDef] = &[
     &resize_2d::CROPPING_2D,
     &normalization::BATCH_NORM,
     &normalization::LAYER_NORM,
+    &preprocessing::NORMALIZATION,
     &merge::CONCATENATE,
     &merge::ADD,
     &merge::SUBTRACT,
@@ -128,8 +130,7 @@ const KERAS_SPELLINGS: &[(&str, &str)] = &[
 
 /// Layers that later versions add (Keras's preprocessing layers); naming one gives a clear
 /// "not yet" error.
-const PLANNED: &[&str] =
-    &["StringLookup", "IntegerLookup", "Hashing", "CategoryEncoding", "Normalization", "Discretization"];
+const PLANNED: &[&str] = &["StringLookup", "IntegerLookup", "Hashing", "CategoryEncoding", "Discretization"];
 
 /// The definition of the built-in called `name`.
 pub fn lookup(name: &str) -> Option<&'static LayerDef> {

@@ -5,6 +5,7 @@
 
 pub mod activation;
 mod activation_stage;
+pub mod adapt;
 pub mod conv;
 pub mod dense;
 pub mod dropout;
@@ -18,6 +19,7 @@ pub mod merge;
 pub mod norm;
 mod opaque;
 pub mod pooling;
+pub mod preprocessing;
 pub mod recurrent;
 pub mod reshape;
 pub mod resize_2d;
@@ -28,6 +30,7 @@ pub mod time_distributed;
 pub mod window_pool;
 
 pub use activation::{Activation, ActivationFn};
+pub use adapt::{Adapt, AdaptPhase};
 pub use conv::{Conv, ConvOptions, ConvTranspose, DepthwiseConv, SeparableConv};
 pub use dense::Dense;
 pub use dropout::Dropout;
@@ -40,6 +43,7 @@ pub use merge::{Concatenate, Dot, Elementwise, ElementwiseOp};
 pub use norm::{BatchNorm, BatchNormOptions, LayerNorm};
 pub use opaque::Opaque;
 pub use pooling::{GlobalAvgPool1d, GlobalMaxPool1d};
+pub use preprocessing::Normalization;
 pub use recurrent::{Bidirectional, Gru, Lstm, MergeMode, RnnOptions, SimpleRnn};
 pub use reshape::{Flatten, Reshape};
 pub use resize_2d::{Cropping2d, UpSampling2d, ZeroPadding2d};

@@ -182,6 +182,14 @@ pub trait Stage {
     /// The type shown in `summary()`.
     fn kind(&self) -> String;
 
+    /// For a layer that learns state from data (`Normalization`): itself as [`Adapt`];
+    /// `None` for every other layer.
+    ///
+    /// [`Adapt`]: crate::layers::Adapt
+    fn adapter(&mut self) -> Option<&mut dyn crate::layers::Adapt> {
+        None
+    }
+
     /// Calls `visit` once per weight tensor in Keras order; names are relative to the layer.
     fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>)) {
         let _ = visit;

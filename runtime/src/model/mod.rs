@@ -3,6 +3,7 @@
 //! (inputs, outputs, backward, weights, summary), and [`Model`], the typed entry points of a
 //! model with one input and one output.
 
+mod adapt;
 mod input_batch;
 mod input_sizes;
 mod model_trait;
@@ -14,6 +15,7 @@ mod shared_grads;
 mod summary;
 mod workspace;
 
+pub use adapt::adapt;
 pub use input_batch::{InputBatch, Padding};
 pub use input_sizes::check_input_sizes;
 pub use model_trait::Model;

@@ -8,7 +8,7 @@
 //! single-output entry points.
 
 use crate::error::Result;
-use crate::layers::{Activation, Input, Mode, Param, ParamMut};
+use crate::layers::{Activation, AdaptPhase, Input, Mode, Param, ParamMut};
 use crate::shape::Dims;
 
 pub use crate::rules::{MAX_INPUTS, MAX_OUTPUTS};
@@ -81,6 +81,18 @@ pub trait Network {
     /// for each distinct size of images or sequences, so that a sample too small for the model
     /// is an `Err` before the first step, never a silently empty result.
     fn check_dims(&self, inputs: &[Dims]) -> Result<()>;
+
+    /// Takes node `node`'s layer through one step of adapting it to data ([`AdaptPhase`]):
+    /// for `Update`, the nodes before it run on `batch` samples of `inputs` (inference mode) and
+    /// the layer takes in what reaches it. Returns whether that layer adapts at all. What
+    /// [`adapt`](crate::model::adapt) calls for every node in order.
+    fn adapt_node(
+        &mut self,
+        node: usize,
+        inputs: &[Input<'_>],
+        batch: usize,
+        phase: AdaptPhase,
+    ) -> Result<bool>;
 
     /// Output `j` of the last run and its per-sample dims.
     fn output_at(&self, j: usize) -> (&[f32], Dims);

@@ -37,6 +37,50 @@ pub fn predict_samples<N: Network, X: InputRow, Y: OutputRow>(
             right: N::INPUTS.len() + N::OUTPUTS.len(),
         });
     }
+    check_samples::<N, X>(x)?;
+    crate::model::check_input_sizes(&*net, x, "x")?;
+    let mut out = Vec::with_capacity(x.len());
+    let mut batch = InputBatch::default();
+    let mut idx = Vec::new();
+    for start in (0..x.len()).step_by(batch_size) {
+        let end = (start + batch_size).min(x.len());
+        idx.clear();
+        idx.extend(start..end);
+        batch.fill::<N, X>(x, &idx);
+        let inputs = batch.inputs();
+        net.run_inputs(&inputs[..batch.count()], idx.len(), Mode::Inference)?;
+        let mut rows: [(&[f32], usize); MAX_OUTPUTS] = [(&[], 0); MAX_OUTPUTS];
+        for (j, row) in rows.iter_mut().enumerate().take(Y::COUNT) {
+            let (y, out_dims) = net.output_at(j);
+            let (step_len, sequence) = Y::layout(j);
+            if (sequence && out_dims.last() != step_len) || (!sequence && out_dims.numel() != step_len) {
+                return Err(Error::shape(
+                    format!("predictions of model `{}`", N::NAME),
+                    format!("(None, {step_len})"),
+                    out_dims.with_batch_none(),
+                ));
+            }
+            *row = (y, out_dims.numel().max(1));
+        }
+        for (s, sample) in x[start..end].iter().enumerate() {
+            let mut values: [&[f32]; MAX_OUTPUTS] = [&[]; MAX_OUTPUTS];
+            for (v, &(y, per)) in values.iter_mut().zip(&rows).take(Y::COUNT) {
+                *v = &y[s * per..(s + 1) * per];
+            }
+            let mut steps = [1usize; MAX_OUTPUTS];
+            for (s, spec) in steps.iter_mut().zip(N::OUTPUTS) {
+                *s = spec.steps_from.and_then(|k| sample.field(k).steps()).unwrap_or(1);
+            }
+            out.push(Y::from_outputs(&values[..Y::COUNT], &steps[..Y::COUNT]));
+        }
+    }
+    Ok(out)
+}
+
+/// Every sample of `x` against the inputs of `N`: each input's layout (values per step, token
+/// ids or values, padded or fixed) and its token ids against the `Embedding` that reads them;
+/// `Err` naming `x[i]` (or `x[i].input`) and both values.
+pub(crate) fn check_samples<N: Network, X: InputRow>(x: &[X]) -> Result<()> {
     for (i, sample) in x.iter().enumerate() {
         for (k, spec) in N::INPUTS.iter().enumerate() {
             let field = sample.field(k);
@@ -79,41 +123,5 @@ pub fn predict_samples<N: Network, X: InputRow, Y: OutputRow>(
             }
         }
     }
-    crate::model::check_input_sizes(&*net, x, "x")?;
-    let mut out = Vec::with_capacity(x.len());
-    let mut batch = InputBatch::default();
-    let mut idx = Vec::new();
-    for start in (0..x.len()).step_by(batch_size) {
-        let end = (start + batch_size).min(x.len());
-        idx.clear();
-        idx.extend(start..end);
-        batch.fill::<N, X>(x, &idx);
-        let inputs = batch.inputs();
-        net.run_inputs(&inputs[..batch.count()], idx.len(), Mode::Inference)?;
-        let mut rows: [(&[f32], usize); MAX_OUTPUTS] = [(&[], 0); MAX_OUTPUTS];
-        for (j, row) in rows.iter_mut().enumerate().take(Y::COUNT) {
-            let (y, out_dims) = net.output_at(j);
-            let (step_len, sequence) = Y::layout(j);
-            if (sequence && out_dims.last() != step_len) || (!sequence && out_dims.numel() != step_len) {
-                return Err(Error::shape(
-                    format!("predictions of model `{}`", N::NAME),
-                    format!("(None, {step_len})"),
-                    out_dims.with_batch_none(),
-                ));
-            }
-            *row = (y, out_dims.numel().max(1));
-        }
-        for (s, sample) in x[start..end].iter().enumerate() {
-            let mut values: [&[f32]; MAX_OUTPUTS] = [&[]; MAX_OUTPUTS];
-            for (v, &(y, per)) in values.iter_mut().zip(&rows).take(Y::COUNT) {
-                *v = &y[s * per..(s + 1) * per];
-            }
-            let mut steps = [1usize; MAX_OUTPUTS];
-            for (s, spec) in steps.iter_mut().zip(N::OUTPUTS) {
-                *s = spec.steps_from.and_then(|k| sample.field(k).steps()).unwrap_or(1);
-            }
-            out.push(Y::from_outputs(&values[..Y::COUNT], &steps[..Y::COUNT]));
-        }
-    }
-    Ok(out)
+    Ok(())
 }

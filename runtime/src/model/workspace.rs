@@ -8,7 +8,7 @@
 
 use crate::buffer::grow;
 use crate::error::{Error, Result};
-use crate::layers::{Backward, Forward, Input, MaskRule, Masked, Mode, Stage};
+use crate::layers::{AdaptPhase, Backward, Forward, Input, MaskRule, Masked, Mode, Stage};
 use crate::shape::Dims;
 
 /// Where a node reads from.
@@ -188,6 +188,35 @@ impl Workspace {
         self.used[node] = out_len;
         self.dims[node] = out_dims;
         Ok(out_dims)
+    }
+
+    /// Takes node `node`'s layer `stage` through one [`AdaptPhase`]: `Update` hands it its
+    /// inputs of this pass (the nodes before it have run on the batch). Returns whether the
+    /// layer adapts at all (`false`: nothing was done).
+    pub fn adapt<const N: usize>(
+        &mut self,
+        stage: &mut dyn Stage,
+        sources: [Source; N],
+        inputs: &[Input<'_>],
+        batch: usize,
+        phase: AdaptPhase,
+    ) -> Result<bool> {
+        let Some(adapter) = stage.adapter() else { return Ok(false) };
+        match phase {
+            AdaptPhase::Begin => adapter.begin(),
+            AdaptPhase::Finish => adapter.finish()?,
+            AdaptPhase::Update => {
+                let [source] = sources.as_slice() else {
+                    return Err(Error::LengthMismatch {
+                        context: "the inputs of a layer that adapts and the one it reads".into(),
+                        left: N,
+                        right: 1,
+                    });
+                };
+                adapter.update(self.input(*source, inputs), batch)?;
+            }
+        }
+        Ok(true)
     }
 
     /// Has `stage` write node `node`'s mask (`batch` × its output's mask positions) from its inputs.

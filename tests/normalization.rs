@@ -1,0 +1,140 @@
+//! `Normalization` inside the model, its mean and variance learned by `adapt`:
+//! - against Keras 3.15.1 (`scripts/keras_reference/normalization.py` →
+//!   `tests/fixtures/normalization.npz`): the adapted mean and (population) variance, and the
+//!   outputs, plain and inverted, within 1e-5 (relative for the statistics);
+//! - on ragged sequences, padding is not data: adapting on padded batches gives the statistics
+//!   of the real steps alone;
+//! - the statistics are non-trainable weights: `fit` leaves them, `save_weights` keeps them.
+
+use shaped::io::Npz;
+use shaped::prelude::*;
+use shaped::testing::assert_close;
+
+shaped::model! {
+    /// The reference's layer alone.
+    struct Standardise {
+        input: [3],
+        Normalization,
+    }
+}
+
+shaped::model! {
+    /// The inverted layer.
+    struct Restore {
+        input: [3],
+        Normalization(invert = true),
+    }
+}
+
+shaped::model! {
+    /// Standardised sequences, pooled and classified.
+    struct Sequences {
+        input: [None, 2],
+        Normalization,
+        GlobalAvgPool1d,
+        Dense(2, activation = softmax),
+    }
+}
+
+shaped::model! {
+    /// One step at a time: the same features without padding.
+    struct Steps {
+        input: [2],
+        Normalization,
+    }
+}
+
+fn fixture() -> Npz {
+    Npz::open(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/normalization.npz"))
+        .unwrap()
+}
+
+fn rows(data: &[f32]) -> Vec<[f32; 3]> {
+    data.chunks(3).map(|r| r.try_into().unwrap()).collect()
+}
+
+/// The values of the weights whose name ends with `suffix`.
+fn weight<M: Network>(model: &M, suffix: &str) -> Vec<f32> {
+    let mut out = Vec::new();
+    model.visit_weights(&mut |p| {
+        if p.name.ends_with(suffix) {
+            assert!(!p.trainable, "{} is adapted, not trained", p.name);
+            out.extend_from_slice(p.data);
+        }
+    });
+    out
+}
+
+/// `a` and `b` equal within `tol` relative to their size.
+fn assert_relative(a: &[f32], b: &[f32], tol: f32) {
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!((x - y).abs() <= tol * y.abs().max(1e-30), "[{i}]: {x} vs {y}");
+    }
+}
+
+#[test]
+fn adapt_gives_keras_statistics_and_outputs() -> shaped::Result<()> {
+    let npz = fixture();
+    let (x, probe) = (rows(&npz.get("x")?.data), rows(&npz.get("probe")?.data));
+    let mut model = Standardise::new(0);
+    model.adapt(&x)?;
+    assert_relative(&weight(&model, "mean"), &npz.get("mean")?.data, 1e-5);
+    assert_relative(&weight(&model, "variance"), &npz.get("variance")?.data, 1e-5);
+    let y: Vec<[f32; 3]> = model.predict(&probe)?;
+    assert_close(y.as_flattened(), &npz.get("y")?.data, 1e-5);
+
+    let mut inverse = Restore::new(0);
+    inverse.adapt(&x)?;
+    let y: Vec<[f32; 3]> = inverse.predict(&probe)?;
+    assert_relative(y.as_flattened(), &npz.get("y_invert")?.data, 1e-5);
+    Ok(())
+}
+
+#[test]
+fn padding_is_not_data() -> shaped::Result<()> {
+    let mut rng = shaped::data::SplitMix64::new(3);
+    let sequences: Vec<Vec<[f32; 2]>> = (0..40)
+        .map(|i| (0..1 + i % 9).map(|_| [rng.next_f32() * 4.0 + 1.0, rng.next_f32() - 7.0]).collect())
+        .collect();
+    let mut padded = Sequences::new(0);
+    padded.adapt(&sequences)?;
+    let steps: Vec<[f32; 2]> = sequences.iter().flatten().copied().collect();
+    let mut alone = Steps::new(0);
+    alone.adapt(&steps)?;
+    assert_relative(&weight(&padded, "mean"), &weight(&alone, "mean"), 1e-5);
+    assert_relative(&weight(&padded, "variance"), &weight(&alone, "variance"), 1e-5);
+    Ok(())
+}
+
+#[test]
+fn training_leaves_the_adapted_statistics() -> shaped::Result<()> {
+    let mut rng = shaped::data::SplitMix64::new(4);
+    let x: Vec<Vec<[f32; 2]>> =
+        (0..32).map(|i| (0..2 + i % 5).map(|_| [rng.next_f32() * 100.0, rng.next_f32()]).collect()).collect();
+    let y: Vec<u32> = (0..32).map(|i| (i % 2) as u32).collect();
+    let mut model = Sequences::new(1);
+    model.adapt(&x)?;
+    let (mean, variance) = (weight(&model, "mean"), weight(&model, "variance"));
+    let mut model = model.compile(Adam::default(), SparseCategoricalCrossentropy::default(), [])?;
+    model.fit(&x, &y, FitOptions { epochs: 3, verbose: Verbose::Silent, ..Default::default() })?;
+    assert_eq!(weight(model.model(), "mean"), mean);
+    assert_eq!(weight(model.model(), "variance"), variance);
+
+    // Saved and loaded with the weights.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("sequences.safetensors");
+    model.model().save_weights(&path)?;
+    let mut fresh = Sequences::new(9);
+    fresh.load_weights(&path)?;
+    assert_eq!(weight(&fresh, "mean"), mean);
+    Ok(())
+}
+
+#[test]
+fn adapt_refuses_non_finite_data() {
+    let mut model = Standardise::new(0);
+    let err = model.adapt(&[[1.0, 2.0, 3.0], [4.0, f32::NAN, 6.0]]).unwrap_err().to_string();
+    assert!(err.contains("x[1] holds NaN"), "{err}");
+    // Nothing changed.
+    assert_eq!(weight(&model, "mean"), [0.0; 3]);
+}
