@@ -78,6 +78,22 @@ pub const fn embedding(input: &[Option<usize>], output_dim: usize) -> Result<Con
     }
 }
 
+/// `CategoryEncoding(num_tokens, output_mode)` on token ids `[n]`: `one_hot` gives one vector
+/// per id, `[n, num_tokens]` (`[num_tokens]` for a single id, as Keras squeezes a last axis of
+/// 1); `multi_hot` and `count` give one vector per sample, `[num_tokens]`.
+pub const fn category_encoding(
+    input: &[Option<usize>],
+    num_tokens: usize,
+    one_hot: bool,
+) -> Result<ConstDims, Fail> {
+    match input {
+        [Some(1)] if one_hot => Ok(ConstDims::new(&[Some(num_tokens)])),
+        [n] if one_hot => Ok(ConstDims::new(&[*n, Some(num_tokens)])),
+        [_] => Ok(ConstDims::new(&[Some(num_tokens)])),
+        _ => Err(Fail::Rank { wanted: "[ids] (token ids per sample)" }),
+    }
+}
+
 /// `Masking`: a sequence `[T, F]`, unchanged.
 pub const fn masking(input: &[Option<usize>]) -> Result<ConstDims, Fail> {
     match input {

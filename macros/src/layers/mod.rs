@@ -81,6 +81,7 @@ pub const REGISTRY: &[&LayerDef] = &[
     &normalization::BATCH_NORM,
     &normalization::LAYER_NORM,
     &preprocessing::NORMALIZATION,
+    &preprocessing::CATEGORY_ENCODING,
     &merge::CONCATENATE,
     &merge::ADD,
     &merge::SUBTRACT,
@@ -130,7 +131,7 @@ const KERAS_SPELLINGS: &[(&str, &str)] = &[
 
 /// Layers that later versions add (Keras's preprocessing layers); naming one gives a clear
 /// "not yet" error.
-const PLANNED: &[&str] = &["StringLookup", "IntegerLookup", "Hashing", "CategoryEncoding", "Discretization"];
+const PLANNED: &[&str] = &["StringLookup", "IntegerLookup", "Hashing", "Discretization"];
 
 /// The definition of the built-in called `name`.
 pub fn lookup(name: &str) -> Option<&'static LayerDef> {

@@ -1,14 +1,18 @@
-//! Preprocessing layers, whose state `adapt` learns from data: `Normalization(invert = false)`,
-//! the feature-wise standardisation over the last axis.
+//! Preprocessing layers: `Normalization(invert = false)`, the feature-wise standardisation
+//! over the last axis whose mean and variance `adapt` learns, and `CategoryEncoding(num_tokens,
+//! output_mode)`, token ids as one-hot, multi-hot or count vectors.
 //!
 //! ```text
 //! input: [4],
-//! Normalization,            [4] → [4]      (mean and variance from `model.adapt(&x)`)
+//! Normalization,                                   [4] → [4]   (statistics from `model.adapt(&x)`)
+//! input colour: u32[1],
+//! CategoryEncoding(3, output_mode = one_hot),      [1] → [3]
 //! ```
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
 use crate::layers::{fmt_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::size::Size;
 use proc_macro2::TokenStream;
 use quote::quote;
 use shaped_rules::{ConstDims, Fail};
@@ -71,5 +75,81 @@ impl Builtin for Normalization {
     fn stage_init(&self, at: &Init<'_>) -> TokenStream {
         let (features, invert) = (at.last_dim(), self.invert);
         quote!(::shaped::layers::Normalization::new(#features, #invert))
+    }
+}
+
+pub const CATEGORY_ENCODING: LayerDef = LayerDef {
+    name: "CategoryEncoding",
+    auto_name: "category_encoding",
+    params: &["num_tokens", "output_mode"],
+    build: |cx, args| {
+        let value = args.required(
+            cx,
+            "num_tokens",
+            "`CategoryEncoding` needs `num_tokens`, how many ids there are (each id below it): `CategoryEncoding(3, output_mode = one_hot)`",
+        )?;
+        let num_tokens = args.positive(cx, value, "num_tokens", "how many ids there are")?;
+        let choices = [("one_hot", Mode::OneHot), ("multi_hot", Mode::MultiHot), ("count", Mode::Count)];
+        let mode =
+            args.choice(cx, "output_mode", &choices, Mode::MultiHot, "`one_hot`, `multi_hot` or `count`")?;
+        Some(Box::new(CategoryEncoding { num_tokens, mode }))
+    },
+};
+
+/// `CategoryEncoding`'s `output_mode`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    OneHot,
+    MultiHot,
+    Count,
+}
+
+/// `CategoryEncoding(num_tokens, output_mode)`.
+struct CategoryEncoding {
+    num_tokens: usize,
+    mode: Mode,
+}
+
+impl Builtin for CategoryEncoding {
+    fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
+        shaped_rules::category_encoding(input, self.num_tokens, self.mode == Mode::OneHot)
+    }
+
+    fn message(&self, _fail: Fail, at: &At<'_>) -> String {
+        let fix = at.previous.fix_input(&[None], |l| {
+            format!("; declare the ids as {l}, or `input: u32[1],` for one id per sample")
+        });
+        format!(
+            "`{}` encodes token ids per sample, [ids], but its input is {}{fix}",
+            at.display,
+            fmt_dims(at.input)
+        )
+    }
+
+    fn ids_below(&self) -> Option<Size> {
+        Some(Size::Lit(self.num_tokens))
+    }
+
+    fn follow(&self, _prev: &TokenStream) -> Option<Follow> {
+        None
+    }
+
+    fn rule_tokens(&self, input: TokenStream) -> TokenStream {
+        let (n, one_hot) = (self.num_tokens, self.mode == Mode::OneHot);
+        quote!(::shaped::rules::category_encoding(#input, #n, #one_hot))
+    }
+
+    fn stage_type(&self) -> TokenStream {
+        quote!(::shaped::layers::CategoryEncoding)
+    }
+
+    fn stage_init(&self, _at: &Init<'_>) -> TokenStream {
+        let n = self.num_tokens;
+        let mode = match self.mode {
+            Mode::OneHot => quote!(OneHot),
+            Mode::MultiHot => quote!(MultiHot),
+            Mode::Count => quote!(Count),
+        };
+        quote!(::shaped::layers::CategoryEncoding::new(#n, ::shaped::layers::EncodingMode::#mode))
     }
 }

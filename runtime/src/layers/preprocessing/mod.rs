@@ -1,6 +1,8 @@
 //! Preprocessing layers: state learned from data by `adapt` (Keras's preprocessing layers),
 //! kept inside the model and saved with its weights.
 
+pub mod category_encoding;
 pub mod normalization;
 
+pub use category_encoding::{CategoryEncoding, EncodingMode};
 pub use normalization::Normalization;

@@ -1,7 +1,9 @@
-//! `Normalization` inside the model, its mean and variance learned by `adapt`:
-//! - against Keras 3.15.1 (`scripts/keras_reference/normalization.py` →
-//!   `tests/fixtures/normalization.npz`): the adapted mean and (population) variance, and the
-//!   outputs, plain and inverted, within 1e-5 (relative for the statistics);
+//! Preprocessing inside the model. `CategoryEncoding` against Keras 3.15.1 (one-hot, multi-hot,
+//! count, a single id), and on ragged ids. `Normalization`, its mean and variance learned by
+//! `adapt`:
+//! - against Keras 3.15.1 (`scripts/keras_reference/preprocessing_layers.py` →
+//!   `tests/fixtures/preprocessing_layers.npz`): the adapted mean and (population) variance, and
+//!   the outputs, plain and inverted, within 1e-5 (relative for the statistics);
 //! - on ragged sequences, padding is not data: adapting on padded batches gives the statistics
 //!   of the real steps alone;
 //! - the statistics are non-trainable weights: `fit` leaves them, `save_weights` keeps them.
@@ -44,9 +46,51 @@ shaped::model! {
     }
 }
 
+shaped::model! {
+    /// Three ids per sample, one-hot each.
+    struct OneHot {
+        input: u32[3],
+        CategoryEncoding(5, output_mode = one_hot),
+    }
+}
+
+shaped::model! {
+    /// Three ids per sample, multi-hot.
+    struct MultiHot {
+        input: u32[3],
+        CategoryEncoding(5),
+    }
+}
+
+shaped::model! {
+    /// Three ids per sample, counted.
+    struct Count {
+        input: u32[3],
+        CategoryEncoding(5, output_mode = count),
+    }
+}
+
+shaped::model! {
+    /// One id per sample, one-hot: `[1]` → `[5]`, as Keras squeezes the axis of 1.
+    struct Single {
+        input: u32[1],
+        CategoryEncoding(5, output_mode = one_hot),
+    }
+}
+
+shaped::model! {
+    /// Any number of ids per sample, counted: padding is not a token.
+    struct Bag {
+        input: u32[None],
+        CategoryEncoding(5, output_mode = count),
+    }
+}
+
 fn fixture() -> Npz {
-    Npz::open(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/normalization.npz"))
-        .unwrap()
+    Npz::open(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/preprocessing_layers.npz"),
+    )
+    .unwrap()
 }
 
 fn rows(data: &[f32]) -> Vec<[f32; 3]> {
@@ -137,4 +181,31 @@ fn adapt_refuses_non_finite_data() {
     assert!(err.contains("x[1] holds NaN"), "{err}");
     // Nothing changed.
     assert_eq!(weight(&model, "mean"), [0.0; 3]);
+}
+
+#[test]
+fn category_encoding_matches_keras() -> shaped::Result<()> {
+    let npz = fixture();
+    let ids: Vec<[u32; 3]> =
+        npz.get("ids")?.data.chunks(3).map(|r| std::array::from_fn(|j| r[j] as u32)).collect();
+    let one_hot: Vec<[[f32; 5]; 3]> = OneHot::new(0).predict(&ids)?;
+    assert_close(one_hot.as_flattened().as_flattened(), &npz.get("one_hot")?.data, 0.0);
+    let multi: Vec<[f32; 5]> = MultiHot::new(0).predict(&ids)?;
+    assert_close(multi.as_flattened(), &npz.get("multi_hot")?.data, 0.0);
+    let count: Vec<[f32; 5]> = Count::new(0).predict(&ids)?;
+    assert_close(count.as_flattened(), &npz.get("count")?.data, 0.0);
+    let single: Vec<u32> = npz.get("id")?.data.iter().map(|&v| v as u32).collect();
+    let one: Vec<[f32; 5]> = Single::new(0).predict(&single)?;
+    assert_close(one.as_flattened(), &npz.get("one_hot_single")?.data, 0.0);
+
+    // Ragged ids: the padding (id 0) of the shorter samples is not counted.
+    let bags = vec![vec![0u32, 3, 3], vec![4], vec![2, 2, 2, 2, 1]];
+    let counted: Vec<[f32; 5]> = Bag::new(0).predict(&bags)?;
+    assert_eq!(counted, [[1.0, 0.0, 0.0, 2.0, 0.0], [0.0, 0.0, 0.0, 0.0, 1.0], [0.0, 1.0, 4.0, 0.0, 0.0]]);
+
+    // An id past num_tokens is an error naming the sample.
+    let err =
+        Count::new(0).predict(&[[1, 2, 3], [0, 5, 1]]).map(|_: Vec<[f32; 5]>| ()).unwrap_err().to_string();
+    assert!(err.contains("x[1] holds token id 5"), "{err}");
+    Ok(())
 }
