@@ -3,6 +3,7 @@
 //! (inputs, outputs, backward, weights, summary), and [`Model`], the typed entry points of a
 //! model with one input and one output.
 
+mod config;
 mod input_batch;
 mod input_sizes;
 mod model_trait;
@@ -14,6 +15,9 @@ mod shared_grads;
 mod summary;
 mod workspace;
 
+pub use config::{
+    config_json, first_difference, restore_json, restore_text, state_json, ConfigArg, NodeSpec,
+};
 pub use input_batch::{InputBatch, Padding};
 pub use input_sizes::check_input_sizes;
 pub use model_trait::Model;
