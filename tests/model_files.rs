@@ -574,3 +574,22 @@ fn another_optimizer_is_refused() {
     sgd.load_model(&path).unwrap();
     assert_eq!(weight_bits(sgd.model()), weight_bits(adam.model()));
 }
+
+const HIDDEN: usize = 6;
+
+shaped::model! {
+    struct ConstSized {
+        input: [4],
+        Dense(HIDDEN, activation = relu),
+        Reshape([HIDDEN / 2, -1]),
+        Flatten,
+        Dense(2),
+    }
+}
+
+#[test]
+fn const_expression_sizes_are_saved_as_their_values() {
+    let config = shaped::model::config_json(&ConstSized::new(0));
+    assert_eq!(config["layers"][0]["config"]["units"], 6);
+    assert_eq!(config["layers"][1]["config"], serde_json::json!({"target_shape": [3, -1]}));
+}
