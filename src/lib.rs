@@ -134,13 +134,13 @@ pub use layers::Layer;
 
 /// Everything a model definition, its training and its use need: `use shaped::prelude::*;`.
 pub mod prelude {
-    pub use crate::io::WeightFiles;
+    pub use crate::io::{ModelFiles, WeightFiles};
     pub use crate::layers::{Layer, Mode};
     pub use crate::model::{Model, Network, SampleTypes};
     // The traits' methods (`summary`, `predict_flat`, `compile`, `save_weights`, ...) stay in
     // scope even where a model is itself named `Model` or `Network`, which shadows the names
     // imported above.
-    pub use crate::io::WeightFiles as _;
+    pub use crate::io::{ModelFiles as _, WeightFiles as _};
     pub use crate::model::{Model as _, Network as _};
     pub use crate::shape::{Check, Dim, Dims, Dyn, Shape};
     pub use crate::tensor::{Tensor, TensorMut, TensorRef};

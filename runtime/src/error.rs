@@ -67,6 +67,14 @@ pub enum Error {
         /// What became non-finite, where, and what to try.
         detail: String,
     },
+    /// A whole-model file was saved from another architecture (or with another optimizer)
+    /// than the model loading it: nothing was loaded.
+    Architecture {
+        /// The file.
+        path: String,
+        /// The first difference: which layer, which argument, both values.
+        detail: String,
+    },
     /// An operating-system error while reading or writing a file.
     Io {
         /// The file involved.
@@ -111,6 +119,9 @@ impl fmt::Display for Error {
             Error::Format { path, detail } => write!(f, "cannot read {path}: {detail}"),
             Error::InvalidArgument { name, detail } => write!(f, "invalid `{name}`: {detail}"),
             Error::NonFinite { detail } => write!(f, "training stopped: {detail}"),
+            Error::Architecture { path, detail } => {
+                write!(f, "cannot load {path}: it was saved from a different model: {detail}")
+            }
             Error::Io { path, source } => write!(f, "{path}: {source}"),
         }
     }

@@ -20,6 +20,7 @@
 //! in plain words, instead of at every use of the layer's output type.
 
 mod api;
+mod config;
 mod custom;
 mod types;
 
@@ -405,6 +406,23 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                 fn visit_params_mut(&mut self, visit: &mut dyn FnMut(::shaped::layers::ParamMut<'_>)) {
                     ::shaped::model::Network::visit_weights_mut(self, visit)
                 }
+
+                /// A nested model's configuration is its own, nested.
+                fn config(&self) -> ::core::option::Option<::std::string::String> {
+                    ::core::option::Option::Some(::shaped::model::config_json(self).to_string())
+                }
+
+                fn load_config(&mut self, config: &str) -> ::shaped::Result<()> {
+                    ::shaped::model::restore_text(self, ::core::option::Option::Some(config), ::core::option::Option::None)
+                }
+
+                fn state(&self) -> ::core::option::Option<::std::string::String> {
+                    ::shaped::model::state_json(self).map(|state| state.to_string())
+                }
+
+                fn load_state(&mut self, state: &str) -> ::shaped::Result<()> {
+                    ::shaped::model::restore_text(self, ::core::option::Option::None, ::core::option::Option::Some(state))
+                }
             }
         }
     });
@@ -431,6 +449,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
     let compile_first = uncompiled.trait_def;
     let uncompiled_methods = uncompiled.methods;
     let output_node_consts = &output_nodes;
+    let nodes = config::nodes(plan);
 
     quote! {
         #struct_attrs
@@ -476,6 +495,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
                 const NAME: &'static str = #model_name;
                 const INPUTS: &'static [::shaped::model::InputSpec] = &[#(#input_specs),*];
                 const OUTPUTS: &'static [::shaped::model::OutputSpec] = &[#(#output_specs),*];
+                const NODES: &'static [::shaped::model::NodeSpec] = #nodes;
 
                 fn run_inputs(
                     &mut self,
@@ -575,6 +595,14 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
 
                 fn visit_weights_mut(&mut self, visit: &mut dyn FnMut(::shaped::layers::ParamMut<'_>)) {
                     #(::shaped::layers::visit_prefixed_mut(&mut self.#owned_fields, #owned_names, visit);)*
+                }
+
+                fn visit_stages(&self, visit: &mut dyn FnMut(&str, &dyn ::shaped::layers::Stage)) {
+                    #(visit(#owned_names, &self.#owned_fields);)*
+                }
+
+                fn visit_stages_mut(&mut self, visit: &mut dyn FnMut(&str, &mut dyn ::shaped::layers::Stage)) {
+                    #(visit(#owned_names, &mut self.#owned_fields);)*
                 }
             }
 

@@ -10,8 +10,8 @@
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
-use crate::layers::window::{read_window, window_message, window_tokens};
-use crate::layers::{activation_tokens, At, Builtin, Follow, Init, LayerDef};
+use crate::layers::window::{read_window, window_config, window_message, window_tokens};
+use crate::layers::{activation_tokens, At, Builtin, ConfigValue, Follow, Init, LayerDef};
 use crate::size::Size;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -151,6 +151,24 @@ impl Conv {
 }
 
 impl Builtin for Conv {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        let mut config = Vec::new();
+        if self.kind != Kind::Depthwise {
+            config.push(("filters", ConfigValue::size(&self.filters)));
+        }
+        config.extend(window_config(&self.window, "kernel_size", true));
+        match self.kind {
+            Kind::Plain { .. } => config.push(("groups", ConfigValue::plain(self.groups))),
+            Kind::Depthwise | Kind::Separable => {
+                config.push(("depth_multiplier", ConfigValue::plain(self.depth_multiplier)))
+            }
+            Kind::Transpose => {}
+        }
+        config.push(("activation", ConfigValue::activation(self.activation)));
+        config.push(("use_bias", ConfigValue::plain(self.use_bias)));
+        config
+    }
+
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
         let w = self.window;
         match self.kind {

@@ -7,7 +7,7 @@
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
-use crate::layers::{activation_tokens, At, Builtin, Follow, Init, LayerDef};
+use crate::layers::{activation_tokens, At, Builtin, ConfigValue, Follow, Init, LayerDef};
 use proc_macro2::TokenStream;
 use quote::quote;
 use shaped_rules::{Activation as Kind, ConstDims, Fail};
@@ -86,6 +86,10 @@ macro_rules! keeps_shape {
 }
 
 impl Builtin for Activation {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        vec![("activation", ConfigValue::activation(self.0))]
+    }
+
     keeps_shape!();
 
     fn stage_type(&self) -> TokenStream {
@@ -98,6 +102,11 @@ impl Builtin for Activation {
 }
 
 impl Builtin for Dropout {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        let seed = self.seed.map_or(ConfigValue::plain("null"), ConfigValue::plain);
+        vec![("rate", ConfigValue::float(self.rate)), ("seed", seed)]
+    }
+
     keeps_shape!();
 
     fn refuses_sharing(&self) -> bool {

@@ -7,7 +7,7 @@
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
-use crate::layers::{activation_tokens, fmt_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::layers::{activation_tokens, fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef};
 use crate::size::Size;
 use crate::typenum_tokens::uint_tokens;
 use proc_macro2::TokenStream;
@@ -51,6 +51,14 @@ impl Dense {
 }
 
 impl Builtin for Dense {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        vec![
+            ("units", ConfigValue::size(&self.units)),
+            ("activation", ConfigValue::activation(self.activation)),
+            ("use_bias", ConfigValue::plain(self.use_bias)),
+        ]
+    }
+
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
         // Called only when `units` is a literal (see `const_sizes`).
         shaped_rules::dense(input, self.units.known().unwrap_or(1))

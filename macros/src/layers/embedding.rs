@@ -6,7 +6,7 @@
 //! Embedding(10000, 64, mask_zero = true),     [None] → [None, 64]
 //! ```
 
-use crate::layers::{fmt_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::layers::{fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef};
 use crate::size::Size;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -40,6 +40,14 @@ pub struct Embedding {
 }
 
 impl Builtin for Embedding {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        vec![
+            ("input_dim", ConfigValue::size(&self.input_dim)),
+            ("output_dim", ConfigValue::size(&self.output_dim)),
+            ("mask_zero", ConfigValue::plain(self.mask_zero)),
+        ]
+    }
+
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
         // Called only when the sizes are literals (see `const_sizes`).
         shaped_rules::embedding(input, self.output_dim.known().unwrap_or(1))

@@ -14,7 +14,7 @@
 use crate::args::Args;
 use crate::ast::compact;
 use crate::ctxt::Ctxt;
-use crate::layers::{At, Builtin, Follow, Init, LayerDef};
+use crate::layers::{At, Builtin, ConfigValue, Follow, Init, LayerDef};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use shaped_rules::{ConstDims, Fail};
@@ -52,6 +52,8 @@ const ALLOWED: &str = "arithmetic (`+ - * /`, unary `-`), number literals, `f32`
 struct Lambda {
     param: Ident,
     body: TokenStream,
+    /// The closure as written (compact), the layer's configuration.
+    source: String,
 }
 
 impl Lambda {
@@ -82,7 +84,7 @@ impl Lambda {
             _ => return bad_param(cx, closure.inputs.span()),
         };
         let body = generic_body(cx, &closure.body, &param)?;
-        Some(Lambda { param, body })
+        Some(Lambda { param, body, source: compact(&value.expr) })
     }
 }
 
@@ -170,6 +172,10 @@ fn generic_body(cx: &Ctxt, e: &Expr, param: &Ident) -> Option<TokenStream> {
 }
 
 impl Builtin for Lambda {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        vec![("function", ConfigValue::str(&self.source))]
+    }
+
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
         shaped_rules::same(input)
     }

@@ -5,7 +5,7 @@
 //! Masking(0.0),          [None, 12] → [None, 12], with a mask
 //! ```
 
-use crate::layers::{fmt_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::layers::{fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef};
 use proc_macro2::TokenStream;
 use quote::quote;
 use shaped_rules::{ConstDims, Fail};
@@ -29,6 +29,10 @@ struct Masking {
 }
 
 impl Builtin for Masking {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        vec![("mask_value", ConfigValue::float(self.value))]
+    }
+
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
         shaped_rules::masking(input)
     }

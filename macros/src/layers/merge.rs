@@ -13,7 +13,7 @@
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
-use crate::layers::{fmt_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::layers::{fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use shaped_rules::{ConstDims, ElementwiseOp, Fail};
@@ -70,6 +70,16 @@ enum Merge {
 }
 
 impl Builtin for Merge {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        match self {
+            Merge::Concatenate { axis } => vec![("axis", ConfigValue::plain(axis))],
+            Merge::Elementwise(_) => Vec::new(),
+            Merge::Dot { axes, normalize } => {
+                vec![("axes", ConfigValue::list(axes)), ("normalize", ConfigValue::plain(normalize))]
+            }
+        }
+    }
+
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
         self.rule_many(&[input])
     }

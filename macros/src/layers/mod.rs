@@ -286,6 +286,91 @@ pub trait Builtin {
 
     /// The expression that builds the layer inside `new(seed)`.
     fn stage_init(&self, at: &Init<'_>) -> TokenStream;
+
+    /// Every argument with its value, Keras's defaults filled in, in Keras's order: the
+    /// layer's configuration in whole-model files (`Network::NODES`), so that `Dense(10)` and
+    /// `Dense(10, use_bias = true)` compare equal. The default, for a layer without arguments,
+    /// is none.
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        Vec::new()
+    }
+}
+
+/// One argument's value in a layer's configuration.
+pub enum ConfigValue {
+    /// JSON text the macro knows: `64`, `"relu"`, `true`, `[3, 3]`.
+    Json(String),
+    /// A size written as a const expression (tokens of a `usize`), evaluated by the compiler.
+    Size(TokenStream),
+    /// A list whose items may be const expressions (`Reshape([STEPS, -1])`).
+    List(Vec<ConfigValue>),
+    /// A layer given as an argument (`TimeDistributed(Dense(8))`): its class and arguments.
+    Layer(&'static str, Vec<(&'static str, ConfigValue)>),
+}
+
+impl ConfigValue {
+    /// A size: its number, or the const expression.
+    pub fn size(size: &Size) -> Self {
+        match size.known() {
+            Some(n) => ConfigValue::Json(n.to_string()),
+            None => ConfigValue::Size(size.tokens()),
+        }
+    }
+
+    /// A JSON string (the names written here need no escapes).
+    pub fn str(text: &str) -> Self {
+        ConfigValue::Json(format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\"")))
+    }
+
+    /// A number or boolean, as Rust prints it (`0.2`, `true`, `-1`).
+    pub fn plain(value: impl std::fmt::Display) -> Self {
+        ConfigValue::Json(value.to_string())
+    }
+
+    /// A list of numbers: `[2, 2]`.
+    pub fn list<T: std::fmt::Display>(values: &[T]) -> Self {
+        let parts: Vec<String> = values.iter().map(ToString::to_string).collect();
+        ConfigValue::Json(format!("[{}]", parts.join(", ")))
+    }
+
+    /// A float, which JSON cannot hold when it is NaN or infinite (never after the checks).
+    pub fn float(value: f64) -> Self {
+        if value.is_finite() {
+            ConfigValue::Json(format!("{value:?}"))
+        } else {
+            ConfigValue::Json("null".into())
+        }
+    }
+
+    /// The activation's Keras name.
+    pub fn activation(activation: Activation) -> Self {
+        ConfigValue::str(activation.keras_name())
+    }
+
+    /// Tokens of a `::shaped::model::ConfigArg`.
+    pub fn tokens(&self) -> TokenStream {
+        match self {
+            ConfigValue::Json(text) => quote!(::shaped::model::ConfigArg::Json(#text)),
+            ConfigValue::Size(size) => quote!(::shaped::model::ConfigArg::Size(#size)),
+            ConfigValue::List(items) => {
+                let items = items.iter().map(ConfigValue::tokens);
+                quote!(::shaped::model::ConfigArg::List(&[#(#items),*]))
+            }
+            ConfigValue::Layer(class, args) => {
+                let args = config_tokens(args);
+                quote!(::shaped::model::ConfigArg::Layer(#class, #args))
+            }
+        }
+    }
+}
+
+/// `&[("units", ConfigArg::Json("8")), ..]` tokens for a layer's configuration.
+pub fn config_tokens(args: &[(&'static str, ConfigValue)]) -> TokenStream {
+    let parts = args.iter().map(|(name, value)| {
+        let value = value.tokens();
+        quote!((#name, #value))
+    });
+    quote!(&[#(#parts),*])
 }
 
 /// How a layer's output type follows its input type after a custom layer.

@@ -10,7 +10,7 @@
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
-use crate::layers::{fmt_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::layers::{fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef};
 use proc_macro2::TokenStream;
 use quote::quote;
 use shaped_rules::{ConstDims, Fail};
@@ -72,6 +72,19 @@ impl Norm {
 }
 
 impl Builtin for Norm {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        let mut config = vec![("axis", ConfigValue::plain(-1))];
+        if self.batch {
+            config.push(("momentum", ConfigValue::float(self.momentum)));
+        }
+        config.extend([
+            ("epsilon", ConfigValue::float(self.epsilon)),
+            ("center", ConfigValue::plain(self.center)),
+            ("scale", ConfigValue::plain(self.scale)),
+        ]);
+        config
+    }
+
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
         shaped_rules::normalization(input)
     }

@@ -11,7 +11,7 @@
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
-use crate::layers::{fmt_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::layers::{fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef};
 use crate::size::Size;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -43,6 +43,10 @@ impl Normalization {
 }
 
 impl Builtin for Normalization {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        vec![("axis", ConfigValue::plain(-1)), ("invert", ConfigValue::plain(self.invert))]
+    }
+
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
         shaped_rules::normalization(input)
     }
@@ -111,6 +115,15 @@ struct CategoryEncoding {
 }
 
 impl Builtin for CategoryEncoding {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        let mode = match self.mode {
+            Mode::OneHot => "one_hot",
+            Mode::MultiHot => "multi_hot",
+            Mode::Count => "count",
+        };
+        vec![("num_tokens", ConfigValue::plain(self.num_tokens)), ("output_mode", ConfigValue::str(mode))]
+    }
+
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
         shaped_rules::category_encoding(input, self.num_tokens, self.mode == Mode::OneHot)
     }

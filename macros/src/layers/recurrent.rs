@@ -9,7 +9,7 @@
 use crate::args::Args;
 use crate::ast::compact;
 use crate::ctxt::Ctxt;
-use crate::layers::{activation_tokens, fmt_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::layers::{activation_tokens, fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef};
 use crate::size::Size;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -199,6 +199,25 @@ fn message(fail: Fail, at: &At<'_>) -> String {
 }
 
 impl Builtin for Rnn {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        let mut config = vec![
+            ("units", ConfigValue::size(&self.units)),
+            ("activation", ConfigValue::activation(self.activation)),
+        ];
+        if self.kind != Kind::SimpleRnn {
+            config.push(("recurrent_activation", ConfigValue::activation(self.recurrent_activation)));
+        }
+        config.push(("use_bias", ConfigValue::plain(self.use_bias)));
+        match self.kind {
+            Kind::Lstm => config.push(("unit_forget_bias", ConfigValue::plain(self.unit_forget_bias))),
+            Kind::Gru => config.push(("reset_after", ConfigValue::plain(self.reset_after))),
+            Kind::SimpleRnn => {}
+        }
+        config.push(("return_sequences", ConfigValue::plain(self.return_sequences)));
+        config.push(("go_backwards", ConfigValue::plain(self.go_backwards)));
+        config
+    }
+
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
         // Called only when `units` is a literal (see `const_sizes`).
         shaped_rules::recurrent(input, self.units.known().unwrap_or(1), self.return_sequences)
@@ -284,6 +303,13 @@ impl Bidirectional {
 }
 
 impl Builtin for Bidirectional {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        vec![
+            ("layer", ConfigValue::Layer(self.inner.kind.type_name(), self.inner.config())),
+            ("merge_mode", ConfigValue::str(&self.merge.to_lowercase())),
+        ]
+    }
+
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
         // Called only when `units` is a literal (see `const_sizes`).
         let units = self.inner.units.known().unwrap_or(1);

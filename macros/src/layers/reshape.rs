@@ -8,7 +8,7 @@
 
 use crate::args::target_shape;
 use crate::layers::previous::fixed_example;
-use crate::layers::{fmt_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::layers::{fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef};
 use crate::size::{dims_tokens, known_dims, Size};
 use crate::typenum_tokens::uint_tokens;
 use proc_macro2::TokenStream;
@@ -91,6 +91,12 @@ impl Builtin for Flatten {
 }
 
 impl Builtin for Reshape {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        // Keras's `target_shape`, with -1 for the axis to infer.
+        let axes = self.target.iter().map(|s| s.as_ref().map_or(ConfigValue::plain(-1), ConfigValue::size));
+        vec![("target_shape", ConfigValue::List(axes.collect()))]
+    }
+
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
         // Called only when the target is all literals (see `const_sizes`).
         shaped_rules::reshape(input, self.known.as_deref().unwrap_or_default())

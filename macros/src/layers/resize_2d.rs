@@ -9,7 +9,7 @@
 //! Cropping2d(((1, 0), (0, 1))),  [16, 16, 8] → [15, 15, 8]
 //! ```
 
-use crate::layers::{fmt_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::layers::{fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef};
 use proc_macro2::TokenStream;
 use quote::quote;
 use shaped_rules::{ConstDims, Fail};
@@ -49,6 +49,17 @@ fn sides_tokens(s: &[[usize; 2]; 2]) -> TokenStream {
 }
 
 impl Builtin for Resize {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        let sides = |s: &[[usize; 2]; 2]| {
+            ConfigValue::Json(format!("[[{}, {}], [{}, {}]]", s[0][0], s[0][1], s[1][0], s[1][1]))
+        };
+        match self {
+            Resize::UpSampling(size) => vec![("size", ConfigValue::list(size))],
+            Resize::ZeroPadding(padding) => vec![("padding", sides(padding))],
+            Resize::Cropping(cropping) => vec![("cropping", sides(cropping))],
+        }
+    }
+
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
         match self {
             Resize::UpSampling(size) => shaped_rules::up_sampling_2d(input, *size),

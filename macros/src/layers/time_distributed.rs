@@ -9,7 +9,7 @@
 use crate::args::Args;
 use crate::ast::compact;
 use crate::layers::dense::{Dense, DENSE};
-use crate::layers::{fmt_dims, At, Builtin, Follow, Init, LayerDef};
+use crate::layers::{fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef};
 use crate::size::Size;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -50,6 +50,10 @@ pub const TIME_DISTRIBUTED: LayerDef = LayerDef {
 struct TimeDistributed(Dense);
 
 impl Builtin for TimeDistributed {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        vec![("layer", ConfigValue::Layer("Dense", self.0.config()))]
+    }
+
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
         // Called only when `units` is a literal (see `const_sizes`).
         shaped_rules::time_distributed_dense(input, self.0.units.known().unwrap_or(1))

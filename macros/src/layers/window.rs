@@ -5,7 +5,7 @@
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
-use crate::layers::{fmt_dims, At};
+use crate::layers::{fmt_dims, At, ConfigValue};
 use proc_macro2::TokenStream;
 use quote::quote;
 use shaped_rules::{Fail, Padding, Window};
@@ -52,6 +52,26 @@ pub fn read_window(
         return None;
     }
     Some(window)
+}
+
+/// A window's arguments in a layer's configuration: its size under `size_name`, `strides`,
+/// `padding` and, for a convolution (`dilated`), `dilation_rate`; one value per axis.
+pub fn window_config(w: &Window, size_name: &'static str, dilated: bool) -> Vec<(&'static str, ConfigValue)> {
+    let per_axis = |v: [usize; 2]| ConfigValue::list(&v[..w.axes.min(2)]);
+    let padding = match w.padding {
+        Padding::Valid => "valid",
+        Padding::Same => "same",
+        Padding::Causal => "causal",
+    };
+    let mut config = vec![
+        (size_name, per_axis(w.size)),
+        ("strides", per_axis(w.strides)),
+        ("padding", ConfigValue::str(padding)),
+    ];
+    if dilated {
+        config.push(("dilation_rate", per_axis(w.dilation)));
+    }
+    config
 }
 
 /// `2` or `(2, 3)`: a per-axis argument as a user writes it.

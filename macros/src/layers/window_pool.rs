@@ -7,8 +7,8 @@
 //! AvgPool2d(3, strides = 2, padding = same),   [13, 13, 16] → [7, 7, 16]
 //! ```
 
-use crate::layers::window::{read_window, window_message, window_tokens};
-use crate::layers::{At, Builtin, Follow, Init, LayerDef};
+use crate::layers::window::{read_window, window_config, window_message, window_tokens};
+use crate::layers::{At, Builtin, ConfigValue, Follow, Init, LayerDef};
 use proc_macro2::TokenStream;
 use quote::quote;
 use shaped_rules::{ConstDims, Fail, Window};
@@ -71,6 +71,10 @@ struct WindowPool {
 }
 
 impl Builtin for WindowPool {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        window_config(&self.window, "pool_size", false)
+    }
+
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
         shaped_rules::pool(input, self.window)
     }

@@ -16,6 +16,20 @@ impl SplitMix64 {
         SplitMix64 { state: seed }
     }
 
+    /// The generator's state: `SplitMix64::new(g.state())` continues exactly where `g` is.
+    pub fn state(&self) -> u64 {
+        self.state
+    }
+
+    /// Generator `index` of a family drawn from `seed`: started from the `index`-th output of
+    /// `SplitMix64::new(seed)`, so each index has a stream of its own that depends on nothing
+    /// else (how `fit` shuffles epoch `index` the same whether or not earlier epochs ran in
+    /// this call).
+    pub fn nth_stream(seed: u64, index: u64) -> Self {
+        let mut at = SplitMix64::new(seed.wrapping_add(index.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+        SplitMix64::new(at.next_u64())
+    }
+
     /// The next 64 uniformly distributed bits.
     pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);

@@ -40,6 +40,20 @@ pub const FORMAT: &str = "shaped";
 /// The same weights always give the same bytes.
 pub fn save_weights<M: Network + ?Sized>(model: &M, path: &Path) -> Result<()> {
     let tensors = collect_tensors(model)?;
+    let metadata = HashMap::from([
+        ("format".to_string(), FORMAT.to_string()),
+        ("model".to_string(), M::NAME.to_string()),
+    ]);
+    write_atomically(path, &serialize(&tensors, metadata, path)?)
+}
+
+/// The bytes of a safetensors file holding `tensors` and `metadata`, its header's keys sorted
+/// (the same contents always give the same bytes).
+pub(crate) fn serialize(
+    tensors: &[Encoded],
+    metadata: HashMap<String, String>,
+    path: &Path,
+) -> Result<Vec<u8>> {
     let views = tensors
         .iter()
         .map(|(name, shape, bytes)| {
@@ -48,15 +62,11 @@ pub fn save_weights<M: Network + ?Sized>(model: &M, path: &Path) -> Result<()> {
                 .map_err(|e| Error::Weights { name: name.clone(), detail: e.to_string() })
         })
         .collect::<Result<Vec<_>>>()?;
-    let metadata = HashMap::from([
-        ("format".to_string(), FORMAT.to_string()),
-        ("model".to_string(), M::NAME.to_string()),
-    ]);
     let bytes = safetensors::serialize(views, Some(metadata)).map_err(|e| Error::Weights {
         name: path.display().to_string(),
         detail: format!("cannot serialize to safetensors: {e}"),
     })?;
-    write_atomically(path, &canonical_header(bytes, path)?)
+    canonical_header(bytes, path)
 }
 
 /// `bytes` (a serialized safetensors file) with its JSON header's keys in sorted order, the
@@ -101,7 +111,21 @@ fn canonical_header(mut bytes: Vec<u8>, path: &Path) -> Result<Vec<u8>> {
 /// does not have.
 pub fn load_weights<M: Network + ?Sized>(model: &mut M, path: &Path) -> Result<()> {
     let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
-    let file = SafeTensors::deserialize(&bytes).map_err(|e| Error::format(path, e.to_string()))?;
+    let values = checked_weights(model, &bytes, path, |_| false)?;
+    write_weights(model, values);
+    Ok(())
+}
+
+/// Every weight of `model` read from `file`, in the model's order, after checking that each is
+/// present as `F32` with the model's shape and that the file holds no other tensor (but those
+/// `ignore` accepts): the checks of [`load_weights`], before anything is written.
+pub(crate) fn checked_weights<M: Network + ?Sized>(
+    model: &M,
+    bytes: &[u8],
+    path: &Path,
+    ignore: impl Fn(&str) -> bool,
+) -> Result<Vec<Vec<f32>>> {
+    let file = SafeTensors::deserialize(bytes).map_err(|e| Error::format(path, e.to_string()))?;
     let mut values: Vec<Vec<f32>> = Vec::new();
     let mut wanted = HashSet::new();
     let mut first_error = None;
@@ -118,13 +142,20 @@ pub fn load_weights<M: Network + ?Sized>(model: &mut M, path: &Path) -> Result<(
     if let Some(e) = first_error {
         return Err(e);
     }
-    let (_, metadata) = SafeTensors::read_metadata(&bytes).map_err(|e| Error::format(path, e.to_string()))?;
-    if let Some(extra) = metadata.offset_keys().into_iter().find(|name| !wanted.contains(name)) {
+    let (_, metadata) = SafeTensors::read_metadata(bytes).map_err(|e| Error::format(path, e.to_string()))?;
+    if let Some(extra) =
+        metadata.offset_keys().into_iter().find(|name| !wanted.contains(name) && !ignore(name))
+    {
         return Err(Error::Weights {
             name: extra,
             detail: format!("{} holds this tensor but the model has no such weight", path.display()),
         });
     }
+    Ok(values)
+}
+
+/// Writes `values` (from [`checked_weights`]) into the model's weights, in order.
+pub(crate) fn write_weights<M: Network + ?Sized>(model: &mut M, values: Vec<Vec<f32>>) {
     let mut next = values.into_iter();
     model.visit_weights_mut(&mut |p| {
         if let Some(data) = next.next() {
@@ -133,7 +164,6 @@ pub fn load_weights<M: Network + ?Sized>(model: &mut M, path: &Path) -> Result<(
             }
         }
     });
-    Ok(())
 }
 
 /// Every tensor of the safetensors file at `path`, in file order, as `(name, shape, values)`.
@@ -166,11 +196,11 @@ pub fn read_metadata(path: &Path) -> Result<HashMap<String, String>> {
 }
 
 /// A weight ready to write: name, shape, little-endian `f32` bytes.
-type Encoded = (String, Vec<usize>, Vec<u8>);
+pub(crate) type Encoded = (String, Vec<usize>, Vec<u8>);
 
 /// `(name, shape, little-endian bytes)` for every weight, checking that names are unique and
 /// that each buffer matches its shape.
-fn collect_tensors<M: Network + ?Sized>(model: &M) -> Result<Vec<Encoded>> {
+pub(crate) fn collect_tensors<M: Network + ?Sized>(model: &M) -> Result<Vec<Encoded>> {
     let mut tensors = Vec::new();
     let mut seen = HashSet::new();
     let mut first_error = None;
@@ -205,7 +235,12 @@ fn collect_tensors<M: Network + ?Sized>(model: &M) -> Result<Vec<Encoded>> {
 }
 
 /// The values of tensor `name` when it is present in `file` as `F32` with shape `shape`.
-fn check_tensor(file: &SafeTensors<'_>, path: &Path, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
+pub(crate) fn check_tensor(
+    file: &SafeTensors<'_>,
+    path: &Path,
+    name: &str,
+    shape: &[usize],
+) -> Result<Vec<f32>> {
     let view = file.tensor(name).map_err(|_| Error::Weights {
         name: name.to_string(),
         detail: format!("missing from {}", path.display()),

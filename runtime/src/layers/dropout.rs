@@ -71,6 +71,22 @@ impl Stage for Dropout {
     fn kind(&self) -> String {
         "Dropout".into()
     }
+
+    /// The random generator's state, so that a resumed training draws the same masks.
+    fn state(&self) -> Option<String> {
+        Some(self.rng.state().to_string())
+    }
+
+    fn load_state(&mut self, state: &str) -> Result<()> {
+        let value = state.trim().parse::<u64>().map_err(|e| crate::error::Error::InvalidArgument {
+            name: "state",
+            detail: format!(
+                "`Dropout` keeps its random generator's state as an integer, but got `{state}`: {e}"
+            ),
+        })?;
+        self.rng = SplitMix64::new(value);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

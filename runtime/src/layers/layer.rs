@@ -236,6 +236,68 @@ pub trait Layer<In: Shape> {
     fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
         let _ = visit;
     }
+
+    /// The layer's configuration as a JSON object (its arguments, Keras's `get_config`), which
+    /// whole-model files save and compare on load (`load_model` names the first key that
+    /// differs). For a layer deriving `serde::Serialize`: `serde_json::to_string(self).ok()`.
+    ///
+    /// The default, `None`, saves the layer's weights only; the file records `"config": null`
+    /// for it, and loading cannot tell whether its arguments changed.
+    ///
+    /// ```
+    /// use shaped::prelude::*;
+    ///
+    /// struct Scale { factor: f32 }
+    ///
+    /// impl<S: Shape> Layer<S> for Scale {
+    ///     type Out = S;
+    ///     fn forward(&mut self, x: TensorRef<'_, S>, mut y: TensorMut<'_, S>, _: Mode) -> shaped::Result<()> {
+    ///         y.data_mut().iter_mut().zip(x.data()).for_each(|(y, x)| *y = x * self.factor);
+    ///         Ok(())
+    ///     }
+    ///     fn backward(
+    ///         &mut self,
+    ///         _: TensorRef<'_, S>,
+    ///         _: TensorRef<'_, S>,
+    ///         dy: TensorRef<'_, S>,
+    ///         dx: Option<TensorMut<'_, S>>,
+    ///     ) -> shaped::Result<()> {
+    ///         if let Some(mut dx) = dx {
+    ///             dx.data_mut().iter_mut().zip(dy.data()).for_each(|(dx, dy)| *dx = dy * self.factor);
+    ///         }
+    ///         Ok(())
+    ///     }
+    ///     fn config(&self) -> Option<String> {
+    ///         Some(format!(r#"{{"factor": {}}}"#, self.factor))
+    ///     }
+    /// }
+    ///
+    /// type In = (shaped::dim!(4),);
+    /// assert_eq!(Layer::<In>::config(&Scale { factor: 2.0 }).as_deref(), Some(r#"{"factor": 2}"#));
+    /// ```
+    fn config(&self) -> Option<String> {
+        None
+    }
+
+    /// Takes the configuration a whole-model file holds for this layer, after `load_model`
+    /// found it equal to [`Layer::config`]. Default: nothing to do.
+    fn load_config(&mut self, config: &str) -> Result<()> {
+        let _ = config;
+        Ok(())
+    }
+
+    /// State that is neither a weight nor configuration but that later training steps depend
+    /// on (a random generator), as text: saved in whole-model files so that training resumes
+    /// exactly. Default `None`; a nested model returns the state of its own layers.
+    fn state(&self) -> Option<String> {
+        None
+    }
+
+    /// Restores what [`Layer::state`] returned. Default: nothing to do.
+    fn load_state(&mut self, state: &str) -> Result<()> {
+        let _ = state;
+        Ok(())
+    }
 }
 
 /// Output dims from a shape pattern: static axes as given, runtime axes from the input's same

@@ -40,6 +40,10 @@ struct OpaqueOps<L> {
     kind: fn(&L) -> String,
     visit_params: VisitFn<L>,
     visit_params_mut: VisitMutFn<L>,
+    config: fn(&L) -> Option<String>,
+    load_config: fn(&mut L, &str) -> Result<()>,
+    state: fn(&L) -> Option<String>,
+    load_state: fn(&mut L, &str) -> Result<()>,
 }
 
 impl<L> Opaque<L> {
@@ -59,6 +63,10 @@ impl<L> Opaque<L> {
                 kind: |l| l.kind(),
                 visit_params: |l, v| l.visit_params(v),
                 visit_params_mut: |l, v| l.visit_params_mut(v),
+                config: |l| l.config(),
+                load_config: |l, c| l.load_config(c),
+                state: |l| l.state(),
+                load_state: |l, s| l.load_state(s),
             },
         }
     }
@@ -143,5 +151,21 @@ impl<L> Stage for Opaque<L> {
 
     fn visit_params_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>)) {
         (self.ops.visit_params_mut)(&mut self.layer, visit)
+    }
+
+    fn config(&self) -> Option<String> {
+        (self.ops.config)(&self.layer)
+    }
+
+    fn load_config(&mut self, config: &str) -> Result<()> {
+        (self.ops.load_config)(&mut self.layer, config)
+    }
+
+    fn state(&self) -> Option<String> {
+        (self.ops.state)(&self.layer)
+    }
+
+    fn load_state(&mut self, state: &str) -> Result<()> {
+        (self.ops.load_state)(&mut self.layer, state)
     }
 }

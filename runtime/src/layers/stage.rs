@@ -190,6 +190,33 @@ pub trait Stage {
         None
     }
 
+    /// A custom layer's configuration as JSON ([`crate::layers::Layer::config`]), saved in
+    /// whole-model files and compared on load. `None` for the built-ins, whose arguments the
+    /// macro writes into [`crate::model::Network::NODES`], and for custom layers without one.
+    fn config(&self) -> Option<String> {
+        None
+    }
+
+    /// Takes the configuration a whole-model file holds for this layer (after it was compared
+    /// with [`Stage::config`]). Default: nothing to do.
+    fn load_config(&mut self, config: &str) -> Result<()> {
+        let _ = config;
+        Ok(())
+    }
+
+    /// State that is neither a weight nor configuration but that later steps depend on, as
+    /// text (`Dropout`'s random generator): saved in whole-model files so that training resumes
+    /// exactly. Default `None`.
+    fn state(&self) -> Option<String> {
+        None
+    }
+
+    /// Restores what [`Stage::state`] returned. Default: nothing to do.
+    fn load_state(&mut self, state: &str) -> Result<()> {
+        let _ = state;
+        Ok(())
+    }
+
     /// Calls `visit` once per weight tensor in Keras order; names are relative to the layer.
     fn visit_params(&self, visit: &mut dyn FnMut(Param<'_>)) {
         let _ = visit;

@@ -4,6 +4,7 @@
 //! model with one input and one output.
 
 mod adapt;
+mod config;
 mod input_batch;
 mod input_sizes;
 mod model_trait;
@@ -16,6 +17,9 @@ mod summary;
 mod workspace;
 
 pub use adapt::adapt;
+pub use config::{
+    config_json, first_difference, restore_json, restore_text, state_json, ConfigArg, NodeSpec,
+};
 pub use input_batch::{InputBatch, Padding};
 pub use input_sizes::check_input_sizes;
 pub use model_trait::Model;

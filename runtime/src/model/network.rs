@@ -8,7 +8,8 @@
 //! single-output entry points.
 
 use crate::error::Result;
-use crate::layers::{Activation, AdaptPhase, Input, Mode, Param, ParamMut};
+use crate::layers::{Activation, AdaptPhase, Input, Mode, Param, ParamMut, Stage};
+use crate::model::NodeSpec;
 use crate::shape::Dims;
 
 pub use crate::rules::{MAX_INPUTS, MAX_OUTPUTS};
@@ -69,6 +70,11 @@ pub trait Network {
     const INPUTS: &'static [InputSpec];
     /// The outputs, in declaration order.
     const OUTPUTS: &'static [OutputSpec];
+    /// Every node's name, class, inputs and arguments (Keras's defaults filled in), in order:
+    /// the architecture a whole-model file stores and compares on load
+    /// ([`crate::model::config_json`]). The macro writes it; the default, for a network written
+    /// by hand, is empty.
+    const NODES: &'static [NodeSpec] = &[];
 
     /// Runs every layer on `batch` samples of `inputs` (one per declared input, each with its
     /// per-sample dims, which must fit the declaration, and the mask of its padded steps).
@@ -140,6 +146,18 @@ pub trait Network {
 
     /// Calls `visit` for every weight, writable, in the same order as `visit_weights`.
     fn visit_weights_mut(&mut self, visit: &mut dyn FnMut(ParamMut<'_>));
+
+    /// Calls `visit` with each layer (once per layer, a shared one at its first node) and its
+    /// node name: how whole-model files read custom layers' configurations and the state of
+    /// layers like `Dropout`. The default, for a network written by hand, visits nothing.
+    fn visit_stages(&self, visit: &mut dyn FnMut(&str, &dyn Stage)) {
+        let _ = visit;
+    }
+
+    /// [`Network::visit_stages`], writable: how whole-model files restore that state.
+    fn visit_stages_mut(&mut self, visit: &mut dyn FnMut(&str, &mut dyn Stage)) {
+        let _ = visit;
+    }
 
     /// The number of weights.
     fn param_count(&self) -> usize {

@@ -83,6 +83,69 @@ impl<M, L> Compiled<M, L> {
     }
 }
 
+impl<M: Network, L> Compiled<M, L> {
+    /// Saves the model as [`crate::io::ModelFiles::save_model`] does (configuration, weights,
+    /// layer state) and the optimizer's state with it: its name, iteration count, constant
+    /// learning rate and every slot (Adam's `momentum` and `velocity` of each weight), so that
+    /// [`Compiled::load`] resumes training exactly. Atomic: a failed save keeps the previous
+    /// file.
+    ///
+    /// Resuming is bit-identical: `fit` for 5 epochs, `save`, then a fresh model compiled with
+    /// the same optimizer, `load` and `fit` with `initial_epoch: 5, epochs: 10` (same `seed`)
+    /// gives the weights of one `fit` of 10 epochs, since each epoch's shuffle depends on
+    /// `(seed, epoch)` alone and `Dropout`'s generator is saved. A custom optimizer without
+    /// [`Optimizer::state`] restarts its state instead.
+    ///
+    /// ```
+    /// use shaped::prelude::*;
+    ///
+    /// shaped::model! {
+    ///     struct Net {
+    ///         input: [2],
+    ///         Dense(4, activation = relu),
+    ///         Dropout(0.25),
+    ///         Dense(1),
+    ///     }
+    /// }
+    ///
+    /// let dir = std::env::temp_dir().join(format!("shaped-doc-resume-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).map_err(|e| shaped::Error::io(&dir, e))?;
+    /// let path = dir.join("checkpoint.safetensors");
+    /// let x: Vec<[f32; 2]> = (0..16).map(|i| [i as f32 / 16.0, 1.0]).collect();
+    /// let y: Vec<[f32; 1]> = (0..16).map(|i| [i as f32 / 8.0]).collect();
+    /// let options = |from, to| FitOptions { initial_epoch: from, epochs: to, batch_size: 4, verbose: Verbose::Silent, ..Default::default() };
+    ///
+    /// let mut straight = Net::new(0).compile(Adam::default(), MeanSquaredError, [])?;
+    /// straight.fit(&x, &y, options(0, 4))?;
+    ///
+    /// let mut first = Net::new(0).compile(Adam::default(), MeanSquaredError, [])?;
+    /// first.fit(&x, &y, options(0, 2))?;
+    /// first.save(&path)?;
+    /// let mut resumed = Net::new(7).compile(Adam::default(), MeanSquaredError, [])?;
+    /// resumed.load(&path)?;
+    /// resumed.fit(&x, &y, options(2, 4))?;
+    ///
+    /// let (mut a, mut b) = (Vec::new(), Vec::new());
+    /// straight.visit_weights(&mut |p| a.extend(p.data.iter().map(|v| v.to_bits())));
+    /// resumed.visit_weights(&mut |p| b.extend(p.data.iter().map(|v| v.to_bits())));
+    /// assert_eq!(a, b);
+    /// # std::fs::remove_dir_all(&dir).map_err(|e| shaped::Error::io(&dir, e))?;
+    /// # Ok::<(), shaped::Error>(())
+    /// ```
+    pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        crate::io::model_file::save(&self.model, Some(&*self.engine.optimizer), path.as_ref())
+    }
+
+    /// Loads a file written by [`Compiled::save`]: the model as
+    /// [`crate::io::ModelFiles::load_model`] loads it, and the optimizer's state. All-or-nothing;
+    /// `Err` ([`crate::Error::Architecture`]) when the file was saved from another architecture
+    /// or with another optimizer (by name), and `Err` when it holds no optimizer state (a file
+    /// of `save_model`).
+    pub fn load(&mut self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        crate::io::model_file::load(&mut self.model, Some(&mut *self.engine.optimizer), path.as_ref())
+    }
+}
+
 impl<M, L> Compiled<M, L>
 where
     M: Network + SampleTypes,

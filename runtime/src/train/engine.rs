@@ -207,13 +207,13 @@ impl Engine {
             None => Progress::new(options.verbose, options.epochs),
         };
         let mut order: Vec<usize> = (0..n_train).collect();
-        let mut rng = SplitMix64::new(options.seed);
         let steps = n_train.div_ceil(options.batch_size);
         let bucketed = options.bucket_by_length && x.first().is_some_and(|s| longest_steps(s).is_some());
         let mut batch_order: Vec<usize> = (0..steps).collect();
         if bucketed {
             order.sort_by_key(|&i| longest_steps(&x[i]).unwrap_or(0));
         }
+        let sorted = order.clone();
         self.padding = (0, 0);
         let mut stop = false;
         self.with_context(net, &mut stop, &mut progress, |ctx| {
@@ -227,10 +227,15 @@ impl Engine {
             self.with_context(net, &mut stop, &mut progress, |ctx| {
                 options.callbacks.iter_mut().try_for_each(|c| c.on_epoch_begin(epoch, ctx))
             })?;
+            // Each epoch's order comes from (seed, epoch) alone, from the unshuffled order, so
+            // that epoch 7 is the same whether this call started at 0 or at 5 (resuming).
+            let mut rng = SplitMix64::nth_stream(options.seed, epoch as u64);
             if bucketed {
                 // Batches of similar lengths; their order changes every epoch.
+                batch_order.iter_mut().enumerate().for_each(|(i, b)| *b = i);
                 rng.shuffle(&mut batch_order);
             } else if options.shuffle {
+                order.copy_from_slice(&sorted);
                 rng.shuffle(&mut order);
             }
             progress.epoch_begin(epoch, steps);

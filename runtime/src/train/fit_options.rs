@@ -24,13 +24,20 @@ pub struct FitOptions<'a, X, Y> {
     /// Reshuffle the training samples before every epoch. Default true.
     pub shuffle: bool,
     /// Seed of the shuffling: the same seed and data give bit-identical training. Default 0.
+    ///
+    /// Epoch `e` is shuffled by a generator drawn from `(seed, e)` alone, starting from the
+    /// data's order: it does not depend on the epochs run before it in this call, so `fit` to
+    /// epoch 5, `Compiled::save`, `Compiled::load` and `fit` from `initial_epoch: 5` give the
+    /// same batches, and the same weights bit for bit, as one `fit` of all the epochs.
     pub seed: u64,
     /// One weight per training sample, multiplying its loss. Default none.
     pub sample_weight: Option<&'a [f32]>,
     /// A weight per class id, multiplying the loss of samples of that class (classes not
     /// listed weigh 1). Default none.
     pub class_weight: Option<&'a HashMap<u32, f32>>,
-    /// The epoch to start from (for resuming). Default 0.
+    /// The epoch to start from (for resuming: `epochs` stays the last epoch, not a count from
+    /// here). Epochs before it do not run, and do not change the shuffles of later ones.
+    /// Default 0.
     pub initial_epoch: usize,
     /// Batch size for validation; default: `batch_size`.
     pub validation_batch_size: Option<usize>,

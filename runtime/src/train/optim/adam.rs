@@ -162,6 +162,14 @@ impl UpdateRule for AdamRule {
         2 + usize::from(self.amsgrad)
     }
 
+    fn slot_names(&self) -> Vec<&'static str> {
+        if self.amsgrad {
+            vec!["momentum", "velocity", "velocity_hat"]
+        } else {
+            vec!["momentum", "velocity"]
+        }
+    }
+
     fn update(
         &self,
         w: &mut [f32],

@@ -104,6 +104,17 @@ impl UpdateRule for RmsPropRule {
         1 + usize::from(self.has_momentum()) + usize::from(self.centered)
     }
 
+    fn slot_names(&self) -> Vec<&'static str> {
+        let mut names = vec!["velocity"];
+        if self.has_momentum() {
+            names.push("momentum");
+        }
+        if self.centered {
+            names.push("average_gradient");
+        }
+        names
+    }
+
     fn update(
         &self,
         w: &mut [f32],

@@ -81,6 +81,14 @@ impl UpdateRule for SgdRule {
         usize::from(self.momentum != 0.0)
     }
 
+    fn slot_names(&self) -> Vec<&'static str> {
+        if self.momentum != 0.0 {
+            vec!["momentum"]
+        } else {
+            Vec::new()
+        }
+    }
+
     fn update(
         &self,
         w: &mut [f32],
