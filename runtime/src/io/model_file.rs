@@ -27,12 +27,12 @@
 //! written.
 
 use crate::error::{Error, Result};
+use crate::io::optimizer_state::{OptimizerState, ParamState};
 use crate::io::safetensors::{
     check_tensor, checked_weights, collect_tensors, serialize, write_weights, FORMAT,
 };
 use crate::io::write_atomically;
 use crate::model::{config_json, first_difference, restore_json, state_json, Network};
-use crate::train::optim::{Optimizer, OptimizerState, ParamState};
 use safetensors::SafeTensors;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -45,11 +45,26 @@ pub const MODEL_FILE_VERSION: &str = "1";
 /// The prefix of the optimizer's tensors.
 const OPTIMIZER_PREFIX: &str = "optimizer/";
 
-/// Saves `model` (configuration, weights, layer state) and, when given, `optimizer`'s state to
-/// the file at `path`, atomically.
+/// A compiled model's optimizer as a file saves it: its Keras name, its step count and its
+/// state (`None` for an optimizer that does not expose one).
+pub(crate) struct SavedOptimizer {
+    pub name: &'static str,
+    pub iterations: u64,
+    pub state: Option<OptimizerState>,
+}
+
+/// A compiled model's optimizer as a file restores it: its name, which the file's must equal,
+/// and what takes the file's state (checking it before it changes anything).
+pub(crate) struct LoadedOptimizer<'a> {
+    pub name: &'static str,
+    pub load_state: &'a mut dyn FnMut(OptimizerState) -> Result<()>,
+}
+
+/// Saves `model` (configuration, weights, layer state) and, when given, its optimizer's state
+/// to the file at `path`, atomically.
 pub(crate) fn save<M: Network + ?Sized>(
     model: &M,
-    optimizer: Option<&dyn Optimizer>,
+    optimizer: Option<SavedOptimizer>,
     path: &Path,
 ) -> Result<()> {
     let mut tensors = collect_tensors(model)?;
@@ -63,9 +78,8 @@ pub(crate) fn save<M: Network + ?Sized>(
         metadata.insert("state".to_string(), state.to_string());
     }
     if let Some(optimizer) = optimizer {
-        let state = optimizer.state();
-        let mut entry = json!({ "name": optimizer.name(), "iterations": optimizer.iterations() });
-        match state {
+        let mut entry = json!({ "name": optimizer.name, "iterations": optimizer.iterations });
+        match optimizer.state {
             Some(state) => {
                 entry["iterations"] = json!(state.iterations);
                 entry["learning_rate"] = json!(state.learning_rate);
@@ -95,7 +109,7 @@ pub(crate) fn save<M: Network + ?Sized>(
 /// `optimizer` (all-or-nothing; see the module docs).
 pub(crate) fn load<M: Network + ?Sized>(
     model: &mut M,
-    mut optimizer: Option<&mut dyn Optimizer>,
+    mut optimizer: Option<LoadedOptimizer<'_>>,
     path: &Path,
 ) -> Result<()> {
     let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -140,12 +154,12 @@ pub(crate) fn load<M: Network + ?Sized>(
     let optimizer_state = match (&mut optimizer, &saved_optimizer) {
         (Some(optimizer), Some(saved)) => {
             let name = saved.get("name").and_then(Value::as_str).unwrap_or("?");
-            if name != optimizer.name() {
+            if name != optimizer.name {
                 return Err(Error::Architecture {
                     path: path.display().to_string(),
                     detail: format!(
                         "its optimizer is `{name}` but this model was compiled with `{}`; compile with the file's optimizer to resume its training, or load the model alone with `load_model`",
-                        optimizer.name()
+                        optimizer.name
                     ),
                 });
             }
@@ -156,7 +170,7 @@ pub(crate) fn load<M: Network + ?Sized>(
                 path,
                 format!(
                     "it holds no optimizer state (it was saved with `save_model`), so training with `{}` cannot resume from it; load it with `load_model`",
-                    optimizer.name()
+                    optimizer.name
                 ),
             ))
         }
@@ -171,7 +185,7 @@ pub(crate) fn load<M: Network + ?Sized>(
         return Err(e);
     }
     if let (Some(optimizer), Some(state)) = (optimizer, optimizer_state) {
-        if let Err(e) = optimizer.load_state(state) {
+        if let Err(e) = (optimizer.load_state)(state) {
             let _ = restore_json(model, Some(&config_before), states_before.as_ref());
             return Err(Error::format(path, e.to_string()));
         }

@@ -133,7 +133,13 @@ impl<M: Network, L> Compiled<M, L> {
     /// # Ok::<(), shaped::Error>(())
     /// ```
     pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
-        crate::io::model_file::save(&self.model, Some(&*self.engine.optimizer), path.as_ref())
+        let optimizer = &*self.engine.optimizer;
+        let saved = crate::io::model_file::SavedOptimizer {
+            name: optimizer.name(),
+            iterations: optimizer.iterations(),
+            state: optimizer.state(),
+        };
+        crate::io::model_file::save(&self.model, Some(saved), path.as_ref())
     }
 
     /// Loads a file written by [`Compiled::save`]: the model as
@@ -142,7 +148,11 @@ impl<M: Network, L> Compiled<M, L> {
     /// or with another optimizer (by name), and `Err` when it holds no optimizer state (a file
     /// of `save_model`).
     pub fn load(&mut self, path: impl AsRef<std::path::Path>) -> Result<()> {
-        crate::io::model_file::load(&mut self.model, Some(&mut *self.engine.optimizer), path.as_ref())
+        let optimizer = &mut *self.engine.optimizer;
+        let name = optimizer.name();
+        let mut load_state = |state| optimizer.load_state(state);
+        let loaded = crate::io::model_file::LoadedOptimizer { name, load_state: &mut load_state };
+        crate::io::model_file::load(&mut self.model, Some(loaded), path.as_ref())
     }
 }
 
