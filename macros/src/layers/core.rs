@@ -60,7 +60,7 @@ impl Dropout {
     }
 }
 
-/// Both keep the shape: the rule cannot fail and the type follows unchanged.
+/// `Activation` and `Dropout` keep the shape: the rule cannot fail and the type follows unchanged.
 macro_rules! keeps_shape {
     () => {
         fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
@@ -84,6 +84,9 @@ macro_rules! keeps_shape {
         }
     };
 }
+
+/// For the other layers that keep the shape (`Lambda`).
+pub(crate) use keeps_shape;
 
 impl Builtin for Activation {
     fn config(&self) -> Vec<(&'static str, ConfigValue)> {

@@ -14,6 +14,7 @@
 use crate::args::Args;
 use crate::ast::compact;
 use crate::ctxt::Ctxt;
+use crate::layers::core::keeps_shape;
 use crate::layers::{At, Builtin, ConfigValue, Follow, Init, LayerDef};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -176,25 +177,7 @@ impl Builtin for Lambda {
         vec![("function", ConfigValue::str(&self.source))]
     }
 
-    fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
-        shaped_rules::same(input)
-    }
-
-    fn message(&self, fail: Fail, at: &At<'_>) -> String {
-        format!("`{}` {}", at.display, fail.message(at.input))
-    }
-
-    fn follow(&self, prev: &TokenStream) -> Option<Follow> {
-        Some(Follow { ty: prev.clone(), bounds: Vec::new() })
-    }
-
-    fn rule_tokens(&self, input: TokenStream) -> TokenStream {
-        quote!(::shaped::rules::same(#input))
-    }
-
-    fn can_fail(&self) -> bool {
-        false
-    }
+    keeps_shape!();
 
     fn stage_type(&self) -> TokenStream {
         quote!(::shaped::layers::Lambda)

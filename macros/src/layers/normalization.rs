@@ -90,16 +90,7 @@ impl Builtin for Norm {
     }
 
     fn message(&self, _fail: Fail, at: &At<'_>) -> String {
-        let mut example = at.input.to_vec();
-        if let Some(last) = example.last_mut() {
-            *last = Some(12);
-        }
-        let fix = at.previous.fix_input(&example, |l| format!("; declare it, like {l}"));
-        format!(
-            "`{}` needs a known last dimension (it sizes gamma and beta), but its input is {}{fix}",
-            at.display,
-            fmt_dims(at.input)
-        )
+        last_axis_message(at, "it sizes gamma and beta")
     }
 
     fn follow(&self, prev: &TokenStream) -> Option<Follow> {
@@ -130,4 +121,19 @@ impl Builtin for Norm {
             quote!(::shaped::layers::LayerNorm::new(#features, #epsilon, #center, #scale))
         }
     }
+}
+
+/// The error of a layer over the last axis given an input whose last axis is `None`, `why` it
+/// needs it known, with an input line that declares it when the input is the model's.
+pub fn last_axis_message(at: &At<'_>, why: &str) -> String {
+    let mut example = at.input.to_vec();
+    if let Some(last) = example.last_mut() {
+        *last = Some(12);
+    }
+    let fix = at.previous.fix_input(&example, |l| format!("; declare it, like {l}"));
+    format!(
+        "`{}` needs a known last dimension ({why}), but its input is {}{fix}",
+        at.display,
+        fmt_dims(at.input)
+    )
 }

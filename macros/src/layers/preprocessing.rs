@@ -11,6 +11,7 @@
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
+use crate::layers::normalization::last_axis_message;
 use crate::layers::{fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef};
 use crate::size::Size;
 use proc_macro2::TokenStream;
@@ -52,16 +53,7 @@ impl Builtin for Normalization {
     }
 
     fn message(&self, _fail: Fail, at: &At<'_>) -> String {
-        let mut example = at.input.to_vec();
-        if let Some(last) = example.last_mut() {
-            *last = Some(4);
-        }
-        let fix = at.previous.fix_input(&example, |l| format!("; declare it, like {l}"));
-        format!(
-            "`{}` needs a known last dimension (one mean and variance per feature), but its input is {}{fix}",
-            at.display,
-            fmt_dims(at.input)
-        )
+        last_axis_message(at, "one mean and variance per feature")
     }
 
     fn follow(&self, prev: &TokenStream) -> Option<Follow> {
