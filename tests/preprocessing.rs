@@ -86,6 +86,54 @@ shaped::model! {
     }
 }
 
+shaped::model! {
+    /// Two numbers per sample into the bins of fixed boundaries, as indices.
+    struct Bins {
+        input: [2],
+        Discretization(bin_boundaries = [0.0, 1.0, 2.5]),
+    }
+}
+
+shaped::model! {
+    /// One-hot per value.
+    struct BinsOneHot {
+        input: [2],
+        Discretization(bin_boundaries = [0.0, 1.0, 2.5], output_mode = one_hot),
+    }
+}
+
+shaped::model! {
+    /// Multi-hot per sample.
+    struct BinsMultiHot {
+        input: [2],
+        Discretization(bin_boundaries = [0.0, 1.0, 2.5], output_mode = multi_hot),
+    }
+}
+
+shaped::model! {
+    /// Counted per sample.
+    struct BinsCount {
+        input: [2],
+        Discretization(bin_boundaries = [0.0, 1.0, 2.5], output_mode = count),
+    }
+}
+
+shaped::model! {
+    /// Four bins learned from data.
+    struct Quartiles {
+        input: [1],
+        Discretization(num_bins = 4),
+    }
+}
+
+shaped::model! {
+    /// Four bins learned from data, applied to two numbers per sample.
+    struct Quartiles2 {
+        input: [2],
+        Discretization(num_bins = 4),
+    }
+}
+
 fn fixture() -> Npz {
     Npz::open(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/preprocessing_layers.npz"),
@@ -207,5 +255,37 @@ fn category_encoding_matches_keras() -> shaped::Result<()> {
     let err =
         Count::new(0).predict(&[[1, 2, 3], [0, 5, 1]]).map(|_: Vec<[f32; 5]>| ()).unwrap_err().to_string();
     assert!(err.contains("x[1] holds token id 5"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn discretization_matches_keras() -> shaped::Result<()> {
+    let npz = fixture();
+    let values: Vec<[f32; 2]> = npz.get("values")?.data.chunks(2).map(|r| [r[0], r[1]]).collect();
+    let int: Vec<[f32; 2]> = Bins::new(0).predict(&values)?;
+    assert_close(int.as_flattened(), &npz.get("disc_int")?.data, 0.0);
+    let one_hot: Vec<[[f32; 4]; 2]> = BinsOneHot::new(0).predict(&values)?;
+    assert_close(one_hot.as_flattened().as_flattened(), &npz.get("disc_one_hot")?.data, 0.0);
+    let multi: Vec<[f32; 4]> = BinsMultiHot::new(0).predict(&values)?;
+    assert_close(multi.as_flattened(), &npz.get("disc_multi_hot")?.data, 0.0);
+    let count: Vec<[f32; 4]> = BinsCount::new(0).predict(&values)?;
+    assert_close(count.as_flattened(), &npz.get("disc_count")?.data, 0.0);
+
+    // adapt: the data kept whole (60 values), and summarised to 100 weighted points (1000).
+    for name in ["small", "large"] {
+        let data: Vec<[f32; 1]> = npz.get(name)?.data.iter().map(|&v| [v]).collect();
+        let mut model = Quartiles::new(0);
+        model.adapt(&data)?;
+        assert_relative(
+            &weight(&model, "bin_boundaries"),
+            &npz.get(&format!("{name}_boundaries"))?.data,
+            1e-5,
+        );
+    }
+    let large: Vec<[f32; 2]> = npz.get("large")?.data.chunks(2).map(|r| [r[0], r[1]]).collect();
+    let mut model = Quartiles2::new(0);
+    model.adapt(&large)?;
+    let bins: Vec<[f32; 2]> = model.predict(&values)?;
+    assert_close(bins.as_flattened(), &npz.get("large_int")?.data, 0.0);
     Ok(())
 }

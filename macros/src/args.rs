@@ -366,6 +366,49 @@ impl Args<'_> {
         parsed
     }
 
+    /// A list of numbers, `[0.0, 1.5, 3]` (negative ones too), strictly increasing when
+    /// `increasing`; `None` after an error recorded in `cx`.
+    pub fn float_list(&self, cx: &Ctxt, value: &ArgValue, param: &str, increasing: bool) -> Option<Vec<f64>> {
+        let e = &value.expr;
+        let number = |el: &Expr| -> Option<f64> {
+            match el {
+                Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) => f.base10_parse::<f64>().ok(),
+                Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => i.base10_parse::<f64>().ok(),
+                Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => match &*u.expr {
+                    Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) => f.base10_parse::<f64>().ok().map(|v| -v),
+                    Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => i.base10_parse::<f64>().ok().map(|v| -v),
+                    _ => None,
+                },
+                _ => None,
+            }
+        };
+        let elems = match e {
+            Expr::Array(a) => a.elems.iter().collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        let values: Option<Vec<f64>> = elems.iter().map(|el| number(el)).collect();
+        match values {
+            Some(v) if !v.is_empty() => {
+                if increasing && v.windows(2).any(|w| w[0] >= w[1]) {
+                    cx.error(
+                        e.span(),
+                        format!(
+                            "`{}` needs `{param}` in increasing order, but got `{}`",
+                            self.layer,
+                            compact(e)
+                        ),
+                    );
+                    return None;
+                }
+                Some(v)
+            }
+            _ => {
+                cx.error(e.span(), format!("`{}` needs `{param}` as a list of numbers, like `{param} = [0.0, 1.5, 3.0]`, but got `{}`", self.layer, compact(e)));
+                None
+            }
+        }
+    }
+
     /// An optional number, `default` when not given.
     pub fn float_or(&self, cx: &Ctxt, param: &str, default: f64) -> Option<f64> {
         match self.get(param) {

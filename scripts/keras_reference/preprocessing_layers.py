@@ -10,6 +10,15 @@ U(0, 1)·1e-3); `probe` [4, 3], values to normalize. `keras.layers.Normalization
 CategoryEncoding(5) on `ids` [4, 3] (int32, values below 5, repeats included): `one_hot`
 [4, 3, 5], `multi_hot` [4, 5], `count` [4, 5]; and on `id` [4, 1]: `one_hot_single` [4, 5].
 
+Discretization (Keras's layer needs TensorFlow, which this JAX setup has not: the script runs
+the layer's own code paths instead, Keras's module functions `summarize`, `merge_summaries` and
+`get_bin_boundaries` for `adapt` on an array, `np.digitize` and Keras's
+`numerical_utils.encode_categorical_inputs` for the call): `values` [6, 2] through `bin_boundaries=[0.0, 1.0, 2.5]` in every output mode
+(`disc_int` [6, 2], `disc_one_hot` [6, 2, 4], `disc_multi_hot` [6, 4], `disc_count` [6, 4]);
+`Discretization(num_bins=4)` adapted on `small` [60] (kept whole by the summary) and on `large`
+[1000] (summarised to 100 weighted points): `small_boundaries`, `large_boundaries` [3], and
+`large_int` = the adapted layer on `values`.
+
 Writes ../../tests/fixtures/preprocessing_layers.npz.
 
 Run (outside the repository's tree for the virtualenv):
@@ -21,6 +30,8 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "jax")
 import numpy as np
 import keras
+from keras.src.layers.preprocessing.discretization import get_bin_boundaries, merge_summaries, summarize
+from keras.src.utils import numerical_utils
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "..", "tests", "fixtures")
@@ -48,6 +59,35 @@ out["id"] = single.astype("float32")
 for mode in ("one_hot", "multi_hot", "count"):
     out[mode] = np.asarray(keras.layers.CategoryEncoding(5, output_mode=mode)(ids), dtype="float32")
 out["one_hot_single"] = np.asarray(keras.layers.CategoryEncoding(5, output_mode="one_hot")(single), dtype="float32")
+values = np.array([[-1.0, 0.0], [0.5, 1.0], [2.4, 2.5], [3.0, 0.99], [1.0, -0.2], [9.0, 2.6]], dtype="float32")
+out["values"] = values
+
+
+def discretize(data, boundaries, mode):
+    """`Discretization.call`: digitize, then Keras's categorical encoding."""
+    indices = np.digitize(data, boundaries)
+    encoded = numerical_utils.encode_categorical_inputs(
+        indices, output_mode=mode, depth=len(boundaries) + 1, dtype="float32", backend_module=keras.src.backend
+    )
+    return np.asarray(encoded, dtype="float32")
+
+
+def adapt(data, num_bins, epsilon=0.01):
+    """`Discretization.adapt` on an array: one `update_state`, then `finalize_state`."""
+    summary = np.array([[], []], dtype="float32")
+    summary = merge_summaries(summarize(np.array(data).astype("float32"), epsilon), summary, epsilon)
+    return np.asarray(get_bin_boundaries(summary, num_bins), dtype="float32")
+
+
+for mode in ("int", "one_hot", "multi_hot", "count"):
+    out[f"disc_{mode}"] = discretize(values, [0.0, 1.0, 2.5], mode)
+small = rng.normal(1.0, 2.0, 60).astype("float32")
+large = rng.exponential(3.0, 1000).astype("float32")
+out["small"], out["large"] = small, large
+for name, data in (("small", small), ("large", large)):
+    out[f"{name}_boundaries"] = adapt(data, 4)
+out["large_int"] = discretize(values, out["large_boundaries"].tolist(), "int")
 np.savez_compressed(os.path.join(FIXTURES, "preprocessing_layers.npz"), **out)
+print("boundaries", out["small_boundaries"], out["large_boundaries"])
 print("keras", keras.__version__, "backend", keras.backend.backend())
 print("mean", out["mean"], "variance", out["variance"])

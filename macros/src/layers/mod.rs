@@ -82,6 +82,7 @@ pub const REGISTRY: &[&LayerDef] = &[
     &normalization::LAYER_NORM,
     &preprocessing::NORMALIZATION,
     &preprocessing::CATEGORY_ENCODING,
+    &preprocessing::DISCRETIZATION,
     &merge::CONCATENATE,
     &merge::ADD,
     &merge::SUBTRACT,
@@ -131,7 +132,7 @@ const KERAS_SPELLINGS: &[(&str, &str)] = &[
 
 /// Layers that later versions add (Keras's preprocessing layers); naming one gives a clear
 /// "not yet" error.
-const PLANNED: &[&str] = &["StringLookup", "IntegerLookup", "Hashing", "Discretization"];
+const PLANNED: &[&str] = &["StringLookup", "IntegerLookup", "Hashing"];
 
 /// The definition of the built-in called `name`.
 pub fn lookup(name: &str) -> Option<&'static LayerDef> {

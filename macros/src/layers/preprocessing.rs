@@ -158,3 +158,136 @@ impl Builtin for CategoryEncoding {
         quote!(::shaped::layers::CategoryEncoding::new(#n, ::shaped::layers::EncodingMode::#mode))
     }
 }
+
+pub const DISCRETIZATION: LayerDef = LayerDef {
+    name: "Discretization",
+    auto_name: "discretization",
+    params: &["bin_boundaries", "num_bins", "epsilon", "output_mode"],
+    build: |cx, args| Some(Box::new(Discretization::read(cx, args)?)),
+};
+
+/// `Discretization(bin_boundaries | num_bins, epsilon, output_mode)`; `mode` `None` is `int`.
+struct Discretization {
+    boundaries: Option<Vec<f64>>,
+    num_bins: usize,
+    epsilon: f64,
+    mode: Option<Mode>,
+}
+
+impl Discretization {
+    fn read(cx: &Ctxt, args: &Args<'_>) -> Option<Discretization> {
+        let choices = [
+            ("int", None),
+            ("one_hot", Some(Mode::OneHot)),
+            ("multi_hot", Some(Mode::MultiHot)),
+            ("count", Some(Mode::Count)),
+        ];
+        let mode =
+            args.choice(cx, "output_mode", &choices, None, "`int`, `one_hot`, `multi_hot` or `count`")?;
+        let epsilon = args.float_or(cx, "epsilon", 0.01)?;
+        match (args.get("bin_boundaries"), args.get("num_bins")) {
+            (Some(b), None) => {
+                let boundaries = args.float_list(cx, b, "bin_boundaries", true)?;
+                let num_bins = boundaries.len() + 1;
+                Some(Discretization { boundaries: Some(boundaries), num_bins, epsilon, mode })
+            }
+            (None, Some(n)) => {
+                let num_bins = args.positive(cx, n, "num_bins", "how many bins `adapt` makes")?;
+                Some(Discretization { boundaries: None, num_bins, epsilon, mode })
+            }
+            _ => {
+                cx.error(
+                    args.span(),
+                    "`Discretization` needs either `bin_boundaries` (`Discretization(bin_boundaries = [0.0, 1.0])`) or `num_bins` for `adapt` to learn them (`Discretization(num_bins = 4)`), not both",
+                );
+                None
+            }
+        }
+    }
+
+    /// `EncodingMode` tokens of the mode, `None` for `int`.
+    fn mode_tokens(&self) -> TokenStream {
+        match self.mode {
+            None => quote!(::core::option::Option::None),
+            Some(Mode::OneHot) => {
+                quote!(::core::option::Option::Some(::shaped::layers::EncodingMode::OneHot))
+            }
+            Some(Mode::MultiHot) => {
+                quote!(::core::option::Option::Some(::shaped::layers::EncodingMode::MultiHot))
+            }
+            Some(Mode::Count) => quote!(::core::option::Option::Some(::shaped::layers::EncodingMode::Count)),
+        }
+    }
+}
+
+impl Builtin for Discretization {
+    fn config(&self) -> Vec<(&'static str, ConfigValue)> {
+        let boundaries = match &self.boundaries {
+            Some(b) => ConfigValue::list(b),
+            None => ConfigValue::plain("null"),
+        };
+        let mode = match self.mode {
+            None => "int",
+            Some(Mode::OneHot) => "one_hot",
+            Some(Mode::MultiHot) => "multi_hot",
+            Some(Mode::Count) => "count",
+        };
+        vec![
+            ("bin_boundaries", boundaries),
+            ("num_bins", ConfigValue::plain(self.num_bins)),
+            ("epsilon", ConfigValue::float(self.epsilon)),
+            ("output_mode", ConfigValue::str(mode)),
+        ]
+    }
+
+    fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
+        match self.mode {
+            None => shaped_rules::same(input).and_then(|d| match input {
+                [_] => Ok(d),
+                _ => Err(Fail::Rank { wanted: "[values] (numbers per sample)" }),
+            }),
+            Some(mode) => shaped_rules::category_encoding(input, self.num_bins, mode == Mode::OneHot),
+        }
+    }
+
+    fn message(&self, _fail: Fail, at: &At<'_>) -> String {
+        format!(
+            "`{}` buckets the numbers of each sample, [values], but its input is {}; flatten it first",
+            at.display,
+            fmt_dims(at.input)
+        )
+    }
+
+    fn follow(&self, _prev: &TokenStream) -> Option<Follow> {
+        None
+    }
+
+    fn rule_tokens(&self, input: TokenStream) -> TokenStream {
+        let n = self.num_bins;
+        match self.mode {
+            None => quote!(::shaped::rules::same(#input)),
+            Some(mode) => {
+                let one_hot = mode == Mode::OneHot;
+                quote!(::shaped::rules::category_encoding(#input, #n, #one_hot))
+            }
+        }
+    }
+
+    fn stage_type(&self) -> TokenStream {
+        quote!(::shaped::layers::Discretization)
+    }
+
+    fn stage_init(&self, _at: &Init<'_>) -> TokenStream {
+        let mode = self.mode_tokens();
+        match &self.boundaries {
+            Some(b) => {
+                let b = b.iter().map(|&v| v as f32);
+                quote!(::shaped::layers::Discretization::with_boundaries(::std::vec![#(#b),*], #mode))
+            }
+            None => {
+                let (n, eps) = (self.num_bins, self.epsilon);
+                quote!(::shaped::layers::Discretization::adapted(#n, #eps, #mode))
+            }
+        }
+    }
+}

@@ -64,27 +64,7 @@ impl Stage for CategoryEncoding {
                 detail: format!("sample {} holds token id {id} at position {}, but `CategoryEncoding` takes ids below {t} (its num_tokens)", i / n.max(1), i % n.max(1)),
             });
         }
-        y.fill(0.0);
-        let real = |i: usize| input.mask.is_none_or(|m| m.get(i).is_some_and(|&v| v != 0.0));
-        match self.mode {
-            EncodingMode::OneHot => {
-                for (i, (row, &id)) in y.chunks_exact_mut(t.max(1)).zip(ids).enumerate() {
-                    if real(i) {
-                        row[id as usize] = 1.0;
-                    }
-                }
-            }
-            EncodingMode::MultiHot | EncodingMode::Count => {
-                for (b, row) in y.chunks_exact_mut(t.max(1)).take(args.batch).enumerate() {
-                    for (p, &id) in ids[b * n..(b + 1) * n].iter().enumerate() {
-                        if real(b * n + p) {
-                            row[id as usize] =
-                                if self.mode == EncodingMode::Count { row[id as usize] + 1.0 } else { 1.0 };
-                        }
-                    }
-                }
-            }
-        }
+        encode(self.mode, t, n, args.batch, input.mask, |i| ids[i] as usize, y);
         Ok(())
     }
 
@@ -102,5 +82,41 @@ impl Stage for CategoryEncoding {
 
     fn kind(&self) -> String {
         "CategoryEncoding".into()
+    }
+}
+
+/// Writes the encoding of `batch` samples of `n` category indices each (`index(i)` for the
+/// `i`-th over the batch, each below `depth`) into `y`, positions whose `mask` is 0 skipped:
+/// one row of `depth` per index for `OneHot`, one per sample for `MultiHot` and `Count`.
+/// What `CategoryEncoding` does with ids and `Discretization` with its bins.
+pub(crate) fn encode(
+    mode: EncodingMode,
+    depth: usize,
+    n: usize,
+    batch: usize,
+    mask: Option<&[f32]>,
+    index: impl Fn(usize) -> usize,
+    y: &mut [f32],
+) {
+    y.fill(0.0);
+    let real = |i: usize| mask.is_none_or(|m| m.get(i).is_some_and(|&v| v != 0.0));
+    match mode {
+        EncodingMode::OneHot => {
+            for (i, row) in y.chunks_exact_mut(depth.max(1)).take(batch * n).enumerate() {
+                if real(i) {
+                    row[index(i)] = 1.0;
+                }
+            }
+        }
+        EncodingMode::MultiHot | EncodingMode::Count => {
+            for (b, row) in y.chunks_exact_mut(depth.max(1)).take(batch).enumerate() {
+                for i in b * n..(b + 1) * n {
+                    if real(i) {
+                        let k = index(i);
+                        row[k] = if mode == EncodingMode::Count { row[k] + 1.0 } else { 1.0 };
+                    }
+                }
+            }
+        }
     }
 }
