@@ -31,7 +31,7 @@
 //! (they are garbage, not zeros), its output at the top left of the padded output grid and 0.0
 //! at the other positions, whose gradients are ignored; the input gradient is 0.0 at padded
 //! input positions. The output's mask is each sample's output rectangle
-//! ([`MaskRule::ProduceIf`]`(Any)`).
+//! ([`MaskRule::ProduceIf`](crate::layers::MaskRule::ProduceIf)`(Any)`).
 
 mod depthwise;
 mod geometry;
