@@ -40,6 +40,23 @@ shaped::model! {
     }
 }
 
+shaped::model! {
+    /// Per-pixel outputs (segmentation-like): each image's output keeps its own size.
+    struct PerPixel {
+        input: [None, None, 1],
+        Conv2d(4, 3, padding = same, activation = relu),
+        Conv2d(3, 1, activation = softmax),
+    }
+}
+
+shaped::model! {
+    /// Per-pixel outputs at half the size: the output's own rectangle, not the input's.
+    struct Halved {
+        input: [None, None, 1],
+        Conv2d(2, 3, strides = 2, padding = same),
+    }
+}
+
 /// An image of `h × w` pixels of `C` channels with values from `seed`.
 fn image<const C: usize>(h: usize, w: usize, seed: u64) -> Image<C> {
     let mut rng = shaped::data::SplitMix64::new(seed);
@@ -139,4 +156,22 @@ fn a_non_finite_pixel_is_an_error_naming_its_row_column_and_channel() {
         AnySize::new(0).compile(Adam::default(), SparseCategoricalCrossentropy::default(), []).unwrap();
     let err = model.train_on_batch(&[image(6, 6, 1), bad], &[0, 1]).unwrap_err().to_string();
     assert!(err.contains("x[1] holds NaN at row 2, column 3, channel 1"), "{err}");
+}
+
+#[test]
+fn per_pixel_outputs_keep_each_image_size() {
+    let images: Vec<Image<1>> =
+        sizes().iter().enumerate().map(|(i, &(h, w))| image(h, w, 20 + i as u64)).collect();
+    let mut model = PerPixel::new(7);
+    let together: Vec<Image<3>> = model.predict(&images).unwrap();
+    for (img, out) in images.iter().zip(&together) {
+        assert_eq!((out.height(), out.width()), (img.height(), img.width()));
+        let alone: Vec<Image<3>> = model.predict(std::slice::from_ref(img)).unwrap();
+        shaped::testing::assert_close(out.pixels().as_flattened(), alone[0].pixels().as_flattened(), 1e-6);
+    }
+    let mut halved = Halved::new(8);
+    let out: Vec<Image<2>> = halved.predict(&images).unwrap();
+    for (img, out) in images.iter().zip(&out) {
+        assert_eq!((out.height(), out.width()), (img.height().div_ceil(2), img.width().div_ceil(2)));
+    }
 }

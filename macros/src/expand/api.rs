@@ -194,9 +194,9 @@ pub fn io(def: &ModelDef, plan: &Plan, types: &Types) -> Io {
                         }
                     }
 
-                    fn from_outputs(outputs: &[&[f32]], steps: &[usize]) -> Self {
+                    fn from_outputs(outputs: &[&[f32]], extents: &[::shaped::tensor::OutputExtent]) -> Self {
                         #out_st {
-                            #(#names: <#types as ::shaped::tensor::OutputSample>::from_padded(outputs[#js], steps[#js]),)*
+                            #(#names: <#types as ::shaped::tensor::OutputSample>::from_padded(outputs[#js], extents[#js]),)*
                         }
                     }
                 }
@@ -409,6 +409,7 @@ fn fmt_sizes(sizes: &[Option<Size>]) -> String {
 pub fn output_sample(dims: &[Option<usize>]) -> Option<TokenStream> {
     match dims {
         [None, Some(c)] => Some(quote!(::std::vec::Vec<[f32; #c]>)),
+        [h, w, Some(c)] if h.is_none() || w.is_none() => Some(quote!(::shaped::tensor::Image<#c>)),
         _ => sample_array(dims),
     }
 }

@@ -2,9 +2,10 @@
 //! that are padded per batch (after each sequence) and masked.
 
 use crate::error::{Error, Result};
+use crate::layers::spatial_mask::real_extent;
 use crate::layers::Mode;
 use crate::model::{InputBatch, Network, MAX_OUTPUTS};
-use crate::tensor::{InputRow, OutputRow};
+use crate::tensor::{InputRow, OutputExtent, OutputRow};
 
 /// Keras's default `predict` batch size.
 pub const DEFAULT_BATCH_SIZE: usize = 32;
@@ -50,6 +51,8 @@ pub fn predict_samples<N: Network, X: InputRow, Y: OutputRow>(
         let inputs = batch.inputs();
         net.run_inputs(&inputs[..batch.count()], idx.len(), Mode::Inference)?;
         let mut rows: [(&[f32], usize); MAX_OUTPUTS] = [(&[], 0); MAX_OUTPUTS];
+        // Each image output's padded grid, whose mask gives each sample's real rectangle.
+        let mut grids = [[1usize; 2]; MAX_OUTPUTS];
         for (j, row) in rows.iter_mut().enumerate().take(Y::COUNT) {
             let (y, out_dims) = net.output_at(j);
             let (step_len, sequence) = Y::layout(j);
@@ -61,17 +64,30 @@ pub fn predict_samples<N: Network, X: InputRow, Y: OutputRow>(
                 ));
             }
             *row = (y, out_dims.numel().max(1));
+            grids[j] = match out_dims.as_slice() {
+                [h, w, _] => [*h, *w],
+                _ => [1, 1],
+            };
         }
         for (s, sample) in x[start..end].iter().enumerate() {
             let mut values: [&[f32]; MAX_OUTPUTS] = [&[]; MAX_OUTPUTS];
             for (v, &(y, per)) in values.iter_mut().zip(&rows).take(Y::COUNT) {
                 *v = &y[s * per..(s + 1) * per];
             }
-            let mut steps = [1usize; MAX_OUTPUTS];
-            for (s, spec) in steps.iter_mut().zip(N::OUTPUTS) {
-                *s = spec.steps_from.and_then(|k| sample.field(k).steps()).unwrap_or(1);
+            let mut extents = [OutputExtent::default(); MAX_OUTPUTS];
+            for (j, (e, spec)) in extents.iter_mut().zip(N::OUTPUTS).enumerate() {
+                *e = match (spec.steps_from, spec.dims) {
+                    // An image of any size: its own rectangle of the padded grid, from the
+                    // output's mask (the whole grid without one).
+                    (_, [h, w, _]) if h.is_none() || w.is_none() => {
+                        let [rows, cols] = real_extent(net.output_mask_at(j), s, grids[j]);
+                        OutputExtent { rows, cols, padded_cols: grids[j][1] }
+                    }
+                    (Some(k), _) => OutputExtent::steps(sample.field(k).steps().unwrap_or(1)),
+                    _ => OutputExtent::default(),
+                };
             }
-            out.push(Y::from_outputs(&values[..Y::COUNT], &steps[..Y::COUNT]));
+            out.push(Y::from_outputs(&values[..Y::COUNT], &extents[..Y::COUNT]));
         }
     }
     Ok(out)

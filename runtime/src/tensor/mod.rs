@@ -17,7 +17,7 @@ pub use image::Image;
 pub use input_row::{InputField, InputRow};
 pub use input_sample::{Element, InputSample};
 pub use output_row::OutputRow;
-pub use output_sample::OutputSample;
+pub use output_sample::{OutputExtent, OutputSample};
 pub use owned::Tensor;
 pub use sample::Sample;
 pub use sample_of::{sample_dim, sample_kind, PickSample, SampleOf, UnsupportedOutputShape};

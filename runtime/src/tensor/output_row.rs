@@ -1,7 +1,7 @@
 //! [`OutputRow`]: one prediction of every output of a model — a single output's sample, or
 //! the struct `model!` generates for a model with several outputs.
 
-use crate::tensor::OutputSample;
+use crate::tensor::{OutputExtent, OutputSample};
 
 /// One sample of a model's outputs, as `predict` returns it: any [`OutputSample`] for a model
 /// with one output, or the generated output struct of a model with several
@@ -15,8 +15,9 @@ pub trait OutputRow: Sized {
     fn layout(j: usize) -> (usize, bool);
 
     /// The sample from each output's values for it (`outputs[j]`, padded to the batch's steps
-    /// for a sequence output), keeping its own steps (`steps[j]`) of each sequence output.
-    fn from_outputs(outputs: &[&[f32]], steps: &[usize]) -> Self;
+    /// for a sequence output, to its grid for an image), keeping its own extent (`extents[j]`)
+    /// of each padded output.
+    fn from_outputs(outputs: &[&[f32]], extents: &[OutputExtent]) -> Self;
 }
 
 impl<Y: OutputSample> OutputRow for Y {
@@ -26,7 +27,7 @@ impl<Y: OutputSample> OutputRow for Y {
         (Y::STEP_LEN, Y::SEQUENCE)
     }
 
-    fn from_outputs(outputs: &[&[f32]], steps: &[usize]) -> Self {
-        Y::from_padded(outputs[0], steps[0])
+    fn from_outputs(outputs: &[&[f32]], extents: &[OutputExtent]) -> Self {
+        Y::from_padded(outputs[0], extents[0])
     }
 }

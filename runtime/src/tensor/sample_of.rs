@@ -85,7 +85,7 @@ impl OutputSample for UnsupportedOutputShape {
     const STEP_LEN: usize = 0;
     const SEQUENCE: bool = false;
 
-    fn from_padded(_values: &[f32], _steps: usize) -> Self {
+    fn from_padded(_values: &[f32], _extent: crate::tensor::OutputExtent) -> Self {
         UnsupportedOutputShape
     }
 }
