@@ -11,9 +11,9 @@ use quote::quote;
 use shaped_rules::{Fail, Padding, Window};
 
 /// Reads a window over `axes` spatial axes: its size from `size_param` (`default` when not
-/// given, required when `None`), `strides` (default: `default_strides`, or the size itself when
-/// that is `None`, as Keras's pools), `padding` (`causal` only in 1-D when `causal` is allowed),
-/// and `dilation_rate` when `dilated`.
+/// given, required when `None`), `strides` (default 1 for a convolution, `dilated`; the window's
+/// size for a pool, as Keras's pools), `padding` (`causal` only in 1-D when `causal` is allowed),
+/// and `dilation_rate` for a convolution.
 pub fn read_window(
     cx: &Ctxt,
     args: &Args<'_>,
@@ -109,8 +109,8 @@ fn axis_name(axis: usize, axes: usize) -> &'static str {
     }
 }
 
-/// The message of a windowed layer whose shape rule failed: the layer, its input and the fix.
-/// `what` says what the layer does (`slides a 3×3 kernel`), for the rank message.
+/// The message of a windowed layer over `axes` spatial axes whose shape rule failed: the
+/// layer, its input and the fix.
 pub fn window_message(fail: Fail, at: &At<'_>, axes: usize) -> String {
     let display = at.display;
     let input = at.input;

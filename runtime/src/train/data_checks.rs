@@ -4,7 +4,7 @@
 //! position in a shuffled batch, and prints ids as the integers they are.
 
 use crate::error::{Error, Result};
-use crate::model::Network;
+use crate::model::{check_input_sizes, Network};
 use crate::tensor::InputRow;
 use crate::train::label_row::LabelRow;
 use std::collections::HashMap;
@@ -28,8 +28,11 @@ pub(crate) const VALIDATION: Names = Names { x: "validation_data.0", y: "validat
 /// - sample weights finite and not negative;
 /// - inputs finite, and token ids below the `Embedding` size of the layer that reads them;
 /// - label values finite, class ids below the number of outputs, per-step labels as long as
-///   their sequence.
+///   their sequence;
+/// - every sequence length and image size through the model's shape rules
+///   ([`check_input_sizes`]).
 pub(crate) fn check_data<N, X, Y, H, O>(
+    net: &N,
     x: &[X],
     y: &[Y],
     sample_weight: Option<&[f32]>,
@@ -153,7 +156,7 @@ where
             }
         }
     }
-    Ok(())
+    check_input_sizes(net, x, names.x)
 }
 
 /// Class weights must be finite and not negative (a NaN weight makes every weight NaN).

@@ -11,7 +11,6 @@ use crate::buffer::grow;
 use crate::data::SplitMix64;
 use crate::error::{Error, Result};
 use crate::layers::Mode;
-use crate::model::check_input_sizes;
 use crate::model::{InputBatch, Network, MAX_OUTPUTS};
 use crate::tensor::{InputRow, OutputRow};
 use crate::train::context::FitContext;
@@ -105,8 +104,7 @@ impl Engine {
         Y: LabelRow<H, O>,
         O: OutputRow,
     {
-        check_data::<N, X, Y, H, O>(x, y, None, TRAINING)?;
-        check_input_sizes(net, x, TRAINING.x)?;
+        check_data::<N, X, Y, H, O>(net, x, y, None, TRAINING)?;
         self.reset_metrics::<N, Y, H, O>(heads);
         let mut order = std::mem::take(&mut self.buffers.order);
         order.clear();
@@ -157,8 +155,7 @@ impl Engine {
                 detail: format!("must be at least 0 and below 1, but is {}", options.validation_split),
             });
         }
-        check_data::<N, X, Y, H, O>(x, y, options.sample_weight, TRAINING)?;
-        check_input_sizes(net, x, TRAINING.x)?;
+        check_data::<N, X, Y, H, O>(net, x, y, options.sample_weight, TRAINING)?;
         if let Some(class_weight) = options.class_weight {
             if N::OUTPUTS.len() > 1 {
                 return Err(Error::InvalidArgument {
@@ -176,8 +173,7 @@ impl Engine {
         // Keras: the validation split is the tail, taken before shuffling.
         let (n_train, validation) = match options.validation_data {
             Some((vx, vy)) => {
-                check_data::<N, X, Y, H, O>(vx, vy, None, VALIDATION)?;
-                check_input_sizes(net, vx, VALIDATION.x)?;
+                check_data::<N, X, Y, H, O>(net, vx, vy, None, VALIDATION)?;
                 (x.len(), Some((vx, vy)))
             }
             None if options.validation_split > 0.0 => {
@@ -208,10 +204,11 @@ impl Engine {
         };
         let mut order: Vec<usize> = (0..n_train).collect();
         let steps = n_train.div_ceil(options.batch_size);
-        let bucketed = options.bucket_by_length && x.first().is_some_and(|s| longest_steps(s).is_some());
+        let bucketed =
+            options.bucket_by_length && x.first().is_some_and(|s| largest_padded_size(s).is_some());
         let mut batch_order: Vec<usize> = (0..steps).collect();
         if bucketed {
-            order.sort_by_key(|&i| longest_steps(&x[i]).unwrap_or(0));
+            order.sort_by_key(|&i| largest_padded_size(&x[i]).unwrap_or(0));
         }
         let sorted = order.clone();
         self.padding = (0, 0);
@@ -287,8 +284,7 @@ impl Engine {
         Y: LabelRow<H, O>,
         O: OutputRow,
     {
-        check_data::<N, X, Y, H, O>(x, y, None, TRAINING)?;
-        check_input_sizes(net, x, TRAINING.x)?;
+        check_data::<N, X, Y, H, O>(net, x, y, None, TRAINING)?;
         self.evaluate_batched::<N, X, Y, H, O>(net, heads, x, y, crate::model::DEFAULT_BATCH_SIZE)
     }
 
@@ -558,7 +554,7 @@ impl Engine {
 
 /// The longest sequence (or largest image, in pixels) among a sample's inputs, for bucketing by
 /// size; `None` when no input is padded.
-fn longest_steps<X: InputRow>(sample: &X) -> Option<usize> {
+fn largest_padded_size<X: InputRow>(sample: &X) -> Option<usize> {
     (0..X::COUNT).filter_map(|k| sample.field(k).extent()).map(|[h, w]| h * w).max()
 }
 
