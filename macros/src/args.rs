@@ -409,6 +409,98 @@ impl Args<'_> {
         }
     }
 
+    /// A string literal, `"[UNK]"`; `None` for the literal `None` (Keras's "no such token")
+    /// as `Some(None)`; an error for anything else.
+    pub fn text_or_none(&self, cx: &Ctxt, value: &ArgValue, param: &str) -> Option<Option<String>> {
+        match &value.expr {
+            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(Some(s.value())),
+            Expr::Path(p) if p.path.is_ident("None") => Some(None),
+            e => {
+                cx.error(
+                    e.span(),
+                    format!(
+                        "`{}` needs `{param}` as a string, like `{param} = \"\"`, or `None`, but got `{}`",
+                        self.layer,
+                        compact(e)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// A signed integer literal (`-1`, `7`); `Some(None)` for the literal `None`.
+    pub fn int_or_none(&self, cx: &Ctxt, value: &ArgValue, param: &str) -> Option<Option<i64>> {
+        match &value.expr {
+            Expr::Path(p) if p.path.is_ident("None") => Some(None),
+            e => {
+                match signed_int(e) {
+                    Some(n) => Some(Some(n as i64)),
+                    None => {
+                        cx.error(e.span(), format!("`{}` needs `{param}` as an integer, like `{param} = 0`, or `None`, but got `{}`", self.layer, compact(e)));
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    /// A non-empty list of string literals, `["red", "green"]`, each once.
+    pub fn text_list(&self, cx: &Ctxt, value: &ArgValue, param: &str) -> Option<Vec<String>> {
+        let e = &value.expr;
+        let items: Option<Vec<String>> = match e {
+            Expr::Array(a) if !a.elems.is_empty() => a
+                .elems
+                .iter()
+                .map(|el| match el {
+                    Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        };
+        let Some(items) = items else {
+            cx.error(e.span(), format!("`{}` needs `{param}` as a list of strings, like `{param} = [\"red\", \"green\"]`, but got `{}`", self.layer, compact(e)));
+            return None;
+        };
+        self.each_once(cx, e, param, &items, |t| format!("{t:?}"))
+    }
+
+    /// A non-empty list of non-negative integer literals, `[7, 42]`, each once.
+    pub fn id_list(&self, cx: &Ctxt, value: &ArgValue, param: &str) -> Option<Vec<u32>> {
+        let e = &value.expr;
+        let items: Option<Vec<u32>> = match e {
+            Expr::Array(a) if !a.elems.is_empty() => {
+                a.elems.iter().map(|el| int_lit(el).and_then(|i| i.base10_parse::<u32>().ok())).collect()
+            }
+            _ => None,
+        };
+        let Some(items) = items else {
+            cx.error(e.span(), format!("`{}` needs `{param}` as a list of non-negative integers, like `{param} = [7, 42]`, but got `{}`", self.layer, compact(e)));
+            return None;
+        };
+        self.each_once(cx, e, param, &items, |t| t.to_string())
+    }
+
+    /// `items` when none repeats, else an error naming the first repeated one.
+    fn each_once<T: PartialEq + Clone>(
+        &self,
+        cx: &Ctxt,
+        e: &Expr,
+        param: &str,
+        items: &[T],
+        show: impl Fn(&T) -> String,
+    ) -> Option<Vec<T>> {
+        if let Some((_, item)) = items.iter().enumerate().find(|(i, t)| items[..*i].contains(t)) {
+            cx.error(
+                e.span(),
+                format!("`{}`'s `{param}` holds {} twice; each token has one index", self.layer, show(item)),
+            );
+            return None;
+        }
+        Some(items.to_vec())
+    }
+
     /// An optional number, `default` when not given.
     pub fn float_or(&self, cx: &Ctxt, param: &str, default: f64) -> Option<f64> {
         match self.get(param) {

@@ -36,6 +36,36 @@ pub struct InputDecl {
 pub enum DType {
     F32,
     U32,
+    /// `String`: one string per sample.
+    Text,
+    /// `Option<f32>`: a number that may be missing.
+    OptionalF32,
+    /// `Option<String>`: a string that may be missing.
+    OptionalText,
+}
+
+impl DType {
+    /// The prefix as written before the dims: `` (f32, the default), `u32`, `String`,
+    /// `Option<f32>`, `Option<String>`.
+    pub fn written(self) -> &'static str {
+        match self {
+            DType::F32 => "",
+            DType::U32 => "u32",
+            DType::Text => "String",
+            DType::OptionalF32 => "Option<f32>",
+            DType::OptionalText => "Option<String>",
+        }
+    }
+
+    /// Whether the input holds strings.
+    pub fn is_text(self) -> bool {
+        matches!(self, DType::Text | DType::OptionalText)
+    }
+
+    /// Whether a sample's value may be missing.
+    pub fn is_optional(self) -> bool {
+        matches!(self, DType::OptionalF32 | DType::OptionalText)
+    }
 }
 
 /// One dimension as written: an integer literal, `None`, (in `Reshape`) `-1`, or a const

@@ -8,7 +8,7 @@ mod graph;
 
 use crate::ast::{DType, DimLit, InputDecl, LayerBody, LayerDecl, ModelDef};
 use crate::ctxt::Ctxt;
-use crate::layers::{self, fmt_dims, At, Builtin, Previous};
+use crate::layers::{self, fmt_dims, At, Builtin, Previous, Values};
 use crate::plan::{Op, Plan, PlannedInput, PlannedLayer, ShapeState, Src};
 use crate::size::{known_dims, Size};
 use proc_macro2::Span;
@@ -34,6 +34,8 @@ pub fn check(def: &ModelDef) -> syn::Result<Plan<'_>> {
     let mut shapes: Vec<ShapeState> = Vec::new();
     let mut displays: Vec<String> = Vec::new();
     let mut kinds: Vec<Option<NodeKind>> = Vec::new();
+    // What each node's output carries (floats, ids, ...).
+    let mut values: Vec<Values> = Vec::new();
     // Each node's trail: the shapes from the model's input through each layer to its output.
     let mut trails: Vec<String> = Vec::new();
     let mut layers = Vec::new();
@@ -69,15 +71,36 @@ pub fn check(def: &ModelDef) -> syn::Result<Plan<'_>> {
             }
             None => Previous::default(),
         };
+        let mut out_values = Values::Floats;
         let output = match &op {
             // After a layer with an error the input is unknown: no dtype or shape rule applies.
             Some(_) if srcs.is_empty() || in_shapes.contains(&ShapeState::Broken) => ShapeState::Broken,
-            Some(op) if check_dtype(&cx, decl, &display, op, &srcs, &inputs, &kinds, graph) => match op {
-                Op::Shared { owner } => graph::check_shared(&cx, decl, *owner, &names, &layers, &first_shape),
-                _ => check_shape(&cx, decl, &display, op, &in_shapes, &source_names, &previous),
-            },
+            Some(op) => {
+                match check_dtype(&cx, decl, &display, op, &srcs, &inputs, &kinds, &values, &displays, graph)
+                {
+                    Some(carried) => {
+                        out_values = carried;
+                        match op {
+                            Op::Shared { owner } => {
+                                graph::check_shared(&cx, decl, *owner, &names, &layers, &first_shape)
+                            }
+                            _ => check_shape(&cx, decl, &display, op, &in_shapes, &source_names, &previous),
+                        }
+                    }
+                    None => ShapeState::Broken,
+                }
+            }
             _ => ShapeState::Broken,
         };
+        let in_values: Vec<Values> = srcs
+            .iter()
+            .map(|src| match (src, &inputs) {
+                (Src::Input(k), Some(inputs)) => input_values(inputs[*k].dtype),
+                (Src::Node(i), _) => values.get(*i).copied().unwrap_or(Values::Floats),
+                (Src::Input(_), None) => Values::Floats,
+            })
+            .collect();
+        values.push(out_values);
         trails.push(match &output {
             ShapeState::Known(dims) if !trail.is_empty() => {
                 format!("{trail} → `{display}` {}", fmt_dims(dims))
@@ -96,6 +119,7 @@ pub fn check(def: &ModelDef) -> syn::Result<Plan<'_>> {
                 sources: srcs,
                 input: first_shape,
                 output,
+                in_values,
             });
         }
     }
@@ -123,20 +147,20 @@ fn is_graph(def: &ModelDef) -> bool {
 /// What a node's layer is, for the rules of the nodes after it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum NodeKind {
-    /// A built-in that reads token ids (`Embedding`).
-    ReadsIds,
-    /// Any other layer.
-    Other,
+    /// A layer of its own, and which of floats, ids, strings and values that may be missing
+    /// it reads ([`accepts_slot`]).
+    Layer { accepts: [bool; 4] },
     /// Applies the layer of another node.
     Shared(usize),
 }
 
 impl NodeKind {
     fn of(op: &Op) -> NodeKind {
+        let all = [Values::Floats, Values::Ids { below: None }, Values::Text, Values::MaybeMissing];
         match op {
-            Op::Builtin(b) if b.reads_ids() => NodeKind::ReadsIds,
+            Op::Builtin(b) => NodeKind::Layer { accepts: all.map(|v| b.accepts(v)) },
             Op::Shared { owner } => NodeKind::Shared(*owner),
-            _ => NodeKind::Other,
+            Op::Custom { .. } => NodeKind::Layer { accepts: all.map(|v| v == Values::Floats) },
         }
     }
 }
@@ -209,6 +233,21 @@ fn check_inputs<'a>(cx: &Ctxt, def: &'a ModelDef, graph: bool) -> Option<Vec<Pla
             err.combine(syn::Error::new(first, "the first is here"));
             cx.error(input.span, err.to_string());
             ok = false;
+        }
+        if (input.dtype.is_text() || input.dtype.is_optional())
+            && !matches!(input.dims.as_slice(), [DimLit::Static(1, _)])
+        {
+            let what = if input.dtype.is_text() { "one string" } else { "one value that may be missing" };
+            cx.error(
+                input.span,
+                format!(
+                    "a `{}` input holds {what} per sample (one column of a table): declare it `{}[1]`, one input per column",
+                    input.dtype.written(),
+                    input.dtype.written()
+                ),
+            );
+            ok = false;
+            continue;
         }
         match check_input_dims(cx, input) {
             Some(sizes) => planned.push(PlannedInput { decl: input, name, sizes, dtype: input.dtype }),
@@ -332,8 +371,11 @@ fn check_names(cx: &Ctxt, def: &ModelDef, inputs: &[PlannedInput<'_>]) -> Vec<St
         .collect()
 }
 
-/// Token ids (`u32` input) go into an `Embedding` first, and only there: an `Embedding` on
-/// float input, or any other layer (custom layers and merges included) on ids, is an error.
+/// What each source carries reaches only layers that read it: token ids go into an
+/// `Embedding` (or another layer that reads ids), strings into a `StringLookup` or `Hashing`,
+/// values that may be missing into `Normalization` (or `MissingIndicator`, `Concatenate`), and
+/// a lookup's integer indices into a layer that reads ids. An `Err` names the layer, the source
+/// and the layer that would make it work; `Ok` gives what the layer's output carries.
 #[allow(clippy::too_many_arguments)]
 fn check_dtype(
     cx: &Ctxt,
@@ -343,54 +385,129 @@ fn check_dtype(
     srcs: &[Src],
     inputs: &Option<Vec<PlannedInput<'_>>>,
     kinds: &[Option<NodeKind>],
+    values: &[Values],
+    displays: &[String],
     graph: bool,
-) -> bool {
-    let reads_ids = match op {
-        Op::Builtin(layer) => layer.reads_ids(),
-        Op::Custom { .. } => false,
-        Op::Shared { owner } => kinds.get(*owner).copied().flatten() == Some(NodeKind::ReadsIds),
+) -> Option<Values> {
+    let accepts = |v: Values| match op {
+        Op::Builtin(layer) => layer.accepts(v),
+        Op::Custom { .. } => v == Values::Floats,
+        Op::Shared { owner } => match kinds.get(*owner).copied().flatten() {
+            Some(NodeKind::Layer { accepts }) => accepts[accepts_slot(v)],
+            _ => v == Values::Floats,
+        },
     };
+    let reads_ids = accepts(Values::Ids { below: None });
     let span = match &decl.body {
         LayerBody::Builtin(call) => call.ident.span(),
         LayerBody::Custom { ty, .. } => ty.span(),
         LayerBody::Shared(name) => name.span(),
     };
-    let Some(inputs) = inputs else { return false };
+    let inputs = inputs.as_ref()?;
     let model_dtype = inputs.first().map_or(DType::F32, |i| i.dtype);
+    let mut seen = Vec::new();
     for src in srcs {
-        // The input read, if the source is one (`None`: a layer, which outputs floats).
-        let (source_dtype, name) = match src {
-            Src::Input(k) => (Some(inputs[*k].dtype), inputs[*k].name.as_str()),
-            Src::Node(_) => (None, ""),
+        // What the source carries, and its name: an input's, or the layer's display.
+        let (source, name, dtype) = match src {
+            Src::Input(k) => {
+                (input_values(inputs[*k].dtype), inputs[*k].name.as_str(), Some(inputs[*k].dtype))
+            }
+            Src::Node(i) => (values.get(*i).copied().unwrap_or(Values::Floats), displays[*i].as_str(), None),
         };
-        let message = match (reads_ids, source_dtype) {
-            (true, Some(DType::U32)) | (false, None | Some(DType::F32)) => continue,
-            (true, None) if !graph && model_dtype == DType::U32 => {
+        if accepts(source) {
+            seen.push(source);
+            continue;
+        }
+        let message = match (source, dtype) {
+            (Values::Floats, None) if reads_ids && !graph && model_dtype == DType::U32 => {
                 format!("`{display}` takes the model's token ids, so it must be the first layer after `input: u32[..]`")
             }
-            (true, None) if graph => format!(
+            (Values::Floats, None) if reads_ids && graph => format!(
                 "`{display}` takes integer token ids, but it reads a layer, which outputs floats; let it read an input declared as ids, like `input words: u32[None],`"
             ),
-            (true, None) => format!(
+            (Values::Floats, None) if reads_ids => format!(
                 "`{display}` takes integer token ids, but the layer before it outputs floats; declare the input as ids, `input: u32[None],` (or `u32[length]`)"
             ),
-            (true, Some(DType::F32)) if graph => {
-                format!("`{display}` takes integer token ids, but the input `{name}` holds `f32` values; declare it as ids, `input {name}: u32[None],` (or `u32[length]`)")
-            }
-            (true, Some(DType::F32)) => format!(
+            (Values::Floats, Some(_)) if reads_ids && graph => format!(
+                "`{display}` takes integer token ids, but the input `{name}` holds `f32` values; declare it as ids, `input {name}: u32[None],` (or `u32[length]`)"
+            ),
+            (Values::Floats, Some(_)) if reads_ids => format!(
                 "`{display}` takes integer token ids, but the model's input is `f32`; declare the input as ids, `input: u32[None],` (or `u32[length]`)"
             ),
-            (false, Some(DType::U32)) if graph => {
+            (Values::Floats, _) => format!(
+                "`{display}` reads strings, but {} holds `f32` values; declare a column of strings as `String[1]`",
+                source_named(name, dtype.is_some(), graph)
+            ),
+            (Values::Ids { .. }, Some(_)) if graph => {
                 format!("`{display}` needs float input, but the input `{name}` holds `u32` token ids; put an `Embedding(vocab_size, dim)` layer between them to turn ids into vectors")
             }
-            (false, Some(DType::U32)) => format!(
+            (Values::Ids { .. }, Some(_)) => format!(
                 "`{display}` needs float input, but the model's input is `u32` token ids; put an `Embedding(vocab_size, dim)` layer first to turn ids into vectors"
+            ),
+            (Values::Ids { .. }, None) => format!(
+                "`{display}` needs float input, but `{name}` outputs integer indices (`output_mode = int`); put an `Embedding(vocab_size, dim)` after it to turn them into vectors, or encode them with `output_mode = one_hot` (or `multi_hot`, `count`)"
+            ),
+            (Values::Text, _) => format!(
+                "`{display}` needs numbers, but {} holds strings; turn them into numbers inside the model first: `StringLookup(max_tokens = 8, output_mode = one_hot)` (or `Hashing(num_bins = 8, output_mode = one_hot)`)",
+                source_named(name, dtype.is_some(), graph)
+            ),
+            (Values::MaybeMissing, _) => format!(
+                "`{display}` needs numbers, but {} may hold missing values (`Option<f32>`); read it with `Normalization` first, which fills a missing value with the mean (`MissingIndicator` marks where values were missing)",
+                source_named(name, dtype.is_some(), graph)
             ),
         };
         cx.error(span, message);
-        return false;
+        return None;
     }
-    true
+    if let (Op::Builtin(layer), Some(Values::Ids { below: Some(bound) })) = (op, seen.first()) {
+        if let Some(crate::size::Size::Lit(limit)) = layer.ids_below() {
+            if *bound > limit {
+                let source = match srcs.first() {
+                    Some(Src::Node(i)) => displays[*i].clone(),
+                    _ => "its input".to_string(),
+                };
+                cx.error(
+                    span,
+                    format!("`{display}` takes ids below {limit}, but `{source}` gives indices up to {}; make the layer's size {bound}", bound - 1),
+                );
+                return None;
+            }
+        }
+    }
+    Some(match op {
+        Op::Builtin(layer) => layer.output_values(&seen),
+        Op::Custom { .. } => Values::Floats,
+        Op::Shared { owner } => values.get(*owner).copied().unwrap_or(Values::Floats),
+    })
+}
+
+/// What an input of `dtype` carries.
+pub fn input_values(dtype: DType) -> Values {
+    match dtype {
+        DType::F32 => Values::Floats,
+        DType::U32 => Values::Ids { below: None },
+        DType::Text | DType::OptionalText => Values::Text,
+        DType::OptionalF32 => Values::MaybeMissing,
+    }
+}
+
+/// How a message names a source: "the input `island`", "the model's input", "`Dense(8)`".
+fn source_named(name: &str, is_input: bool, graph: bool) -> String {
+    match (is_input, graph) {
+        (true, true) => format!("the input `{name}`"),
+        (true, false) => "the model's input".to_string(),
+        (false, _) => format!("`{name}`"),
+    }
+}
+
+/// The slot of `v` in [`NodeKind::Layer`]'s `accepts`.
+fn accepts_slot(v: Values) -> usize {
+    match v {
+        Values::Floats => 0,
+        Values::Ids { .. } => 1,
+        Values::Text => 2,
+        Values::MaybeMissing => 3,
+    }
 }
 
 /// The layer's type name: `Dense`, or the custom type's last path segment.

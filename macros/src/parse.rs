@@ -196,19 +196,31 @@ fn split_sources(expr: Expr) -> Result<(Expr, Option<Sources>)> {
     Ok((func, Some(Sources { names, span })))
 }
 
-/// `f32[28, 28, 1]`, `u32[None]`, `[64]`.
+/// `f32[28, 28, 1]`, `u32[None]`, `[64]`, `String[1]`, `Option<f32>[1]`, `Option<String>[1]`.
 fn parse_input(input: ParseStream, label: Span) -> Result<InputDecl> {
+    let unsupported = |ty: &Ident, what: &str| {
+        Error::new(
+            ty.span(),
+            format!("unsupported input dtype `{what}`; write `f32` (the default, may be left out), `u32` for token ids, `String` for strings, or `Option<f32>` / `Option<String>` for values that may be missing"),
+        )
+    };
     let dtype = if input.peek(Ident) {
         let ty: Ident = input.parse()?;
         match ty.to_string().as_str() {
             "f32" => DType::F32,
             "u32" => DType::U32,
-            other => {
-                return Err(Error::new(
-                    ty.span(),
-                    format!("unsupported input dtype `{other}`; write `f32` (the default, may be left out) or `u32` for token ids"),
-                ))
+            "String" => DType::Text,
+            "Option" => {
+                input.parse::<Token![<]>()?;
+                let inner: Ident = input.parse()?;
+                input.parse::<Token![>]>()?;
+                match inner.to_string().as_str() {
+                    "f32" => DType::OptionalF32,
+                    "String" => DType::OptionalText,
+                    other => return Err(unsupported(&inner, &format!("Option<{other}>"))),
+                }
             }
+            other => return Err(unsupported(&ty, other)),
         }
     } else {
         DType::F32

@@ -87,6 +87,8 @@ pub struct PlannedLayer<'a> {
     /// The shape of its first source (its only one, for a layer that is not a merge).
     pub input: ShapeState,
     pub output: ShapeState,
+    /// What each source carries (floats, ids, strings, values that may be missing).
+    pub in_values: Vec<crate::layers::Values>,
 }
 
 impl PlannedLayer<'_> {

@@ -75,6 +75,20 @@ pub enum Error {
         /// The first difference: which layer, which argument, both values.
         detail: String,
     },
+    /// A cell of a table does not hold a value of the type its column is read as
+    /// ([`Table::rows`](crate::data::Table::rows), [`Table::column`](crate::data::Table::column)).
+    Table {
+        /// The file, or the name given to text read from memory.
+        source: String,
+        /// The cell's line in the file, 1-based, the header being line 1.
+        line: usize,
+        /// The column's name, as the header writes it.
+        column: String,
+        /// The cell as written.
+        value: String,
+        /// Why, continuing the sentence `"<value>" …`: "is not a number".
+        why: String,
+    },
     /// An operating-system error while reading or writing a file.
     Io {
         /// The file involved.
@@ -121,6 +135,9 @@ impl fmt::Display for Error {
             Error::NonFinite { detail } => write!(f, "training stopped: {detail}"),
             Error::Architecture { path, detail } => {
                 write!(f, "cannot load {path}: it was saved from a different model: {detail}")
+            }
+            Error::Table { source, line, column, value, why } => {
+                write!(f, "{source}, line {line}, column `{column}`: {value:?} {why}")
             }
             Error::Io { path, source } => write!(f, "{path}: {source}"),
         }

@@ -59,8 +59,12 @@ impl Weights {
 
 impl Network for Weights {
     const NAME: &'static str = "tiny";
-    const INPUTS: &'static [InputSpec] =
-        &[InputSpec { name: "input", dims: &[Some(2)], token_ids: false, ids_below: None }];
+    const INPUTS: &'static [InputSpec] = &[InputSpec {
+        name: "input",
+        dims: &[Some(2)],
+        dtype: shaped_runtime::tensor::InputDType::F32,
+        ids_below: None,
+    }];
     const OUTPUTS: &'static [OutputSpec] =
         &[OutputSpec { name: "dense_1", dims: &[Some(3)], steps_from: None }];
 

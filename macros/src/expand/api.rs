@@ -114,8 +114,7 @@ pub fn io(def: &ModelDef, plan: &Plan, types: &Types) -> Io {
             let st = format_ident!("{}Input", name);
             let fields: Vec<Ident> = plan.inputs.iter().map(|i| format_ident!("{}", i.name)).collect();
             let docs = plan.inputs.iter().map(|i| {
-                let dtype = if i.dtype == DType::U32 { "u32" } else { "" };
-                format!("Input `{}`: {dtype}{} per sample.", i.name, fmt_sizes(&i.sizes))
+                format!("Input `{}`: {}{} per sample.", i.name, i.dtype.written(), fmt_sizes(&i.sizes))
             });
             let ks = 0..fields.len();
             let count = fields.len();
@@ -141,6 +140,26 @@ pub fn io(def: &ModelDef, plan: &Plan, types: &Types) -> Io {
                     }
                 }
             });
+            // A table's row when every input is one column (`[1]`): `Table::rows` reads it.
+            let columns = plan.inputs.iter().all(|i| matches!(i.sizes.as_slice(), [Some(Size::Lit(1))]));
+            if columns {
+                let names = plan.inputs.iter().map(|i| i.name.as_str());
+                let ks = 0..fields.len();
+                items.extend(quote! {
+                    impl ::shaped::data::TableRow for #st {
+                        const COLUMNS: &'static [&'static str] = &[#(#names),*];
+
+                        fn from_cells(cells: &[&str]) -> ::core::result::Result<Self, (usize, ::std::string::String)> {
+                            if cells.len() != #count {
+                                return ::core::result::Result::Err((0, ::std::format!("the row has {} cells for {} columns", cells.len(), #count)));
+                            }
+                            ::core::result::Result::Ok(#st {
+                                #(#fields: <#types as ::shaped::data::Cell>::parse(cells[#ks]).map_err(|why| (#ks, why))?,)*
+                            })
+                        }
+                    }
+                });
+            }
             Some(quote!(#st))
         }
         None => None,
@@ -310,10 +329,7 @@ pub fn sample_of(ty: &TokenStream) -> TokenStream {
 pub fn predict_method(vis: &syn::Visibility, plan: &Plan, io: &Io) -> Option<TokenStream> {
     let x = io.input.as_ref()?;
     let doc_in = match plan.inputs.as_slice() {
-        [one] => match one.dtype {
-            DType::U32 => format!("one u32{} sample", fmt_sizes(&one.sizes)),
-            DType::F32 => format!("one {} sample", fmt_sizes(&one.sizes)),
-        },
+        [one] => format!("one {}{} sample", one.dtype.written(), fmt_sizes(&one.sizes)),
         _ => "one sample of every input".to_string(),
     };
     Some(match &io.output {
@@ -365,10 +381,17 @@ pub fn adapt_method(vis: &syn::Visibility, io: &Io) -> Option<TokenStream> {
 /// The Rust type of one sample of an input: a fixed array for a static input (rank 1 to 3),
 /// `Vec<[f32; F]>` for `[None, F]`, `Image<C>` for an image with a runtime side (`[None, None,
 /// C]`); for token ids, `u32` for `u32[1]`, `[u32; N]` for
-/// `u32[N]` and `Vec<u32>` for `u32[None]`. A size may be a const expression:
+/// `u32[N]` and `Vec<u32>` for `u32[None]`; `String`, `Option<f32>` and `Option<String>` for
+/// `String[1]`, `Option<f32>[1]` and `Option<String>[1]`. A size may be a const expression:
 /// `input: [FEATURES]` takes `[f32; FEATURES]`.
 pub fn input_sample(dtype: DType, sizes: &[Option<Size>]) -> Option<TokenStream> {
     match (dtype, sizes) {
+        (DType::Text, [Some(Size::Lit(1))]) => Some(quote!(::std::string::String)),
+        (DType::OptionalText, [Some(Size::Lit(1))]) => {
+            Some(quote!(::core::option::Option<::std::string::String>))
+        }
+        (DType::OptionalF32, [Some(Size::Lit(1))]) => Some(quote!(::core::option::Option<f32>)),
+        (DType::Text | DType::OptionalText | DType::OptionalF32, _) => None,
         (DType::U32, [None]) => Some(quote!(::std::vec::Vec<u32>)),
         (DType::U32, [Some(Size::Lit(1))]) => Some(quote!(u32)),
         (DType::U32, [Some(n)]) => {

@@ -152,7 +152,12 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
     let input_specs = plan.inputs.iter().enumerate().map(|(k, input)| {
         let name = &input.name;
         let dims = &t.inputs[k];
-        let token_ids = input.dtype == crate::ast::DType::U32;
+        let dtype = match input.dtype {
+            crate::ast::DType::F32 | crate::ast::DType::OptionalF32 => quote!(F32),
+            crate::ast::DType::U32 => quote!(U32),
+            crate::ast::DType::Text | crate::ast::DType::OptionalText => quote!(Text),
+        };
+        let dtype = quote!(::shaped::tensor::InputDType::#dtype);
         let ids_below = plan
             .layers
             .iter()
@@ -168,7 +173,7 @@ pub fn expand(def: &ModelDef, plan: &Plan) -> TokenStream {
             ::shaped::model::InputSpec {
                 name: #name,
                 dims: <#dims as ::shaped::shape::Shape>::DIMS,
-                token_ids: #token_ids,
+                dtype: #dtype,
                 ids_below: #ids_below,
             }
         }
@@ -633,7 +638,8 @@ fn stage_init(def: &ModelDef, layer: &PlannedLayer, index: usize, in_ty: &TokenS
                 ShapeState::Known(dims) => Some(dims.as_slice()),
                 _ => None,
             };
-            builtin.stage_init(&Init { index, input, in_ty })
+            let values = &layer.in_values;
+            builtin.stage_init(&Init { index, input, in_ty, values })
         }
         Op::Custom { .. } | Op::Shared { .. } => {
             let param = layer_param(layer.decl.number);

@@ -13,7 +13,7 @@
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
-use crate::layers::{fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef};
+use crate::layers::{fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef, Values};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use shaped_rules::{ConstDims, ElementwiseOp, Fail};
@@ -82,6 +82,23 @@ impl Builtin for Merge {
 
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
         self.rule_many(&[input])
+    }
+
+    /// `Concatenate` joins columns whose values may be missing too (a table's `Option<f32>`
+    /// columns, to normalise together): its output may then hold missing values.
+    fn accepts(&self, values: Values) -> bool {
+        match self {
+            Merge::Concatenate { .. } => matches!(values, Values::Floats | Values::MaybeMissing),
+            _ => values == Values::Floats,
+        }
+    }
+
+    fn output_values(&self, inputs: &[Values]) -> Values {
+        if inputs.contains(&Values::MaybeMissing) {
+            Values::MaybeMissing
+        } else {
+            Values::Floats
+        }
     }
 
     fn arity(&self) -> (usize, usize) {

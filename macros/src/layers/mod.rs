@@ -10,7 +10,9 @@ mod conv;
 mod core;
 mod dense;
 mod embedding;
+mod hashing;
 mod lambda;
+mod lookup;
 mod masking;
 mod merge;
 mod normalization;
@@ -83,6 +85,10 @@ pub const REGISTRY: &[&LayerDef] = &[
     &preprocessing::NORMALIZATION,
     &preprocessing::CATEGORY_ENCODING,
     &preprocessing::DISCRETIZATION,
+    &preprocessing::MISSING_INDICATOR,
+    &lookup::STRING_LOOKUP,
+    &lookup::INTEGER_LOOKUP,
+    &hashing::HASHING,
     &merge::CONCATENATE,
     &merge::ADD,
     &merge::SUBTRACT,
@@ -257,6 +263,25 @@ pub trait Builtin {
         self.ids_below().is_some()
     }
 
+    /// Whether the layer reads what a source carries: by default floats, or token ids for a
+    /// layer that [`Builtin::reads_ids`]; strings and values that may be missing only where a
+    /// layer says so (`StringLookup`, `Normalization`).
+    fn accepts(&self, values: Values) -> bool {
+        match values {
+            Values::Floats => !self.reads_ids(),
+            Values::Ids { .. } => self.reads_ids(),
+            Values::Text | Values::MaybeMissing => false,
+        }
+    }
+
+    /// What the layer's output carries, given what its inputs carry (each accepted): floats,
+    /// unless the layer says otherwise (a lookup's indices, a concatenation of values that may
+    /// be missing).
+    fn output_values(&self, inputs: &[Values]) -> Values {
+        let _ = inputs;
+        Values::Floats
+    }
+
     /// For a layer that reads token ids: the bound every id must be below (`input_dim`).
     fn ids_below(&self) -> Option<Size> {
         None
@@ -295,6 +320,20 @@ pub trait Builtin {
     fn config(&self) -> Vec<(&'static str, ConfigValue)> {
         Vec::new()
     }
+}
+
+/// What a source (a model input or a layer's output) carries to the layers that read it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Values {
+    /// Numbers (`f32`).
+    Floats,
+    /// Integer indices: a `u32` input's token ids, or a lookup's indices, each below `below`
+    /// when the macro knows the bound.
+    Ids { below: Option<usize> },
+    /// Strings (a `String` input).
+    Text,
+    /// Numbers that may be missing (an `Option<f32>` input, or a concatenation of one).
+    MaybeMissing,
 }
 
 /// One argument's value in a layer's configuration.
@@ -402,6 +441,16 @@ pub struct Init<'a> {
     pub input: Option<&'a [Option<usize>]>,
     /// Its (first) input's shape type.
     pub in_ty: &'a TokenStream,
+    /// What each of its sources carries.
+    pub values: &'a [Values],
+}
+
+impl Init<'_> {
+    /// Whether a source may hold missing values (an `Option<f32>` input), which the layer
+    /// must fill or mark.
+    pub fn may_be_missing(&self) -> bool {
+        self.values.contains(&Values::MaybeMissing)
+    }
 }
 
 impl Init<'_> {

@@ -12,7 +12,7 @@
 use crate::args::Args;
 use crate::ctxt::Ctxt;
 use crate::layers::normalization::last_axis_message;
-use crate::layers::{fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef};
+use crate::layers::{fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef, Values};
 use crate::size::Size;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -56,6 +56,11 @@ impl Builtin for Normalization {
         last_axis_message(at, "one mean and variance per feature")
     }
 
+    /// Values that may be missing too: it fills them with the mean.
+    fn accepts(&self, values: Values) -> bool {
+        matches!(values, Values::Floats | Values::MaybeMissing)
+    }
+
     fn follow(&self, prev: &TokenStream) -> Option<Follow> {
         Some(Follow { ty: prev.clone(), bounds: Vec::new() })
     }
@@ -70,7 +75,55 @@ impl Builtin for Normalization {
 
     fn stage_init(&self, at: &Init<'_>) -> TokenStream {
         let (features, invert) = (at.last_dim(), self.invert);
-        quote!(::shaped::layers::Normalization::new(#features, #invert))
+        if at.may_be_missing() {
+            quote!(::shaped::layers::Normalization::new(#features, #invert).filling_missing())
+        } else {
+            quote!(::shaped::layers::Normalization::new(#features, #invert))
+        }
+    }
+}
+
+pub const MISSING_INDICATOR: LayerDef = LayerDef {
+    name: "MissingIndicator",
+    auto_name: "missing_indicator",
+    params: &[],
+    build: |_, _| Some(Box::new(MissingIndicator)),
+};
+
+/// `MissingIndicator()`: 1 where a value is missing, else 0 (scikit-learn's).
+struct MissingIndicator;
+
+impl Builtin for MissingIndicator {
+    fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
+        shaped_rules::same(input)
+    }
+
+    fn message(&self, _fail: Fail, at: &At<'_>) -> String {
+        format!("`{}` keeps the shape of its input, {}", at.display, fmt_dims(at.input))
+    }
+
+    fn can_fail(&self) -> bool {
+        false
+    }
+
+    fn accepts(&self, values: Values) -> bool {
+        matches!(values, Values::Floats | Values::MaybeMissing)
+    }
+
+    fn follow(&self, prev: &TokenStream) -> Option<Follow> {
+        Some(Follow { ty: prev.clone(), bounds: Vec::new() })
+    }
+
+    fn rule_tokens(&self, input: TokenStream) -> TokenStream {
+        quote!(::shaped::rules::same(#input))
+    }
+
+    fn stage_type(&self) -> TokenStream {
+        quote!(::shaped::layers::MissingIndicator)
+    }
+
+    fn stage_init(&self, _at: &Init<'_>) -> TokenStream {
+        quote!(::shaped::layers::MissingIndicator)
     }
 }
 

@@ -29,10 +29,7 @@ impl Previous {
         };
         Previous {
             text,
-            input_dtype: Some(match dtype {
-                DType::F32 => "",
-                DType::U32 => "u32",
-            }),
+            input_dtype: Some(dtype.written()),
             input_name: name.map(str::to_string),
             trail: String::new(),
         }

@@ -4,7 +4,8 @@
 //! 4 works without `mask_zero`: `[..]` → `[.., output_dim]`). Weights in Keras layout:
 //! `embeddings (input_dim, output_dim)`, initialised as Keras's `uniform`, U(−0.05, 0.05).
 //!
-//! Ids arrive as `u32` ([`Input::ids`]: a model input declared `u32[..]`), exact for every id.
+//! Ids arrive as `u32` ([`Input::ids`]: a model input declared `u32[..]`), exact for every id,
+//! or as a lookup layer's indices (`StringLookup(output_mode = int)`), integers in `f32`.
 //! An id ≥ `input_dim` is an [`Error::InvalidArgument`] naming the id, its sample and position,
 //! and `input_dim` (`fit` and `predict` check every id before the first batch; this is the
 //! last line). Keras differs here: the TensorFlow backend raises, but the JAX backend returns a
@@ -75,33 +76,27 @@ impl Embedding {
         &self.embeddings
     }
 
-    /// The row index of the id at flat position `i` of `ids`, or an error naming it.
-    fn row(&self, ids: &[u32], i: usize, per_sample: usize) -> Result<usize> {
-        let id = ids[i] as usize;
-        if id < self.input_dim {
-            return Ok(id);
-        }
+    /// The row index of the id at flat position `i` of the input, or an error naming it.
+    fn row(&self, input: &Input<'_>, i: usize, per_sample: usize) -> Result<usize> {
         let (sample, position) = (i / per_sample.max(1), i % per_sample.max(1));
-        Err(Error::InvalidArgument {
-            name: "token id",
-            detail: format!(
-                "sample {sample}, position {position} holds id {id}, which is not in [0, {}) (Embedding input_dim = {})",
-                self.input_dim, self.input_dim
-            ),
-        })
+        match input.id(i) {
+            Some(id) if (id as usize) < self.input_dim => Ok(id as usize),
+            Some(id) => Err(Error::InvalidArgument {
+                name: "token id",
+                detail: format!(
+                    "sample {sample}, position {position} holds id {id}, which is not in [0, {}) (Embedding input_dim = {})",
+                    self.input_dim, self.input_dim
+                ),
+            }),
+            None => Err(Error::InvalidArgument {
+                name: "token id",
+                detail: format!(
+                    "sample {sample}, position {position} holds {}, which is not a token id (a non-negative integer)",
+                    input.data.get(i).copied().unwrap_or(f32::NAN)
+                ),
+            }),
+        }
     }
-}
-
-/// The token ids of the input, or an error: an `Embedding` reads a model input declared
-/// `u32[..]`.
-fn token_ids<'a>(input: &Input<'a>) -> Result<&'a [u32]> {
-    input.ids.ok_or_else(|| Error::InvalidArgument {
-        name: "Embedding input",
-        detail: format!(
-            "`Embedding` takes token ids (a model input declared `u32[..]`), but its input holds {} float values",
-            input.data.len()
-        ),
-    })
 }
 
 impl Stage for Embedding {
@@ -113,11 +108,10 @@ impl Stage for Embedding {
     /// `y[b, t, :] = E[x[b, t], :]`; `Err` on the first id that is not a row of the table.
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
         let input = args.input("Embedding")?;
-        let (x, in_dims) = (token_ids(&input)?, input.dims);
         let d = self.output_dim;
-        let per_sample = in_dims.numel();
-        for (i, out) in y.chunks_exact_mut(d.max(1)).take(x.len()).enumerate() {
-            let r = self.row(x, i, per_sample)?;
+        let per_sample = input.dims.numel();
+        for (i, out) in y.chunks_exact_mut(d.max(1)).take(input.len()).enumerate() {
+            let r = self.row(&input, i, per_sample)?;
             out.copy_from_slice(&self.embeddings[r * d..(r + 1) * d]);
         }
         Ok(())
@@ -126,14 +120,14 @@ impl Stage for Embedding {
     /// `dE = 0`, then `dE[x[b, t], :] += dy[b, t, :]` for every position; `dx` is left alone.
     fn backward(&mut self, args: Backward<'_>, grad_inputs: &mut [Option<&mut [f32]>]) -> Result<()> {
         let input = args.input("Embedding")?;
-        let (x, in_dims, dy) = (token_ids(&input)?, input.dims, args.grad_output);
+        let dy = args.grad_output;
         // Ids are not differentiable: an input gradient slot, if any, is left alone.
         let _ = grad_inputs;
         let d = self.output_dim;
-        let per_sample = in_dims.numel();
+        let per_sample = input.dims.numel();
         self.grad.fill(0.0);
-        for (i, g) in dy.chunks_exact(d.max(1)).take(x.len()).enumerate() {
-            let r = self.row(x, i, per_sample)?;
+        for (i, g) in dy.chunks_exact(d.max(1)).take(input.len()).enumerate() {
+            let r = self.row(&input, i, per_sample)?;
             for (acc, v) in self.grad[r * d..(r + 1) * d].iter_mut().zip(g) {
                 *acc += v;
             }
@@ -151,16 +145,16 @@ impl Stage for Embedding {
 
     /// `mask[b · T + t] = (x[b, t] != 0)`, as Keras's `compute_mask` with `mask_zero`.
     fn produce_mask(&self, args: Forward<'_>, out_mask: &mut [f32]) -> Result<()> {
-        let x = token_ids(&args.input("Embedding")?)?;
-        if out_mask.len() != x.len() {
+        let input = args.input("Embedding")?;
+        if out_mask.len() != input.len() {
             return Err(Error::LengthMismatch {
                 context: "Embedding ids and their mask".into(),
-                left: x.len(),
+                left: input.len(),
                 right: out_mask.len(),
             });
         }
-        for (m, &id) in out_mask.iter_mut().zip(x) {
-            *m = if id != 0 { 1.0 } else { 0.0 };
+        for (i, m) in out_mask.iter_mut().enumerate() {
+            *m = if input.id(i) != Some(0) { 1.0 } else { 0.0 };
         }
         Ok(())
     }
@@ -244,10 +238,14 @@ mod tests {
             err.to_string(),
             "invalid `token id`: sample 1, position 1 holds id 4, which is not in [0, 4) (Embedding input_dim = 4)"
         );
-        // Floats are refused: ids travel as integers.
+        // A lookup's indices arrive as floats: whole numbers are ids, anything else an error.
         let mut floats = Chain::new(vec![("embedding", Box::new(fixed(false)))]);
-        let err = floats.forward(&[1.0, 2.0], dims, 1, None, Mode::Inference).unwrap_err();
-        assert!(err.to_string().contains("takes token ids"), "{err}");
+        assert_eq!(
+            floats.forward(&[1.0, 2.0], dims, 1, None, Mode::Inference).unwrap(),
+            [10.0, 11.0, 20.0, 21.0]
+        );
+        let err = floats.forward(&[1.0, 2.5], dims, 1, None, Mode::Inference).unwrap_err();
+        assert!(err.to_string().contains("holds 2.5, which is not a token id"), "{err}");
     }
 
     #[test]

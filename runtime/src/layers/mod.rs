@@ -43,7 +43,10 @@ pub use merge::{Concatenate, Dot, Elementwise, ElementwiseOp};
 pub use norm::{BatchNorm, BatchNormOptions, LayerNorm};
 pub use opaque::Opaque;
 pub use pooling::{GlobalAvgPool1d, GlobalMaxPool1d};
-pub use preprocessing::{CategoryEncoding, Discretization, EncodingMode, Normalization};
+pub use preprocessing::{
+    CategoryEncoding, Discretization, EncodingMode, Hashing, HashingMask, IntegerLookup, LookupOptions,
+    MissingIndicator, Normalization, Salt, StringLookup,
+};
 pub use recurrent::{Bidirectional, Gru, Lstm, MergeMode, RnnOptions, SimpleRnn};
 pub use reshape::{Flatten, Reshape};
 pub use resize_2d::{Cropping2d, UpSampling2d, ZeroPadding2d};

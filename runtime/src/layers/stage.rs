@@ -9,6 +9,7 @@
 use crate::error::{Error, Result};
 use crate::layers::{Mode, Param, ParamMut};
 use crate::shape::Dims;
+use crate::tensor::{InputDType, TextColumn};
 
 /// One input of a stage: `batch` samples of per-sample `dims`, flat row-major, with the mask
 /// of their positions when they are padded (`mask[b · positions + p]` is 1.0 for a real
@@ -18,13 +19,16 @@ use crate::shape::Dims;
 ///
 /// Token ids travel as integers: a model input declared `u32[..]` reaches its `Embedding` as
 /// `ids`, exact for every `u32` (an `f32` holds integers exactly only below 2²⁴); `data` is
-/// empty then.
+/// empty then. Strings (a model input declared `String[1]`) reach their `StringLookup` or
+/// `Hashing` as `text`, one per sample.
 #[derive(Clone, Copy, Debug)]
 pub struct Input<'a> {
     /// The values, `batch · numel(dims)` of them (empty for token ids).
     pub data: &'a [f32],
     /// The token ids of an id input, `batch · numel(dims)` of them; `None` for values.
     pub ids: Option<&'a [u32]>,
+    /// The strings of a string input, one per sample; `None` otherwise.
+    pub text: Option<TextColumn<'a>>,
     /// Per-sample dims.
     pub dims: Dims,
     /// The steps' mask, `None` when every step is real.
@@ -34,12 +38,38 @@ pub struct Input<'a> {
 impl<'a> Input<'a> {
     /// An input of values, without a mask.
     pub fn new(data: &'a [f32], dims: Dims) -> Self {
-        Input { data, ids: None, dims, mask: None }
+        Input { data, ids: None, text: None, dims, mask: None }
     }
 
     /// An input of token ids, without a mask.
     pub fn ids(ids: &'a [u32], dims: Dims) -> Self {
-        Input { data: &[], ids: Some(ids), dims, mask: None }
+        Input { data: &[], ids: Some(ids), text: None, dims, mask: None }
+    }
+
+    /// An input of strings, one per sample (`dims` `[1]`).
+    pub fn text(text: TextColumn<'a>, dims: Dims) -> Self {
+        Input { data: &[], ids: None, text: Some(text), dims, mask: None }
+    }
+
+    /// What the input holds.
+    pub fn dtype(&self) -> InputDType {
+        InputDType::of(self.ids.is_some(), self.text.is_some())
+    }
+
+    /// Value `i` (over the batch) of an input of token ids: a `u32` id of a model input, or an
+    /// index a lookup layer wrote as an `f32` (exact: a lookup's indices are below its
+    /// `max_tokens`, far below 2²⁴). `None` when `i` is past the end, or the value is not a
+    /// non-negative integer.
+    pub fn id(&self, i: usize) -> Option<u32> {
+        match self.ids {
+            Some(ids) => ids.get(i).copied(),
+            None => self
+                .data
+                .get(i)
+                .copied()
+                .filter(|v| *v >= 0.0 && v.fract() == 0.0 && *v < 16_777_216.0)
+                .map(|v| v as u32),
+        }
     }
 
     /// The same input with `mask`.
@@ -49,7 +79,11 @@ impl<'a> Input<'a> {
 
     /// The number of values (or ids) the input holds.
     pub fn len(&self) -> usize {
-        self.ids.map_or(self.data.len(), <[u32]>::len)
+        match (self.ids, self.text) {
+            (Some(ids), _) => ids.len(),
+            (None, Some(text)) => text.len(),
+            (None, None) => self.data.len(),
+        }
     }
 
     /// Whether the input holds no value.

@@ -78,7 +78,7 @@ pub fn config_json<N: Network + ?Sized>(net: &N) -> Value {
     });
     let inputs: Vec<Value> = N::INPUTS
         .iter()
-        .map(|i| json!({ "name": i.name, "dtype": if i.token_ids { "uint32" } else { "float32" }, "shape": i.dims }))
+        .map(|i| json!({ "name": i.name, "dtype": i.dtype.keras_name(), "shape": i.dims }))
         .collect();
     let layers: Vec<Value> = N::NODES
         .iter()

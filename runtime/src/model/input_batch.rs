@@ -1,19 +1,20 @@
 //! [`InputBatch`]: the samples of one batch laid out as a network's inputs — each input in its
 //! own buffer, a sequence input padded after each sequence to its own longest in the batch and
-//! masked — reused from batch to batch.
+//! masked, a string input's strings end to end — reused from batch to batch.
 
 use crate::buffer::grow;
 use crate::layers::spatial_mask::write_extent_mask;
 use crate::layers::Input;
 use crate::model::{Network, MAX_INPUTS};
 use crate::shape::Dims;
-use crate::tensor::InputRow;
+use crate::tensor::{InputDType, InputRow, TextBuffer};
 
-/// One input's padded values (or token ids) and mask.
+/// One input's padded values (or token ids, or strings) and mask.
 #[derive(Default, Debug)]
 struct InputBuffers {
     values: Vec<f32>,
     ids: Vec<u32>,
+    text: TextBuffer,
     mask: Vec<f32>,
 }
 
@@ -25,7 +26,7 @@ pub struct InputBatch {
     dims: [Dims; MAX_INPUTS],
     lens: [usize; MAX_INPUTS],
     masked: [bool; MAX_INPUTS],
-    token_ids: [bool; MAX_INPUTS],
+    dtypes: [InputDType; MAX_INPUTS],
     count: usize,
     batch: usize,
 }
@@ -57,13 +58,26 @@ impl InputBatch {
             self.masked = [false; MAX_INPUTS];
             for (k, spec) in N::INPUTS.iter().enumerate().take(n_inputs) {
                 self.dims[k] = Dims::from_static(spec.dims);
-                self.token_ids[k] = spec.token_ids;
+                self.dtypes[k] = spec.dtype;
             }
             return padding;
         };
         for (k, buf) in self.buffers.iter_mut().enumerate().take(n_inputs) {
             let field = x[first].field(k);
-            let token_ids = field.token_ids();
+            let dtype = InputDType::of(field.token_ids(), field.is_text());
+            if dtype == InputDType::Text {
+                // One string per sample, nothing to pad.
+                buf.text.clear();
+                for &i in idx {
+                    buf.text.push(x[i].field(k).text().flatten());
+                }
+                self.dims[k] = Dims::from_static(N::INPUTS[k].dims);
+                self.lens[k] = idx.len();
+                self.masked[k] = false;
+                self.dtypes[k] = dtype;
+                continue;
+            }
+            let token_ids = dtype == InputDType::U32;
             // The grid every sample of this input is padded to: the longest sequence, or the
             // tallest and widest image, of the batch.
             let padded = idx
@@ -108,7 +122,7 @@ impl InputBatch {
             self.dims[k] = dims;
             self.lens[k] = len;
             self.masked[k] = padded.is_some();
-            self.token_ids[k] = token_ids;
+            self.dtypes[k] = dtype;
         }
         padding
     }
@@ -118,10 +132,10 @@ impl InputBatch {
     pub fn inputs(&self) -> [Input<'_>; MAX_INPUTS] {
         std::array::from_fn(|k| match self.buffers.get(k) {
             Some(buf) if k < self.count => {
-                let input = if self.token_ids[k] {
-                    Input::ids(&buf.ids[..self.lens[k]], self.dims[k])
-                } else {
-                    Input::new(&buf.values[..self.lens[k]], self.dims[k])
+                let input = match self.dtypes[k] {
+                    InputDType::U32 => Input::ids(&buf.ids[..self.lens[k]], self.dims[k]),
+                    InputDType::Text => Input::text(buf.text.column(), self.dims[k]),
+                    InputDType::F32 => Input::new(&buf.values[..self.lens[k]], self.dims[k]),
                 };
                 let positions = self.dims[k].mask_positions();
                 input.with_mask(self.masked[k].then(|| &buf.mask[..self.batch * positions]))

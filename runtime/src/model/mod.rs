@@ -16,6 +16,7 @@ mod shared_grads;
 mod summary;
 mod workspace;
 
+pub use crate::tensor::InputDType;
 pub use adapt::adapt;
 pub use config::{
     config_json, first_difference, restore_json, restore_text, state_json, ConfigArg, NodeSpec,

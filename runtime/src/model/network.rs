@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::layers::{Activation, AdaptPhase, Input, Mode, Param, ParamMut, Stage};
 use crate::model::NodeSpec;
 use crate::shape::Dims;
+use crate::tensor::InputDType;
 
 pub use crate::rules::{MAX_INPUTS, MAX_OUTPUTS};
 
@@ -21,8 +22,8 @@ pub struct InputSpec {
     pub name: &'static str,
     /// Per-sample dims, `None` for a runtime axis.
     pub dims: &'static [Option<usize>],
-    /// Whether the input holds token ids (`u32`) rather than values.
-    pub token_ids: bool,
+    /// What the input holds: values, token ids or strings.
+    pub dtype: InputDType,
     /// For token ids: the bound every id must be below (the reading `Embedding`'s
     /// `input_dim`), checked by `fit`, `evaluate` and `predict` before the first batch.
     pub ids_below: Option<usize>,

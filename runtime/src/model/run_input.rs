@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::layers::Input;
-use crate::model::InputSpec;
+use crate::model::{InputDType, InputSpec};
 use crate::shape::Dims;
 
 /// `Ok` when `inputs` are one per declared input of model `model` (`specs`), each with dims
@@ -37,25 +37,19 @@ pub fn check_run_inputs(model: &str, specs: &[InputSpec], inputs: &[Input<'_>], 
                 input.dims.with_batch_none(),
             ));
         }
-        match (spec.token_ids, input.ids) {
-            (true, None) => {
-                return Err(Error::InvalidArgument {
-                    name: "input",
-                    detail: format!("{} takes token ids (`u32`), but was given float values", context()),
-                })
-            }
-            (false, Some(_)) => {
-                return Err(Error::InvalidArgument {
-                    name: "input",
-                    detail: format!("{} takes float values, but was given token ids", context()),
-                })
-            }
-            _ => {}
+        let given = input.dtype();
+        if given != spec.dtype {
+            let holds = |dtype: InputDType| match dtype {
+                InputDType::F32 => "float values",
+                InputDType::U32 => "token ids (`u32`)",
+                InputDType::Text => "strings",
+            };
+            return Err(Error::InvalidArgument {
+                name: "input",
+                detail: format!("{} takes {}, but was given {}", context(), holds(spec.dtype), holds(given)),
+            });
         }
-        match input.ids {
-            Some(ids) => check_run_input(model, ids.len(), input.dims, batch, input.mask)?,
-            None => check_run_input(model, input.data.len(), input.dims, batch, input.mask)?,
-        }
+        check_run_input(model, input.len(), input.dims, batch, input.mask)?;
     }
     Ok(())
 }
@@ -114,8 +108,8 @@ mod tests {
     #[test]
     fn every_input_is_checked_against_its_declaration() {
         let specs = [
-            InputSpec { name: "user", dims: &[Some(1)], token_ids: true, ids_below: Some(10) },
-            InputSpec { name: "features", dims: &[Some(3)], token_ids: false, ids_below: None },
+            InputSpec { name: "user", dims: &[Some(1)], dtype: InputDType::U32, ids_below: Some(10) },
+            InputSpec { name: "features", dims: &[Some(3)], dtype: InputDType::F32, ids_below: None },
         ];
         let dims = |d: &[usize]| Dims::new(d).unwrap();
         let ids = [1u32, 2];

@@ -162,6 +162,7 @@ pub fn summary_table(model: &str, inputs: &[InputSpec], layers: &[LayerInfo]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::InputDType;
 
     /// The table of SEMANTICS.md §5, printed by Keras 3.15.1 for `Input(5) → Dense(4) → Dense(3)`.
     #[test]
@@ -205,8 +206,8 @@ Model: \"mlp\"
     #[test]
     fn functional_table_matches_keras() {
         let inputs = [
-            InputSpec { name: "a", dims: &[Some(3)], token_ids: false, ids_below: None },
-            InputSpec { name: "b", dims: &[Some(2)], token_ids: false, ids_below: None },
+            InputSpec { name: "a", dims: &[Some(3)], dtype: InputDType::F32, ids_below: None },
+            InputSpec { name: "b", dims: &[Some(2)], dtype: InputDType::F32, ids_below: None },
         ];
         let layer = |name: &str, kind: &str, out: usize, params: usize, inputs: &[&str]| LayerInfo {
             name: name.into(),

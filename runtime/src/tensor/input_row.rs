@@ -48,6 +48,12 @@ pub trait InputField {
 
     /// For token ids: the position and value of the first id not below `limit`.
     fn first_id_at_least(&self, limit: usize) -> Option<(usize, u32)>;
+
+    /// Whether the input holds strings ([`InputField::text`]) rather than values or ids.
+    fn is_text(&self) -> bool;
+
+    /// For a string input: the string, `Some(None)` when missing; `None` otherwise.
+    fn text(&self) -> Option<Option<&str>>;
 }
 
 impl<X: InputSample> InputField for X {
@@ -77,5 +83,13 @@ impl<X: InputSample> InputField for X {
 
     fn first_id_at_least(&self, limit: usize) -> Option<(usize, u32)> {
         InputSample::first_id_at_least(self, limit)
+    }
+
+    fn is_text(&self) -> bool {
+        X::Elem::TEXT
+    }
+
+    fn text(&self) -> Option<Option<&str>> {
+        InputSample::text(self)
     }
 }

@@ -1,6 +1,6 @@
 //! [`InputSample`]: one input sample as `fit` and `predict` take it — a fixed-size array, or a
-//! variable-length sequence that the runtime pads per batch — and [`Element`], what it holds:
-//! `f32` values or `u32` token ids.
+//! variable-length sequence that the runtime pads per batch, a string, a value that may be
+//! missing — and [`Element`], what it holds: `f32` values, `u32` token ids or [`Text`].
 
 use crate::tensor::Sample;
 
@@ -9,6 +9,10 @@ use crate::tensor::Sample;
 pub trait Element: Copy + Default + 'static {
     /// Whether these are token ids.
     const TOKEN_IDS: bool;
+
+    /// Whether these are strings, which go to the batch's text buffer rather than to `values`
+    /// or `ids` ([`InputSample::text`]).
+    const TEXT: bool = false;
 
     /// The buffer of this element type among a batch's two: `values` or `ids`.
     fn pick<'a>(values: &'a mut [f32], ids: &'a mut [u32]) -> &'a mut [Self];
@@ -27,6 +31,20 @@ impl Element for u32 {
 
     fn pick<'a>(_values: &'a mut [f32], ids: &'a mut [u32]) -> &'a mut [u32] {
         ids
+    }
+}
+
+/// The element of a string input (`input island: String[1]`): the strings go to the batch's
+/// [`crate::tensor::TextBuffer`], nothing to its numeric buffers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Text;
+
+impl Element for Text {
+    const TOKEN_IDS: bool = false;
+    const TEXT: bool = true;
+
+    fn pick<'a>(_values: &'a mut [f32], _ids: &'a mut [u32]) -> &'a mut [Text] {
+        &mut []
     }
 }
 
@@ -95,6 +113,12 @@ pub trait InputSample {
     /// `input_dim`); `None` for float samples.
     fn first_id_at_least(&self, limit: usize) -> Option<(usize, u32)> {
         let _ = limit;
+        None
+    }
+
+    /// For a string input: the string, or `Some(None)` when it is missing; `None` for every
+    /// other sample.
+    fn text(&self) -> Option<Option<&str>> {
         None
     }
 }
@@ -222,6 +246,67 @@ impl<const C: usize> InputSample for crate::tensor::Image<C> {
 
     fn first_non_finite(&self) -> Option<(usize, f32)> {
         first_non_finite(self.pixels().as_flattened())
+    }
+}
+
+/// One string (`input: String[1]`), for a `StringLookup` or `Hashing` to turn into an index.
+impl InputSample for String {
+    type Elem = Text;
+    const STEP_LEN: usize = 1;
+
+    fn steps(&self) -> Option<usize> {
+        None
+    }
+
+    fn write_padded(&self, _padded: [usize; 2], _out: &mut [Text]) {}
+
+    fn first_non_finite(&self) -> Option<(usize, f32)> {
+        None
+    }
+
+    fn text(&self) -> Option<Option<&str>> {
+        Some(Some(self))
+    }
+}
+
+/// A string that may be missing (`input: Option<String>[1]`): a lookup gives a missing value
+/// the out-of-vocabulary index.
+impl InputSample for Option<String> {
+    type Elem = Text;
+    const STEP_LEN: usize = 1;
+
+    fn steps(&self) -> Option<usize> {
+        None
+    }
+
+    fn write_padded(&self, _padded: [usize; 2], _out: &mut [Text]) {}
+
+    fn first_non_finite(&self) -> Option<(usize, f32)> {
+        None
+    }
+
+    fn text(&self) -> Option<Option<&str>> {
+        Some(self.as_deref())
+    }
+}
+
+/// A number that may be missing (`input: Option<f32>[1]`). A missing value travels as NaN to
+/// the layer that reads it, `Normalization` (which fills it with the mean) or
+/// `MissingIndicator`; the model accepts no other reader. A present value must be finite.
+impl InputSample for Option<f32> {
+    type Elem = f32;
+    const STEP_LEN: usize = 1;
+
+    fn steps(&self) -> Option<usize> {
+        None
+    }
+
+    fn write_padded(&self, _padded: [usize; 2], out: &mut [f32]) {
+        out[0] = self.unwrap_or(f32::NAN);
+    }
+
+    fn first_non_finite(&self) -> Option<(usize, f32)> {
+        self.filter(|v| !v.is_finite()).map(|v| (0, v))
     }
 }
 

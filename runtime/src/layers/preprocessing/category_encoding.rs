@@ -49,22 +49,22 @@ impl Stage for CategoryEncoding {
 
     fn forward(&mut self, args: Forward<'_>, y: &mut [f32]) -> Result<()> {
         let input = args.input("CategoryEncoding")?;
-        let Some(ids) = input.ids else {
-            return Err(Error::InvalidArgument {
-                name: "input",
-                detail:
-                    "`CategoryEncoding` reads token ids (an input declared `u32[..]`), but was given values"
-                        .into(),
-            });
-        };
         let (t, n) = (self.num_tokens, input.dims.numel());
-        if let Some((i, &id)) = ids.iter().enumerate().find(|(_, &id)| id as usize >= t) {
-            return Err(Error::InvalidArgument {
-                name: "input",
-                detail: format!("sample {} holds token id {id} at position {}, but `CategoryEncoding` takes ids below {t} (its num_tokens)", i / n.max(1), i % n.max(1)),
-            });
+        for i in 0..input.len() {
+            let (sample, position) = (i / n.max(1), i % n.max(1));
+            match input.id(i) {
+                Some(id) if (id as usize) < t => {}
+                Some(id) => return Err(Error::InvalidArgument {
+                    name: "input",
+                    detail: format!("sample {sample} holds token id {id} at position {position}, but `CategoryEncoding` takes ids below {t} (its num_tokens)"),
+                }),
+                None => return Err(Error::InvalidArgument {
+                    name: "input",
+                    detail: format!("sample {sample} holds {} at position {position}, which is not a token id (a non-negative integer)", input.data.get(i).copied().unwrap_or(f32::NAN)),
+                }),
+            }
         }
-        encode(self.mode, t, n, args.batch, input.mask, |i| ids[i] as usize, y);
+        encode(self.mode, t, n, args.batch, input.mask, |i| input.id(i).map(|id| id as usize), y);
         Ok(())
     }
 
@@ -86,7 +86,8 @@ impl Stage for CategoryEncoding {
 }
 
 /// Writes the encoding of `batch` samples of `n` category indices each (`index(i)` for the
-/// `i`-th over the batch, each below `depth`) into `y`, positions whose `mask` is 0 skipped:
+/// `i`-th over the batch, each below `depth`; `None` for a position that is no category, such
+/// as a lookup's mask token) into `y`, positions whose `mask` is 0 skipped:
 /// one row of `depth` per index for `OneHot`, one per sample for `MultiHot` and `Count`.
 /// What `CategoryEncoding` does with ids and `Discretization` with its bins.
 pub(crate) fn encode(
@@ -95,7 +96,7 @@ pub(crate) fn encode(
     n: usize,
     batch: usize,
     mask: Option<&[f32]>,
-    index: impl Fn(usize) -> usize,
+    index: impl Fn(usize) -> Option<usize>,
     y: &mut [f32],
 ) {
     y.fill(0.0);
@@ -103,16 +104,15 @@ pub(crate) fn encode(
     match mode {
         EncodingMode::OneHot => {
             for (i, row) in y.chunks_exact_mut(depth.max(1)).take(batch * n).enumerate() {
-                if real(i) {
-                    row[index(i)] = 1.0;
+                if let Some(k) = index(i).filter(|_| real(i)) {
+                    row[k] = 1.0;
                 }
             }
         }
         EncodingMode::MultiHot | EncodingMode::Count => {
             for (b, row) in y.chunks_exact_mut(depth.max(1)).take(batch).enumerate() {
                 for i in b * n..(b + 1) * n {
-                    if real(i) {
-                        let k = index(i);
+                    if let Some(k) = index(i).filter(|_| real(i)) {
                         row[k] = if mode == EncodingMode::Count { row[k] + 1.0 } else { 1.0 };
                     }
                 }

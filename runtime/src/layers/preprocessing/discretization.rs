@@ -93,7 +93,7 @@ impl Stage for Discretization {
             }
             Some(mode) => {
                 let n = input.dims.numel();
-                encode(mode, self.depth(), n, args.batch, input.mask, |i| self.bin(x[i]), y);
+                encode(mode, self.depth(), n, args.batch, input.mask, |i| Some(self.bin(x[i])), y);
             }
         }
         Ok(())

@@ -3,8 +3,19 @@
 
 pub mod category_encoding;
 pub mod discretization;
+mod hash_fn;
+pub mod hashing;
+pub mod index_lookup;
+pub mod integer_lookup;
+pub mod missing_indicator;
 pub mod normalization;
+pub mod string_lookup;
 
 pub use category_encoding::{CategoryEncoding, EncodingMode};
 pub use discretization::Discretization;
+pub use hashing::{Hashing, HashingMask, Salt};
+pub use index_lookup::LookupOptions;
+pub use integer_lookup::IntegerLookup;
+pub use missing_indicator::MissingIndicator;
 pub use normalization::Normalization;
+pub use string_lookup::StringLookup;

@@ -1,5 +1,6 @@
 //! `Normalization(invert = false)`: Keras's feature-wise standardisation over the last axis,
-//! its mean and variance learned from data by `adapt`.
+//! its mean and variance learned from data by `adapt`; on values that may be missing
+//! (`Option<f32>` inputs), it also fills each missing value with its feature's mean.
 //!
 //! Shape contract: `[.., F]` → the same, `F` known. Formula (Keras 3):
 //!
@@ -14,6 +15,12 @@
 //! mean 0 and variance 1 (Keras's initial weights): the layer passes values through. Weights
 //! `mean` and `variance`, both non-trainable. Backward: `dx = dy / max(√variance, ε)` (or
 //! `· max(√variance, ε)` inverted). The mask is kept.
+//!
+//! Missing values ([`Normalization::filling_missing`], which `model!` sets when the layer
+//! reads an `Option<f32>` input): a missing value arrives as NaN; `adapt` counts each
+//! feature's present values only, and the layer outputs the mean in its place, so
+//! `y = 0` (`y = mean` inverted), scikit-learn's `SimpleImputer(strategy="mean")` followed by
+//! standardisation. Keras has no such option: its `Normalization` passes NaN through.
 
 use crate::error::{Error, Result};
 use crate::layers::adapt::Adapt;
@@ -36,8 +43,10 @@ pub struct Normalization {
     /// Gradient buffers the weight visitors hand out (never written: nothing trains these).
     mean_grad: Vec<f32>,
     variance_grad: Vec<f32>,
+    /// Whether a NaN input is a missing value, filled with the mean.
+    fill_missing: bool,
     /// `adapt`'s running count, mean and sum of squared deviations per feature.
-    seen: f64,
+    seen: Vec<f64>,
     running_mean: Vec<f64>,
     running_m2: Vec<f64>,
 }
@@ -53,10 +62,17 @@ impl Normalization {
             variance: vec![1.0; features],
             mean_grad: vec![0.0; features],
             variance_grad: vec![0.0; features],
-            seen: 0.0,
+            fill_missing: false,
+            seen: Vec::new(),
             running_mean: Vec::new(),
             running_m2: Vec::new(),
         }
+    }
+
+    /// The same layer on values that may be missing: a NaN input is a missing value, left
+    /// out by `adapt` and replaced by its feature's mean.
+    pub fn filling_missing(self) -> Normalization {
+        Normalization { fill_missing: true, ..self }
     }
 
     /// The mean per feature.
@@ -100,6 +116,7 @@ impl Stage for Normalization {
         let f = self.features.max(1);
         for (row_y, row_x) in y.chunks_exact_mut(f).zip(x.chunks_exact(f)) {
             for (j, (y, &x)) in row_y.iter_mut().zip(row_x).enumerate() {
+                let x = if self.fill_missing && x.is_nan() { self.mean[j] } else { x };
                 *y = if self.invert {
                     self.mean[j] + x * self.scale(j)
                 } else {
@@ -154,7 +171,7 @@ impl Stage for Normalization {
 
 impl Adapt for Normalization {
     fn begin(&mut self) {
-        self.seen = 0.0;
+        self.seen = vec![0.0; self.features];
         self.running_mean = vec![0.0; self.features];
         self.running_m2 = vec![0.0; self.features];
     }
@@ -167,45 +184,51 @@ impl Adapt for Normalization {
         if let Some(mask) = input.mask {
             check_buffer("Normalization", "adapt mask", input.data.len() / f, mask.len())?;
         }
-        // This batch's count, mean and squared deviations per feature, real positions only.
-        let mut n = 0.0f64;
+        // This batch's count, mean and squared deviations per feature, real positions (and,
+        // filling missing values, present values) only.
+        let mut n = vec![0.0f64; f];
         let mut mean = vec![0.0f64; f];
         let mut m2 = vec![0.0f64; f];
         for (p, row) in input.data.chunks_exact(f).enumerate() {
             if input.mask.is_some_and(|m| m[p] == 0.0) {
                 continue;
             }
-            n += 1.0;
             for (j, &x) in row.iter().enumerate() {
+                if self.fill_missing && x.is_nan() {
+                    continue;
+                }
+                n[j] += 1.0;
                 let d = x as f64 - mean[j];
-                mean[j] += d / n;
+                mean[j] += d / n[j];
                 m2[j] += d * (x as f64 - mean[j]);
             }
         }
-        if n == 0.0 {
-            return Ok(());
-        }
         // Chan et al.'s merge of two sets of moments.
-        let total = self.seen + n;
         for j in 0..f {
+            if n[j] == 0.0 {
+                continue;
+            }
+            let total = self.seen[j] + n[j];
             let delta = mean[j] - self.running_mean[j];
-            self.running_mean[j] += delta * n / total;
-            self.running_m2[j] += m2[j] + delta * delta * self.seen * n / total;
+            self.running_mean[j] += delta * n[j] / total;
+            self.running_m2[j] += m2[j] + delta * delta * self.seen[j] * n[j] / total;
+            self.seen[j] = total;
         }
-        self.seen = total;
         Ok(())
     }
 
     fn finish(&mut self) -> Result<()> {
-        if self.seen == 0.0 {
-            return Err(Error::InvalidArgument {
-                name: "x",
-                detail: "`Normalization` adapts to data, but the data given to `adapt` has no value".into(),
-            });
+        if let Some(j) = self.seen.iter().position(|&n| n == 0.0) {
+            let detail = if self.features == 1 {
+                "`Normalization` adapts to data, but the data given to `adapt` has no value".to_string()
+            } else {
+                format!("`Normalization` adapts to data, but the data given to `adapt` has no value of feature {j}")
+            };
+            return Err(Error::InvalidArgument { name: "x", detail });
         }
         for j in 0..self.features {
             self.mean[j] = self.running_mean[j] as f32;
-            self.variance[j] = (self.running_m2[j] / self.seen) as f32;
+            self.variance[j] = (self.running_m2[j] / self.seen[j]) as f32;
         }
         Ok(())
     }
