@@ -46,11 +46,19 @@ pub fn adapt<N: Network, X: InputRow>(net: &mut N, x: &[X]) -> Result<()> {
         }
     }
     check_input_sizes(&*net, x, "x")?;
-    let nodes = net.layers().len();
+    let layers = net.layers();
     let mut batch = InputBatch::default();
     let mut idx = Vec::new();
-    for node in 0..nodes {
-        if !net.adapt_node(node, &[], 0, AdaptPhase::Begin)? {
+    for (node, layer) in layers.iter().enumerate() {
+        // A layer's own complaint (too many categories, no value) names the layer.
+        let named = |e: Error| match e {
+            Error::InvalidArgument { name, detail } => Error::InvalidArgument {
+                name,
+                detail: format!("layer `{}` ({}): {detail}", layer.name, layer.kind),
+            },
+            other => other,
+        };
+        if !net.adapt_node(node, &[], 0, AdaptPhase::Begin).map_err(named)? {
             continue;
         }
         for start in (0..x.len()).step_by(DEFAULT_BATCH_SIZE) {
@@ -58,9 +66,9 @@ pub fn adapt<N: Network, X: InputRow>(net: &mut N, x: &[X]) -> Result<()> {
             idx.extend(start..(start + DEFAULT_BATCH_SIZE).min(x.len()));
             batch.fill::<N, X>(x, &idx);
             let inputs = batch.inputs();
-            net.adapt_node(node, &inputs[..batch.count()], idx.len(), AdaptPhase::Update)?;
+            net.adapt_node(node, &inputs[..batch.count()], idx.len(), AdaptPhase::Update).map_err(named)?;
         }
-        net.adapt_node(node, &[], 0, AdaptPhase::Finish)?;
+        net.adapt_node(node, &[], 0, AdaptPhase::Finish).map_err(named)?;
     }
     Ok(())
 }

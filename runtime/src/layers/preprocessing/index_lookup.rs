@@ -163,6 +163,20 @@ impl<T: Token> IndexLookup<T> {
         self.options.max_tokens.unwrap_or(self.token_start() + given)
     }
 
+    /// What the indices before the vocabulary are for: "1 index for out-of-vocabulary tokens",
+    /// "index 0 for the mask token and 2 for out-of-vocabulary tokens".
+    fn special_indices(&self) -> String {
+        let oov = match self.options.num_oov_indices {
+            1 => "1 index for out-of-vocabulary tokens".to_string(),
+            n => format!("{n} indices for out-of-vocabulary tokens"),
+        };
+        if self.oov_start() == 1 {
+            format!("index 0 for the mask token and {oov}")
+        } else {
+            oov
+        }
+    }
+
     /// How many tokens the vocabulary holds at most.
     fn capacity(&self) -> usize {
         self.depth().saturating_sub(self.token_start())
@@ -335,11 +349,11 @@ impl<T: Token> IndexLookup<T> {
             return Err(Error::InvalidArgument {
                 name: "x",
                 detail: format!(
-                    "the data holds {} distinct tokens, but `{layer}` has room for {} ({} indices less {} for the mask and out-of-vocabulary tokens); declare it with max_tokens = {needed}",
+                    "the data holds {} distinct tokens, but `{layer}(max_tokens = {})` has room for {} ({}); declare it with max_tokens = {needed}",
                     tokens.len(),
-                    self.capacity(),
                     self.depth(),
-                    self.token_start()
+                    self.capacity(),
+                    self.special_indices()
                 ),
             });
         }
