@@ -128,9 +128,19 @@ impl LayerCall {
                 Arg::Keyword(..) => None,
             })
             .collect();
+        // A layer of keyword arguments only (`StringLookup(max_tokens = 8)`) shows them all.
+        let keywords = || -> Vec<String> {
+            self.args
+                .iter()
+                .filter_map(|a| match a {
+                    Arg::Keyword(name, v) => Some(format!("{name} = {}", compact(&v.expr))),
+                    Arg::Positional(_) => None,
+                })
+                .collect()
+        };
         match (positional.is_empty(), self.args.is_empty()) {
             (false, _) => format!("{}({})", self.ident, positional.join(", ")),
-            (true, false) => format!("{}(..)", self.ident),
+            (true, false) => format!("{}({})", self.ident, keywords().join(", ")),
             (true, true) => self.ident.to_string(),
         }
     }

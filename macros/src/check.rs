@@ -76,8 +76,9 @@ pub fn check(def: &ModelDef) -> syn::Result<Plan<'_>> {
             // After a layer with an error the input is unknown: no dtype or shape rule applies.
             Some(_) if srcs.is_empty() || in_shapes.contains(&ShapeState::Broken) => ShapeState::Broken,
             Some(op) => {
-                match check_dtype(&cx, decl, &display, op, &srcs, &inputs, &kinds, &values, &displays, graph)
-                {
+                match check_dtype(
+                    &cx, decl, &display, op, &srcs, &inputs, &kinds, &values, &displays, &names, graph,
+                ) {
                     Some(carried) => {
                         out_values = carried;
                         match op {
@@ -238,10 +239,11 @@ fn check_inputs<'a>(cx: &Ctxt, def: &'a ModelDef, graph: bool) -> Option<Vec<Pla
             && !matches!(input.dims.as_slice(), [DimLit::Static(1, _)])
         {
             let what = if input.dtype.is_text() { "one string" } else { "one value that may be missing" };
+            let article = if input.dtype.is_optional() { "an" } else { "a" };
             cx.error(
                 input.span,
                 format!(
-                    "a `{}` input holds {what} per sample (one column of a table): declare it `{}[1]`, one input per column",
+                    "{article} `{}` input holds {what} per sample (one column of a table): declare it `{}[1]`, one input per column",
                     input.dtype.written(),
                     input.dtype.written()
                 ),
@@ -387,6 +389,7 @@ fn check_dtype(
     kinds: &[Option<NodeKind>],
     values: &[Values],
     displays: &[String],
+    names: &[String],
     graph: bool,
 ) -> Option<Values> {
     let accepts = |v: Values| match op {
@@ -407,12 +410,18 @@ fn check_dtype(
     let model_dtype = inputs.first().map_or(DType::F32, |i| i.dtype);
     let mut seen = Vec::new();
     for src in srcs {
-        // What the source carries, and its name: an input's, or the layer's display.
+        // What the source carries, its name (an input's) and how messages call it.
         let (source, name, dtype) = match src {
             Src::Input(k) => {
                 (input_values(inputs[*k].dtype), inputs[*k].name.as_str(), Some(inputs[*k].dtype))
             }
-            Src::Node(i) => (values.get(*i).copied().unwrap_or(Values::Floats), displays[*i].as_str(), None),
+            Src::Node(i) => (values.get(*i).copied().unwrap_or(Values::Floats), names[*i].as_str(), None),
+        };
+        let label = match src {
+            Src::Input(_) if graph => format!("the input `{name}`"),
+            Src::Input(_) => "the model's input".to_string(),
+            Src::Node(i) if graph => format!("`{}` (`{}`)", names[*i], displays[*i]),
+            Src::Node(i) => format!("`{}`", displays[*i]),
         };
         if accepts(source) {
             seen.push(source);
@@ -435,8 +444,7 @@ fn check_dtype(
                 "`{display}` takes integer token ids, but the model's input is `f32`; declare the input as ids, `input: u32[None],` (or `u32[length]`)"
             ),
             (Values::Floats, _) => format!(
-                "`{display}` reads strings, but {} holds `f32` values; declare a column of strings as `String[1]`",
-                source_named(name, dtype.is_some(), graph)
+                "`{display}` reads strings, but {label} holds `f32` values; declare a column of strings as `String[1]` (for integer codes, use `IntegerLookup` on a `u32[1]` input)"
             ),
             (Values::Ids { .. }, Some(_)) if graph => {
                 format!("`{display}` needs float input, but the input `{name}` holds `u32` token ids; put an `Embedding(vocab_size, dim)` layer between them to turn ids into vectors")
@@ -444,16 +452,17 @@ fn check_dtype(
             (Values::Ids { .. }, Some(_)) => format!(
                 "`{display}` needs float input, but the model's input is `u32` token ids; put an `Embedding(vocab_size, dim)` layer first to turn ids into vectors"
             ),
-            (Values::Ids { .. }, None) => format!(
-                "`{display}` needs float input, but `{name}` outputs integer indices (`output_mode = int`); put an `Embedding(vocab_size, dim)` after it to turn them into vectors, or encode them with `output_mode = one_hot` (or `multi_hot`, `count`)"
-            ),
+            (Values::Ids { below }, None) => {
+                let rows = below.map_or("vocab_size".to_string(), |n| n.to_string());
+                format!(
+                    "`{display}` needs float input, but {label} outputs integer indices (`output_mode = int`); put an `Embedding` after it to turn them into vectors, like `Embedding({rows}, 4)` then `Flatten`, or encode them with `output_mode = one_hot` (or `multi_hot`, `count`)"
+                )
+            }
             (Values::Text, _) => format!(
-                "`{display}` needs numbers, but {} holds strings; turn them into numbers inside the model first: `StringLookup(max_tokens = 8, output_mode = one_hot)` (or `Hashing(num_bins = 8, output_mode = one_hot)`)",
-                source_named(name, dtype.is_some(), graph)
+                "`{display}` needs numbers, but {label} holds strings; turn them into numbers inside the model first: `StringLookup(max_tokens = 8, output_mode = one_hot)` (or `Hashing(num_bins = 8, output_mode = one_hot)`)"
             ),
             (Values::MaybeMissing, _) => format!(
-                "`{display}` needs numbers, but {} may hold missing values (`Option<f32>`); read it with `Normalization` first, which fills a missing value with the mean (`MissingIndicator` marks where values were missing)",
-                source_named(name, dtype.is_some(), graph)
+                "`{display}` needs numbers, but {label} may hold missing values (`Option<f32>`); read it with `Normalization` first, which fills a missing value with the mean (`MissingIndicator` marks where values were missing)"
             ),
         };
         cx.error(span, message);
@@ -463,12 +472,32 @@ fn check_dtype(
         if let Some(crate::size::Size::Lit(limit)) = layer.ids_below() {
             if *bound > limit {
                 let source = match srcs.first() {
-                    Some(Src::Node(i)) => displays[*i].clone(),
+                    Some(Src::Node(i)) if graph => format!("`{}` (`{}`)", names[*i], displays[*i]),
+                    Some(Src::Node(i)) => format!("`{}`", displays[*i]),
                     _ => "its input".to_string(),
+                };
+                // The call with the bound as its first argument: `Embedding(8, 4)`.
+                let fixed = match &decl.body {
+                    LayerBody::Builtin(call) => {
+                        let mut args: Vec<String> = call
+                            .args
+                            .iter()
+                            .map_while(|a| match a {
+                                crate::ast::Arg::Positional(v) => Some(crate::ast::compact(&v.expr)),
+                                crate::ast::Arg::Keyword(..) => None,
+                            })
+                            .collect();
+                        match args.first_mut() {
+                            Some(first) => *first = bound.to_string(),
+                            None => args.push(bound.to_string()),
+                        }
+                        format!("`{}({})`", call.ident, args.join(", "))
+                    }
+                    _ => bound.to_string(),
                 };
                 cx.error(
                     span,
-                    format!("`{display}` takes ids below {limit}, but `{source}` gives indices up to {}; make the layer's size {bound}", bound - 1),
+                    format!("`{display}` takes ids below {limit}, but {source} gives indices up to {}; make it {fixed}", bound - 1),
                 );
                 return None;
             }
@@ -488,15 +517,6 @@ pub fn input_values(dtype: DType) -> Values {
         DType::U32 => Values::Ids { below: None },
         DType::Text | DType::OptionalText => Values::Text,
         DType::OptionalF32 => Values::MaybeMissing,
-    }
-}
-
-/// How a message names a source: "the input `island`", "the model's input", "`Dense(8)`".
-fn source_named(name: &str, is_input: bool, graph: bool) -> String {
-    match (is_input, graph) {
-        (true, true) => format!("the input `{name}`"),
-        (true, false) => "the model's input".to_string(),
-        (false, _) => format!("`{name}`"),
     }
 }
 
