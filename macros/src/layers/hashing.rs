@@ -9,6 +9,7 @@
 
 use crate::args::{signed_int, Args};
 use crate::ctxt::Ctxt;
+use crate::layers::encoding::{self, keras_name, read_output_mode, Encoding};
 use crate::layers::{fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef, Values};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -30,20 +31,12 @@ enum MaskValue {
     Integer(u32),
 }
 
-/// `output_mode`; `None` is `int`.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    OneHot,
-    MultiHot,
-    Count,
-}
-
 /// `Hashing(..)`.
 struct Hashing {
     num_bins: usize,
     mask_value: Option<MaskValue>,
     salt: Option<(i64, i64, bool)>,
-    mode: Option<Mode>,
+    mode: Option<Encoding>,
 }
 
 impl Hashing {
@@ -54,14 +47,7 @@ impl Hashing {
             "`Hashing` needs `num_bins`, how many bins the tokens fall into: `Hashing(num_bins = 64)`",
         )?;
         let num_bins = args.positive(cx, value, "num_bins", "how many bins the tokens fall into")?;
-        let choices = [
-            ("int", None),
-            ("one_hot", Some(Mode::OneHot)),
-            ("multi_hot", Some(Mode::MultiHot)),
-            ("count", Some(Mode::Count)),
-        ];
-        let mode =
-            args.choice(cx, "output_mode", &choices, None, "`int`, `one_hot`, `multi_hot` or `count`")?;
+        let mode = read_output_mode(cx, args, true, None)?;
         let mask_value = match args.get("mask_value").map(|v| &v.expr) {
             None => None,
             Some(Expr::Path(p)) if p.path.is_ident("None") => None,
@@ -109,12 +95,7 @@ impl Builtin for Hashing {
             Some((s, _, false)) => ConfigValue::plain(s),
             None => ConfigValue::plain("null"),
         };
-        let mode = match self.mode {
-            None => "int",
-            Some(Mode::OneHot) => "one_hot",
-            Some(Mode::MultiHot) => "multi_hot",
-            Some(Mode::Count) => "count",
-        };
+        let mode = keras_name(self.mode);
         vec![
             ("num_bins", ConfigValue::plain(self.num_bins)),
             ("mask_value", mask),
@@ -124,10 +105,7 @@ impl Builtin for Hashing {
     }
 
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
-        match self.mode {
-            None => shaped_rules::same(input),
-            Some(mode) => shaped_rules::category_encoding(input, self.num_bins, mode == Mode::OneHot),
-        }
+        encoding::rule(self.mode, input, self.num_bins)
     }
 
     fn message(&self, _fail: Fail, at: &At<'_>) -> String {
@@ -158,13 +136,7 @@ impl Builtin for Hashing {
     }
 
     fn rule_tokens(&self, input: TokenStream) -> TokenStream {
-        match self.mode {
-            None => quote!(::shaped::rules::same(#input)),
-            Some(mode) => {
-                let (n, one_hot) = (self.num_bins, mode == Mode::OneHot);
-                quote!(::shaped::rules::category_encoding(#input, #n, #one_hot))
-            }
-        }
+        encoding::rule_tokens(self.mode, input, self.num_bins)
     }
 
     fn stage_type(&self) -> TokenStream {
@@ -185,14 +157,9 @@ impl Builtin for Hashing {
         let salt = match self.salt {
             Some((a, b, true)) => some(quote!(::shaped::layers::Salt::Pair(#a, #b))),
             Some((s, _, false)) => some(quote!(::shaped::layers::Salt::Int(#s))),
-            None => none.clone(),
-        };
-        let mode = match self.mode {
             None => none,
-            Some(Mode::OneHot) => some(quote!(::shaped::layers::EncodingMode::OneHot)),
-            Some(Mode::MultiHot) => some(quote!(::shaped::layers::EncodingMode::MultiHot)),
-            Some(Mode::Count) => some(quote!(::shaped::layers::EncodingMode::Count)),
         };
+        let mode = encoding::option_tokens(self.mode);
         quote!(::shaped::layers::Hashing::new(#n, #mask, #salt, #mode))
     }
 }

@@ -16,6 +16,7 @@
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
+use crate::layers::encoding::{self, keras_name, read_output_mode, Encoding};
 use crate::layers::{fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef, Values};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -62,14 +63,6 @@ impl Token {
     }
 }
 
-/// The tokens of `output_mode`; `None` is `int`.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    OneHot,
-    MultiHot,
-    Count,
-}
-
 /// `StringLookup(..)` or `IntegerLookup(..)`.
 struct Lookup {
     kind: Kind,
@@ -78,20 +71,13 @@ struct Lookup {
     mask_token: Option<Token>,
     oov_token: Option<Token>,
     vocabulary: Option<Vec<Token>>,
-    mode: Option<Mode>,
+    mode: Option<Encoding>,
 }
 
 impl Lookup {
     fn read(cx: &Ctxt, args: &Args<'_>, kind: Kind) -> Option<Lookup> {
         let layer = args.layer;
-        let choices = [
-            ("int", None),
-            ("one_hot", Some(Mode::OneHot)),
-            ("multi_hot", Some(Mode::MultiHot)),
-            ("count", Some(Mode::Count)),
-        ];
-        let mode =
-            args.choice(cx, "output_mode", &choices, None, "`int`, `one_hot`, `multi_hot` or `count`")?;
+        let mode = read_output_mode(cx, args, true, None)?;
         let num_oov_indices = match args.get("num_oov_indices") {
             Some(v) => match crate::args::signed_int(&v.expr) {
                 Some(n) if n >= 0 => n as usize,
@@ -198,19 +184,6 @@ impl Lookup {
         self.max_tokens.unwrap_or_else(|| self.token_start() + self.vocabulary.as_ref().map_or(0, Vec::len))
     }
 
-    fn mode_tokens(&self) -> TokenStream {
-        match self.mode {
-            None => quote!(::core::option::Option::None),
-            Some(Mode::OneHot) => {
-                quote!(::core::option::Option::Some(::shaped::layers::EncodingMode::OneHot))
-            }
-            Some(Mode::MultiHot) => {
-                quote!(::core::option::Option::Some(::shaped::layers::EncodingMode::MultiHot))
-            }
-            Some(Mode::Count) => quote!(::core::option::Option::Some(::shaped::layers::EncodingMode::Count)),
-        }
-    }
-
     /// Tokens of an optional runtime token, `Some(String)` or `Some(u32)`; `None` for no
     /// token or an integer below 0 (Keras's `-1` OOV token, which no `u32` input holds).
     fn option_tokens(token: &Option<Token>) -> TokenStream {
@@ -245,12 +218,7 @@ impl Builtin for Lookup {
             }
             None => ConfigValue::plain("null"),
         };
-        let mode = match self.mode {
-            None => "int",
-            Some(Mode::OneHot) => "one_hot",
-            Some(Mode::MultiHot) => "multi_hot",
-            Some(Mode::Count) => "count",
-        };
+        let mode = keras_name(self.mode);
         vec![
             ("max_tokens", self.max_tokens.map_or(ConfigValue::plain("null"), ConfigValue::plain)),
             ("num_oov_indices", ConfigValue::plain(self.num_oov_indices)),
@@ -263,10 +231,7 @@ impl Builtin for Lookup {
     }
 
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
-        match self.mode {
-            None => shaped_rules::same(input),
-            Some(mode) => shaped_rules::category_encoding(input, self.depth(), mode == Mode::OneHot),
-        }
+        encoding::rule(self.mode, input, self.depth())
     }
 
     fn message(&self, _fail: Fail, at: &At<'_>) -> String {
@@ -300,13 +265,7 @@ impl Builtin for Lookup {
     }
 
     fn rule_tokens(&self, input: TokenStream) -> TokenStream {
-        match self.mode {
-            None => quote!(::shaped::rules::same(#input)),
-            Some(mode) => {
-                let (n, one_hot) = (self.depth(), mode == Mode::OneHot);
-                quote!(::shaped::rules::category_encoding(#input, #n, #one_hot))
-            }
-        }
+        encoding::rule_tokens(self.mode, input, self.depth())
     }
 
     fn stage_type(&self) -> TokenStream {
@@ -332,7 +291,7 @@ impl Builtin for Lookup {
             }
             None => quote!(::core::option::Option::None),
         };
-        let mode = self.mode_tokens();
+        let mode = encoding::option_tokens(self.mode);
         quote!(#ty::new(::shaped::layers::LookupOptions {
             max_tokens: #max_tokens,
             num_oov_indices: #oov,

@@ -10,6 +10,7 @@ mod conv;
 mod core;
 mod dense;
 mod embedding;
+mod encoding;
 mod hashing;
 mod lambda;
 mod lookup;

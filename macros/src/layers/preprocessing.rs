@@ -11,6 +11,7 @@
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
+use crate::layers::encoding::{self, keras_name, read_output_mode, Encoding};
 use crate::layers::normalization::last_axis_message;
 use crate::layers::{fmt_dims, At, Builtin, ConfigValue, Follow, Init, LayerDef, Values};
 use crate::size::Size;
@@ -138,39 +139,25 @@ pub const CATEGORY_ENCODING: LayerDef = LayerDef {
             "`CategoryEncoding` needs `num_tokens`, how many ids there are (each id below it): `CategoryEncoding(3, output_mode = one_hot)`",
         )?;
         let num_tokens = args.positive(cx, value, "num_tokens", "how many ids there are")?;
-        let choices = [("one_hot", Mode::OneHot), ("multi_hot", Mode::MultiHot), ("count", Mode::Count)];
-        let mode =
-            args.choice(cx, "output_mode", &choices, Mode::MultiHot, "`one_hot`, `multi_hot` or `count`")?;
+        let mode = read_output_mode(cx, args, false, Some(Encoding::MultiHot))?.unwrap_or(Encoding::MultiHot);
         Some(Box::new(CategoryEncoding { num_tokens, mode }))
     },
 };
 
-/// `CategoryEncoding`'s `output_mode`.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    OneHot,
-    MultiHot,
-    Count,
-}
-
 /// `CategoryEncoding(num_tokens, output_mode)`.
 struct CategoryEncoding {
     num_tokens: usize,
-    mode: Mode,
+    mode: Encoding,
 }
 
 impl Builtin for CategoryEncoding {
     fn config(&self) -> Vec<(&'static str, ConfigValue)> {
-        let mode = match self.mode {
-            Mode::OneHot => "one_hot",
-            Mode::MultiHot => "multi_hot",
-            Mode::Count => "count",
-        };
+        let mode = keras_name(Some(self.mode));
         vec![("num_tokens", ConfigValue::plain(self.num_tokens)), ("output_mode", ConfigValue::str(mode))]
     }
 
     fn rule(&self, input: &[Option<usize>]) -> Result<ConstDims, Fail> {
-        shaped_rules::category_encoding(input, self.num_tokens, self.mode == Mode::OneHot)
+        encoding::rule(Some(self.mode), input, self.num_tokens)
     }
 
     fn message(&self, _fail: Fail, at: &At<'_>) -> String {
@@ -193,8 +180,7 @@ impl Builtin for CategoryEncoding {
     }
 
     fn rule_tokens(&self, input: TokenStream) -> TokenStream {
-        let (n, one_hot) = (self.num_tokens, self.mode == Mode::OneHot);
-        quote!(::shaped::rules::category_encoding(#input, #n, #one_hot))
+        encoding::rule_tokens(Some(self.mode), input, self.num_tokens)
     }
 
     fn stage_type(&self) -> TokenStream {
@@ -202,13 +188,8 @@ impl Builtin for CategoryEncoding {
     }
 
     fn stage_init(&self, _at: &Init<'_>) -> TokenStream {
-        let n = self.num_tokens;
-        let mode = match self.mode {
-            Mode::OneHot => quote!(OneHot),
-            Mode::MultiHot => quote!(MultiHot),
-            Mode::Count => quote!(Count),
-        };
-        quote!(::shaped::layers::CategoryEncoding::new(#n, ::shaped::layers::EncodingMode::#mode))
+        let (n, mode) = (self.num_tokens, encoding::tokens(self.mode));
+        quote!(::shaped::layers::CategoryEncoding::new(#n, #mode))
     }
 }
 
@@ -224,19 +205,12 @@ struct Discretization {
     boundaries: Option<Vec<f64>>,
     num_bins: usize,
     epsilon: f64,
-    mode: Option<Mode>,
+    mode: Option<Encoding>,
 }
 
 impl Discretization {
     fn read(cx: &Ctxt, args: &Args<'_>) -> Option<Discretization> {
-        let choices = [
-            ("int", None),
-            ("one_hot", Some(Mode::OneHot)),
-            ("multi_hot", Some(Mode::MultiHot)),
-            ("count", Some(Mode::Count)),
-        ];
-        let mode =
-            args.choice(cx, "output_mode", &choices, None, "`int`, `one_hot`, `multi_hot` or `count`")?;
+        let mode = read_output_mode(cx, args, true, None)?;
         let epsilon = args.float_or(cx, "epsilon", 0.01)?;
         match (args.get("bin_boundaries"), args.get("num_bins")) {
             (Some(b), None) => {
@@ -257,20 +231,6 @@ impl Discretization {
             }
         }
     }
-
-    /// `EncodingMode` tokens of the mode, `None` for `int`.
-    fn mode_tokens(&self) -> TokenStream {
-        match self.mode {
-            None => quote!(::core::option::Option::None),
-            Some(Mode::OneHot) => {
-                quote!(::core::option::Option::Some(::shaped::layers::EncodingMode::OneHot))
-            }
-            Some(Mode::MultiHot) => {
-                quote!(::core::option::Option::Some(::shaped::layers::EncodingMode::MultiHot))
-            }
-            Some(Mode::Count) => quote!(::core::option::Option::Some(::shaped::layers::EncodingMode::Count)),
-        }
-    }
 }
 
 impl Builtin for Discretization {
@@ -279,12 +239,7 @@ impl Builtin for Discretization {
             Some(b) => ConfigValue::list(b),
             None => ConfigValue::plain("null"),
         };
-        let mode = match self.mode {
-            None => "int",
-            Some(Mode::OneHot) => "one_hot",
-            Some(Mode::MultiHot) => "multi_hot",
-            Some(Mode::Count) => "count",
-        };
+        let mode = keras_name(self.mode);
         vec![
             ("bin_boundaries", boundaries),
             ("num_bins", ConfigValue::plain(self.num_bins)),
@@ -299,7 +254,7 @@ impl Builtin for Discretization {
                 [_] => Ok(d),
                 _ => Err(Fail::Rank { wanted: "[values] (numbers per sample)" }),
             }),
-            Some(mode) => shaped_rules::category_encoding(input, self.num_bins, mode == Mode::OneHot),
+            Some(_) => encoding::rule(self.mode, input, self.num_bins),
         }
     }
 
@@ -316,14 +271,7 @@ impl Builtin for Discretization {
     }
 
     fn rule_tokens(&self, input: TokenStream) -> TokenStream {
-        let n = self.num_bins;
-        match self.mode {
-            None => quote!(::shaped::rules::same(#input)),
-            Some(mode) => {
-                let one_hot = mode == Mode::OneHot;
-                quote!(::shaped::rules::category_encoding(#input, #n, #one_hot))
-            }
-        }
+        encoding::rule_tokens(self.mode, input, self.num_bins)
     }
 
     fn stage_type(&self) -> TokenStream {
@@ -331,7 +279,7 @@ impl Builtin for Discretization {
     }
 
     fn stage_init(&self, _at: &Init<'_>) -> TokenStream {
-        let mode = self.mode_tokens();
+        let mode = encoding::option_tokens(self.mode);
         match &self.boundaries {
             Some(b) => {
                 let b = b.iter().map(|&v| v as f32);

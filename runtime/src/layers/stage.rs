@@ -51,6 +51,15 @@ impl<'a> Input<'a> {
         Input { data: &[], ids: None, text: Some(text), dims, mask: None }
     }
 
+    /// The strings of a string input, or an `Err` naming `layer`, which reads strings (an
+    /// input declared `String[1]`).
+    pub fn strings(&self, layer: &str) -> Result<TextColumn<'a>> {
+        self.text.ok_or_else(|| Error::InvalidArgument {
+            name: "input",
+            detail: format!("`{layer}` reads strings (an input declared `String[1]`), but was given numbers"),
+        })
+    }
+
     /// What the input holds.
     pub fn dtype(&self) -> InputDType {
         InputDType::of(self.ids.is_some(), self.text.is_some())

@@ -21,7 +21,6 @@
 use crate::error::Result;
 use crate::layers::preprocessing::category_encoding::encode;
 use crate::layers::preprocessing::hash_fn::{fingerprint64, salt_key, siphash};
-use crate::layers::preprocessing::string_lookup::text_of;
 use crate::layers::shape_rule::rule_dims_one;
 use crate::layers::stage::{single_dims, Backward, Forward, Input, MaskRule, Stage};
 use crate::layers::EncodingMode;
@@ -110,8 +109,8 @@ impl Hashing {
                     None => {
                         self.digits = digits;
                         self.bins = bins;
-                        // Neither strings nor integers: `text_of` names what it reads.
-                        return text_of(input, "Hashing").map(|_| ());
+                        // Neither strings nor integers: `strings` names what it reads.
+                        return input.strings("Hashing").map(|_| ());
                     }
                 };
                 digits.clear();
@@ -122,7 +121,7 @@ impl Hashing {
             }
             self.digits = digits;
         } else {
-            text_of(input, "Hashing")?;
+            input.strings("Hashing")?;
         }
         self.bins = bins;
         Ok(())

@@ -274,23 +274,20 @@ impl<T: Token> IndexLookup<T> {
     /// Writes the output for `batch` samples of `n` positions each, token `i` (over the batch)
     /// given by `token(i)` (`None`: missing): the indices as `f32` in `int` mode, else their
     /// encoding. `layer` names the layer in errors.
-    pub fn lookup<'t>(
+    pub fn lookup<K: Borrow<T::Ref>>(
         &mut self,
         layer: &str,
         n: usize,
         batch: usize,
         mask: Option<&[f32]>,
-        token: impl Fn(usize) -> Option<&'t T::Ref>,
+        token: impl Fn(usize) -> Option<K>,
         y: &mut [f32],
-    ) -> Result<()>
-    where
-        T::Ref: 't,
-    {
+    ) -> Result<()> {
         self.check_ready(layer)?;
         let mut indices = std::mem::take(&mut self.indices);
         indices.clear();
         for i in 0..batch * n {
-            match self.index(token(i), i / n.max(1)) {
+            match self.index(token(i).as_ref().map(Borrow::borrow), i / n.max(1)) {
                 Ok(index) => indices.push(index),
                 Err(e) => {
                     self.indices = indices;
@@ -449,7 +446,7 @@ mod tests {
     #[test]
     fn refuses_to_run_before_adapt() {
         let mut lookup = IndexLookup::new(options(None, false));
-        let e = lookup.lookup("StringLookup", 1, 0, None, |_| None, &mut []).unwrap_err();
+        let e = lookup.lookup("StringLookup", 1, 0, None, |_| None::<&str>, &mut []).unwrap_err();
         assert!(e.to_string().contains("model.adapt"), "{e}");
     }
 
