@@ -2,7 +2,7 @@
 //! above it, each layer gets as many inputs as it takes, a layer applied twice takes one shape,
 //! the outputs are marked and named once, and every input and layer leads to an output.
 
-use super::NodeKind;
+use super::values::NodeKind;
 use crate::ast::{LayerBody, LayerDecl, ModelDef};
 use crate::ctxt::Ctxt;
 use crate::layers::fmt_dims;

@@ -64,7 +64,7 @@ impl InputBatch {
         };
         for (k, buf) in self.buffers.iter_mut().enumerate().take(n_inputs) {
             let field = x[first].field(k);
-            let dtype = InputDType::of(field.token_ids(), field.is_text());
+            let dtype = field.dtype();
             if dtype == InputDType::Text {
                 // One string per sample, nothing to pad.
                 buf.text.clear();

@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::layers::spatial_mask::real_extent;
 use crate::layers::Mode;
-use crate::model::{InputBatch, InputDType, Network, MAX_OUTPUTS};
+use crate::model::{InputBatch, Network, MAX_OUTPUTS};
 use crate::tensor::{InputRow, OutputExtent, OutputRow};
 
 /// Keras's default `predict` batch size.
@@ -113,7 +113,7 @@ pub(crate) fn check_samples<N: Network, X: InputRow>(x: &[X]) -> Result<()> {
                 spec.dims.iter().map(|d| d.unwrap_or(1)).product()
             };
             if field.step_len() != expected
-                || InputDType::of(field.token_ids(), field.is_text()) != spec.dtype
+                || field.dtype() != spec.dtype
                 || field.extent().is_some() != ragged
             {
                 return Err(Error::shape(

@@ -3,6 +3,7 @@
 //! [`InputField`], one input of it seen without its type.
 
 use crate::tensor::input_sample::{Element, InputSample};
+use crate::tensor::InputDType;
 
 /// One sample of a model's inputs, as `fit`, `evaluate` and `predict` take it: any
 /// [`InputSample`] for a model with one input, or the generated input struct of a model with
@@ -26,8 +27,9 @@ impl<X: InputSample> InputRow for X {
 
 /// One input of a sample without its type: what the training loop reads of each input.
 pub trait InputField {
-    /// Whether the input holds token ids (written to the `ids` buffer) rather than values.
-    fn token_ids(&self) -> bool;
+    /// What the input holds: values, token ids (written to the `ids` buffer) or strings
+    /// ([`InputField::text`]).
+    fn dtype(&self) -> InputDType;
 
     /// Elements per step of a sequence, or per sample when fixed-size.
     fn step_len(&self) -> usize;
@@ -49,16 +51,13 @@ pub trait InputField {
     /// For token ids: the position and value of the first id not below `limit`.
     fn first_id_at_least(&self, limit: usize) -> Option<(usize, u32)>;
 
-    /// Whether the input holds strings ([`InputField::text`]) rather than values or ids.
-    fn is_text(&self) -> bool;
-
     /// For a string input: the string, `Some(None)` when missing; `None` otherwise.
     fn text(&self) -> Option<Option<&str>>;
 }
 
 impl<X: InputSample> InputField for X {
-    fn token_ids(&self) -> bool {
-        X::Elem::TOKEN_IDS
+    fn dtype(&self) -> InputDType {
+        InputDType::of(X::Elem::TOKEN_IDS, X::Elem::TEXT)
     }
 
     fn step_len(&self) -> usize {
@@ -83,10 +82,6 @@ impl<X: InputSample> InputField for X {
 
     fn first_id_at_least(&self, limit: usize) -> Option<(usize, u32)> {
         InputSample::first_id_at_least(self, limit)
-    }
-
-    fn is_text(&self) -> bool {
-        X::Elem::TEXT
     }
 
     fn text(&self) -> Option<Option<&str>> {
