@@ -5,6 +5,10 @@
 //! cargo bench --bench workloads -- W1      # only W1 (names are case-insensitive, several allowed)
 //! ```
 //!
+//! The kernels use `MATMUL_NUM_THREADS` (or `RAYON_NUM_THREADS`) threads, else every core;
+//! each line ends with `"threads":n`. Pin as BENCHMARKS.md's runs do:
+//! `MATMUL_NUM_THREADS=1 taskset -c 1 …` and `MATMUL_NUM_THREADS=2 taskset -c 0,1 …`.
+//!
 //! Arguments starting with `--` (cargo passes `--bench`) are ignored; no name at all means
 //! `all`. To add a workload, write `fn wN_…()` that prints its line with [`print_line`] and add
 //! it to [`WORKLOADS`]; [`time_per_call`] and `vec_f32` are shared (the generator is `shaped::data::SplitMix64`).
@@ -117,7 +121,8 @@ fn time_per_call(warmup: usize, samples: usize, min_sample: Duration, mut f: imp
 
 /// Prints one JSON line: `{"workload":"<workload>",<fields>}`.
 fn print_line(workload: &str, fields: &str) {
-    println!("{{\"workload\":\"{workload}\",{fields}}}");
+    let threads = shaped::kernels::threads::num_threads();
+    println!("{{\"workload\":\"{workload}\",{fields},\"threads\":{threads}}}");
 }
 
 /// `len` values uniform in `[0, 1)` from `rng` (shaped's SplitMix64, the generator

@@ -452,6 +452,35 @@ fn random_floats_against_reference() {
     }
 }
 
+#[test]
+fn every_thread_count_gives_the_same_bits() {
+    use shaped_runtime::kernels::threads::set_num_threads;
+    let mut rng = Rng(9);
+    // Large enough to be split across threads; odd sizes leave uneven blocks.
+    let mut shapes = vec![(128, 784, 256), (97, 301, 259)];
+    if !fast_test() {
+        shapes.extend([(784, 128, 256), (256, 256, 784), (600, 600, 600), (43264, 9, 16)]);
+    }
+    for kernel in kernels() {
+        for &(m, k, n) in &shapes {
+            let a: Vec<f32> = (0..m * k).map(|_| rng.unit() - 0.5).collect();
+            let b: Vec<f32> = (0..k * n).map(|_| rng.unit() - 0.5).collect();
+            let (k_, n_) = (k as isize, n as isize);
+            let product = |threads: usize| {
+                set_num_threads(threads);
+                let mut c: Vec<f32> = (0..m * n).map(|i| (i % 7) as f32).collect();
+                sgemm_with(kernel, m, k, n, 1.0, &a, k_, 1, &b, n_, 1, 0.5, &mut c, n_, 1);
+                c.iter().map(|v| v.to_bits()).collect::<Vec<u32>>()
+            };
+            let one = product(1);
+            for threads in [2, 3] {
+                assert!(product(threads) == one, "{kernel:?} {m}×{k}×{n}: {threads} threads differ from one");
+            }
+        }
+    }
+    set_num_threads(1);
+}
+
 /// Row-major `rows × cols` matrix of small integers.
 fn ints(rows: usize, cols: usize, rng: &mut Rng) -> Vec<f32> {
     rng.ints(rows * cols)

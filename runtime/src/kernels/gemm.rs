@@ -31,7 +31,10 @@
 //! layers check user shapes and return [`crate::Error`]), so they panic with a message naming
 //! the operand and both values.
 
+use std::sync::Mutex;
+
 use crate::kernels::rowwise::transpose;
+use crate::kernels::threads;
 
 /// Instruction set used by the small-m kernel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,8 +192,8 @@ pub fn sgemm_with(
     rsc: isize,
     csc: isize,
 ) {
-    let (rsa_u, csa_u) = check_operand("a", m, k, rsa, csa, a.len());
-    let (rsb_u, csb_u) = check_operand("b", k, n, rsb, csb, b.len());
+    let (rsa_u, _) = check_operand("a", m, k, rsa, csa, a.len());
+    check_operand("b", k, n, rsb, csb, b.len());
     let (rsc_u, csc_u) = check_operand("c", m, n, rsc, csc, c.len());
     check_no_alias(m, n, rsc_u, csc_u);
     if m == 0 || n == 0 {
@@ -201,6 +204,216 @@ pub fn sgemm_with(
         Kernel::Auto => choose_kernel(m, k, n, csb),
         other => other,
     };
+    // Blocks of columns or rows of `C` on the kernels' threads, each with the kernel chosen
+    // for the whole product: every value is computed as on one thread.
+    let parts = match split(kernel, m, k, n, rsc_u, csc_u) {
+        Split::Whole => {
+            run_kernel(kernel, m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
+            return;
+        }
+        Split::Columns(parts) => {
+            let cols = n.div_ceil(parts).next_multiple_of(16);
+            let out = SharedOut { ptr: c.as_mut_ptr(), len: c.len() };
+            threads::for_each_part(parts, &|i| {
+                let first = i * cols;
+                if first < n {
+                    let width = cols.min(n - first);
+                    let b_block = &b[first * csb as usize..];
+                    // SAFETY: `out` is `c`, borrowed mutably by this call and used only through
+                    // `out` until every part is done; part `i` writes only columns
+                    // `first .. first + width` of `C`, which no other part touches
+                    // (`check_no_alias`: distinct (row, column) are distinct elements).
+                    unsafe {
+                        run_column_block(
+                            kernel, m, k, width, alpha, a, rsa, csa, b_block, rsb, csb, beta, out, first,
+                            rsc, csc,
+                        )
+                    };
+                }
+            });
+            return;
+        }
+        Split::Rows(parts) => parts,
+    };
+    let rows = m.div_ceil(parts);
+    let block = rows * rsc_u;
+    let mut rest = c;
+    let blocks: [Mutex<&mut [f32]>; MAX_PARTS] = std::array::from_fn(|_| {
+        let take = block.min(rest.len());
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(take);
+        rest = tail;
+        Mutex::new(head)
+    });
+    threads::for_each_part(parts, &|i| {
+        let first = i * rows;
+        let mut c_block = blocks[i].lock().unwrap_or_else(|e| e.into_inner());
+        let m_block = rows.min(m - first);
+        let a_block = &a[first * rsa_u..];
+        run_kernel(
+            kernel,
+            m_block,
+            k,
+            n,
+            alpha,
+            a_block,
+            rsa,
+            csa,
+            b,
+            rsb,
+            csb,
+            beta,
+            &mut c_block,
+            rsc,
+            csc,
+        );
+    });
+}
+
+/// The most blocks of rows a product is split into.
+const MAX_PARTS: usize = 8;
+
+/// Products of fewer multiply-adds run on one thread: below this, waking a helper costs more
+/// than it saves.
+const PARALLEL_MIN_MACS: usize = 1 << 19;
+
+/// How a product is shared among the kernel threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Split {
+    /// On the calling thread.
+    Whole,
+    /// In this many blocks of columns (each reads its own part of `B`, all of `A`).
+    Columns(usize),
+    /// In this many blocks of rows (each reads its own rows of `A`, all of `B`).
+    Rows(usize),
+}
+
+/// How an `m × k` by `k × n` product is shared: not at all below [`PARALLEL_MIN_MACS`] or on
+/// one thread; by blocks of at least 32 columns when the kernel takes a raw output (the packed
+/// and vector small-m kernels), so that each thread's share of `B` stays in its own cache;
+/// else by blocks of at least 8 rows when `C`'s rows do not interleave (`rsc ≥ n · csc`, as
+/// for every row-major `C`).
+fn split(kernel: Kernel, m: usize, k: usize, n: usize, rsc: usize, csc: usize) -> Split {
+    let threads = threads::num_threads().min(MAX_PARTS);
+    if threads <= 1 || m.saturating_mul(k).saturating_mul(n) < PARALLEL_MIN_MACS {
+        return Split::Whole;
+    }
+    let raw_output = matches!(kernel, Kernel::Packed | Kernel::SmallM(Isa::Avx512 | Isa::Avx2Fma));
+    if raw_output && n >= 32 * threads {
+        return Split::Columns(threads);
+    }
+    let parts = threads.min(m / 8);
+    if parts > 1 && csc > 0 && rsc >= n * csc {
+        Split::Rows(parts)
+    } else {
+        Split::Whole
+    }
+}
+
+/// `C`'s elements, shared by the parts of a product split by columns, each of which writes
+/// only its own columns.
+#[derive(Clone, Copy)]
+struct SharedOut {
+    ptr: *mut f32,
+    len: usize,
+}
+
+// SAFETY: the parts that share it write disjoint elements (see `Split::Columns` in
+// `sgemm_with`), and the borrow it comes from outlives them.
+unsafe impl Send for SharedOut {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for SharedOut {}
+
+/// [`run_kernel`] on columns `first .. first + n` of the `C` behind `out` (`b` starts at
+/// column `first`).
+///
+/// # Safety
+///
+/// `out` must point to a live `C` of `out.len` elements that nothing else reads or writes
+/// meanwhile, apart from other calls writing other columns; `kernel` must be `Packed` or a
+/// vector `SmallM` this CPU runs.
+#[allow(clippy::too_many_arguments)]
+unsafe fn run_column_block(
+    kernel: Kernel,
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: &[f32],
+    rsa: isize,
+    csa: isize,
+    b: &[f32],
+    rsb: isize,
+    csb: isize,
+    beta: f32,
+    out: SharedOut,
+    first: usize,
+    rsc: isize,
+    csc: isize,
+) {
+    let (rsa_u, csa_u) = check_operand("a", m, k, rsa, csa, a.len());
+    let (rsb_u, _) = check_operand("b", k, n, rsb, csb, b.len());
+    let offset = first * csc as usize;
+    let (rsc_u, csc_u) = check_operand("c", m, n, rsc, csc, out.len.saturating_sub(offset));
+    // SAFETY: `offset` is within `C` (checked just above: the block's elements lie in the
+    // `out.len - offset` elements after it).
+    let c = unsafe { out.ptr.add(offset) };
+    match kernel {
+        Kernel::SmallM(isa) => {
+            assert!(csb == 1 || n == 1, "sgemm: the small-m kernel needs contiguous rows of b");
+            let g = Geom { m, k, n, alpha, beta, rsa: rsa_u, csa: csa_u, rsb: rsb_u, rsc: rsc_u, csc: csc_u };
+            // SAFETY: the caller guarantees a vector `isa` this CPU runs; `g` was checked
+            // against `a`, `b` and the elements after `c`, which only this block writes.
+            unsafe { small_m_raw(isa, &g, a, b, c) };
+        }
+        Kernel::Packed | Kernel::Auto => {
+            // SAFETY: as in `run_kernel`: the offsets were checked against `a`, `b` and the
+            // elements after `c`, and only this block writes its elements of `C`.
+            unsafe {
+                matrixmultiply::sgemm(
+                    m,
+                    k,
+                    n,
+                    alpha,
+                    a.as_ptr(),
+                    rsa,
+                    csa,
+                    b.as_ptr(),
+                    rsb,
+                    csb,
+                    beta,
+                    c,
+                    rsc,
+                    csc,
+                )
+            };
+        }
+    }
+}
+
+/// [`sgemm_with`]'s work on the calling thread, operands checked.
+#[allow(clippy::too_many_arguments)]
+fn run_kernel(
+    kernel: Kernel,
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: &[f32],
+    rsa: isize,
+    csa: isize,
+    b: &[f32],
+    rsb: isize,
+    csb: isize,
+    beta: f32,
+    c: &mut [f32],
+    rsc: isize,
+    csc: isize,
+) {
+    // Checked again for this block (constant time), so that the kernels' safety rests on
+    // these operands alone.
+    let (rsa_u, csa_u) = check_operand("a", m, k, rsa, csa, a.len());
+    let (rsb_u, csb_u) = check_operand("b", k, n, rsb, csb, b.len());
+    let (rsc_u, csc_u) = check_operand("c", m, n, rsc, csc, c.len());
     match kernel {
         Kernel::SmallM(isa) => {
             assert!(
@@ -508,6 +721,24 @@ const NARROW_ROW_BLOCKS: [usize; 4] = [8, 4, 2, 1];
 /// # Safety
 ///
 /// `isa.is_available()`, and `g` is valid for `a`, `b` and `c` (see [`Geom`]).
+/// The vector small-m kernels on an output given as a pointer (a block of columns of `C`).
+///
+/// # Safety
+///
+/// As [`small_m`], with `c` valid for every element `g` reaches and written by nobody else
+/// meanwhile; `isa` must be a vector one (`Avx512` or `Avx2Fma`).
+unsafe fn small_m_raw(isa: Isa, g: &Geom, a: &[f32], b: &[f32], c: *mut f32) {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the caller guarantees `isa.is_available()` and a valid `g` and `c`.
+        Isa::Avx512 => unsafe { x86::small_m_avx512_raw(g, a, b, c) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        Isa::Avx2Fma => unsafe { x86::small_m_avx2_raw(g, a, b, c) },
+        _ => unreachable!("a column block runs a vector small-m kernel only"),
+    }
+}
+
 unsafe fn small_m(isa: Isa, g: &Geom, a: &[f32], b: &[f32], c: &mut [f32]) {
     match isa {
         #[cfg(target_arch = "x86_64")]
@@ -802,6 +1033,22 @@ mod x86 {
     pub(super) unsafe fn small_m_avx2(g: &Geom, a: &[f32], b: &[f32], c: &mut [f32]) {
         // SAFETY: as in `small_m_avx512`, with the features `Avx2` needs.
         unsafe { body::<Avx2>(g, a.as_ptr(), b.as_ptr(), c.as_mut_ptr()) }
+    }
+
+    /// [`small_m_avx512`] on an output pointer (a block of columns of `C`).
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) unsafe fn small_m_avx512_raw(g: &Geom, a: &[f32], b: &[f32], c: *mut f32) {
+        // SAFETY: the target features are enabled on this function; the caller guarantees
+        // that every element of A and B lies in `a` and `b`, every element of C after `c`
+        // that `g` reaches is valid and written by nobody else, and `B`'s unit column stride.
+        unsafe { body::<Avx512>(g, a.as_ptr(), b.as_ptr(), c) }
+    }
+
+    /// [`small_m_avx2`] on an output pointer (a block of columns of `C`).
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn small_m_avx2_raw(g: &Geom, a: &[f32], b: &[f32], c: *mut f32) {
+        // SAFETY: as in `small_m_avx512_raw`, with the features `Avx2` needs.
+        unsafe { body::<Avx2>(g, a.as_ptr(), b.as_ptr(), c) }
     }
 
     /// Walks `C` in row blocks of 4, 2 and 1 (of 8 first when `C` is one vector wide).

@@ -10,6 +10,8 @@
 //! - [`short_run`]: copies and fills of short runs without a library call per run.
 //! - [`activation`]: branch-free `tanh` and `sigmoid` that vectorise (the recurrent gates).
 //! - [`elementwise`]: the Adam step and the finiteness scan, vectorised per CPU.
+//! - [`threads`]: how many threads the kernels use, and the helpers that share a product's
+//!   rows or columns with the caller.
 //! - [`reference`](mod@reference): a naive triple-loop gemm that tests check the fast paths
 //!   against.
 //!
@@ -23,6 +25,7 @@ pub mod im2col;
 pub mod reference;
 pub mod rowwise;
 pub mod short_run;
+pub mod threads;
 
 pub use gemm::{
     matmul, matmul_a_bt, matmul_a_bt_with, matmul_at_b, matmul_at_b_strided, matmul_at_b_strided_add, sgemm,
