@@ -6,11 +6,14 @@
 //! positive integer wins), or else the machine's cores ([`std::thread::available_parallelism`]).
 //! One thread means every kernel runs on the caller, as if this module did not exist.
 //!
-//! [`for_each_part`] runs `parts` calls of one function, shared round the calling thread and
-//! the helpers, and returns when all are done. A helper spins briefly between parts, so a
-//! training step's products reach a running thread, and then sleeps. Nothing is allocated per
-//! call: a part is handed over as a pointer to the caller's closure, which outlives it because
-//! the caller waits. A call made while the helpers are busy (from inside a part, or from another
+//! [`for_each_part`] runs `parts` calls of one function on the calling thread and the helpers:
+//! thread j runs part j first (the same at every call, so a product's share of operands stays
+//! in that thread's cache), then each claims the next part left; it returns when all are done. A helper
+//! spins for 2 ms between jobs, so a training step's products reach a running thread, and
+//! then sleeps; a job that a sleeping helper has not taken when the caller runs out of parts
+//! is taken back, so the caller never waits for a helper to wake. Nothing is allocated per
+//! call: the job is a pointer to the caller's closure, which outlives it because the caller
+//! waits for every helper that took it. A call made while the helpers are busy (from inside a part, or from another
 //! thread at the same time) runs its parts one after another on its own thread.
 //!
 //! Results never depend on the number of threads: the kernels split the rows or columns of the
@@ -21,8 +24,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-/// How long a helper spins for its next part before it sleeps.
-const SPIN: Duration = Duration::from_micros(200);
+/// How long a helper spins for its next job before it sleeps (and a caller for a helper to
+/// finish before it sleeps): a training step's products come closer together than this.
+const SPIN: Duration = Duration::from_millis(2);
 
 /// The most threads a call uses (the helpers are made once, at the first call that needs them).
 const MAX_THREADS: usize = 64;
@@ -62,8 +66,8 @@ fn default_threads() -> usize {
         .min(MAX_THREADS)
 }
 
-/// Runs `f(0)`, `f(1)`, …, `f(parts − 1)` on [`num_threads`] threads, this one included (the
-/// parts go round them in turn); returns when every part is done. A part that panics makes
+/// Runs `f(0)`, `f(1)`, …, `f(parts − 1)` on up to [`num_threads`] threads, this one included
+/// (each claims the next part in turn); returns when every part is done. A part that panics makes
 /// this call panic once every part has finished.
 pub fn for_each_part(parts: usize, f: &(dyn Fn(usize) + Sync)) {
     let threads = num_threads().min(parts);
@@ -77,21 +81,49 @@ pub fn for_each_part(parts: usize, f: &(dyn Fn(usize) + Sync)) {
         (0..parts).for_each(f);
         return;
     }
-    let helpers = pool.helpers(threads - 1);
-    // The parts go round the threads: this one runs 0, t, 2t, …, helper j runs j + 1, j + 1 + t, ….
-    let t = helpers.len() + 1;
-    let erased: *const (dyn Fn(usize) + Sync + '_) = f;
-    // SAFETY: the pointer is only dereferenced by helpers while this call waits for them below
-    // (every handed-out part is done before `wait_all` returns), so the closure it points to,
-    // borrowed for this call, outlives every use; the transmute only erases that lifetime.
+    // Helpers 0 .. count, started at their first use (fewer if a thread cannot be started).
+    let count = (0..threads - 1).take_while(|&j| pool.helper(j).is_some()).count();
+    // Thread j (this one is 0, helper j is j + 1) runs part j first, the same part at every
+    // call (so each keeps its share of a product's operands in its own cache from one call to
+    // the next), then claims the next part past the threads' own until none is left.
+    let t = count + 1;
+    let next = AtomicUsize::new(t);
+    let run = |own: usize| {
+        if own < parts {
+            f(own);
+        }
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= parts {
+                break;
+            }
+            f(i);
+        }
+    };
+    let run: &(dyn Fn(usize) + Sync) = &run;
+    let erased: *const (dyn Fn(usize) + Sync + '_) = run;
+    // SAFETY: the pointer is only dereferenced by a helper that took the job, and this call
+    // waits for every such helper below (`finish` returns after `done`, or after taking back a
+    // job no helper took), so the closure it points to, living on this call's stack, outlives
+    // every use; the transmute only erases that lifetime.
     let job: *const (dyn Fn(usize) + Sync + 'static) = unsafe { std::mem::transmute(erased) };
-    for (j, helper) in helpers.iter().enumerate() {
-        helper.start(Job { f: job, first: j + 1, step: t, parts });
+    let helpers = (0..count).filter_map(|j| pool.helper(j));
+    for (j, helper) in helpers.clone().enumerate() {
+        helper.start(Job { run: job, own: j + 1 });
     }
-    let mine = catch_unwind(AssertUnwindSafe(|| (0..parts).step_by(t).for_each(f)));
-    let helper_panicked = helpers.iter().fold(false, |p, helper| helper.wait() | p);
+    let mut outcome = catch_unwind(AssertUnwindSafe(|| run(0)));
+    // Every helper is finished, even after a panic here: the job points into this frame.
+    let mut helper_panicked = false;
+    for (j, helper) in helpers.enumerate() {
+        match helper.finish() {
+            // A helper still asleep gives its job back: its own part runs here.
+            Finish::TakenBack if outcome.is_ok() => outcome = catch_unwind(AssertUnwindSafe(|| run(j + 1))),
+            Finish::TakenBack => {}
+            Finish::Done { panicked } => helper_panicked |= panicked,
+        }
+    }
     pool.busy.store(false, Ordering::Release);
-    if let Err(payload) = mine {
+    if let Err(payload) = outcome {
         resume_unwind(payload);
     }
     assert!(!helper_panicked, "a part run on a helper thread panicked");
@@ -99,45 +131,53 @@ pub fn for_each_part(parts: usize, f: &(dyn Fn(usize) + Sync)) {
 
 static POOL: OnceLock<Pool> = OnceLock::new();
 
-/// The helper threads, made as they are first needed.
-#[derive(Default)]
+/// The helper threads, each started at its first use.
 struct Pool {
     /// Whether a call is running parts on the helpers.
     busy: AtomicBool,
-    helpers: OnceLock<Vec<&'static Helper>>,
+    /// Helper `j`, or `None` when its thread could not be started.
+    helpers: [OnceLock<Option<&'static Helper>>; MAX_THREADS - 1],
 }
 
-impl Pool {
-    /// The first `n` helpers (all the machine's, made at the first call).
-    fn helpers(&self, n: usize) -> &[&'static Helper] {
-        let all = self.helpers.get_or_init(|| {
-            (0..MAX_THREADS - 1)
-                .map_while(|i| {
-                    let helper: &'static Helper = Box::leak(Box::default());
-                    std::thread::Builder::new()
-                        .name(format!("shaped-kernel-{}", i + 1))
-                        .spawn(move || helper.run())
-                        .ok()
-                        .map(|_| helper)
-                })
-                .take(default_threads().max(num_threads()).saturating_sub(1))
-                .collect()
-        });
-        &all[..n.min(all.len())]
+impl Default for Pool {
+    fn default() -> Pool {
+        Pool { busy: AtomicBool::new(false), helpers: std::array::from_fn(|_| OnceLock::new()) }
     }
 }
 
-/// One handed-out share of a call: parts `first`, `first + step`, … below `parts` of `f`.
-#[derive(Clone, Copy)]
-struct Job {
-    f: *const (dyn Fn(usize) + Sync + 'static),
-    first: usize,
-    step: usize,
-    parts: usize,
+impl Pool {
+    /// Helper `j` (`j < MAX_THREADS − 1`), its thread started at the first call; `None` if
+    /// the thread could not be started.
+    fn helper(&self, j: usize) -> Option<&'static Helper> {
+        *self.helpers[j].get_or_init(|| {
+            // Lives as long as the process, as its thread does.
+            let helper: &'static Helper = Box::leak(Box::default());
+            std::thread::Builder::new()
+                .name(format!("shaped-kernel-{}", j + 1))
+                .spawn(move || helper.run())
+                .ok()
+                .map(|_| helper)
+        })
+    }
 }
 
-// SAFETY: `f` points to a `Sync` closure (shared use from several threads is sound), which the
-// caller keeps alive until the job is done (see `for_each_part`).
+/// A call's work handed to a helper: its own part, then the parts left.
+#[derive(Clone, Copy)]
+struct Job {
+    run: *const (dyn Fn(usize) + Sync + 'static),
+    own: usize,
+}
+
+/// How a helper's job ended.
+enum Finish {
+    /// The helper had not taken it: the caller runs its own part.
+    TakenBack,
+    /// The helper ran it.
+    Done { panicked: bool },
+}
+
+// SAFETY: `run` points to a `Sync` closure (shared use from several threads is sound), which
+// the caller keeps alive until the job is done or taken back (see `for_each_part`).
 unsafe impl Send for Job {}
 
 /// One helper thread: a job slot, and the flags it and the caller spin on.
@@ -179,8 +219,16 @@ impl Helper {
         }
     }
 
-    /// Waits for the job handed over by [`Helper::start`]; whether it panicked.
-    fn wait(&self) -> bool {
+    /// Ends the job handed over by [`Helper::start`]: takes it back if the helper has not
+    /// taken it yet, else waits until it is done.
+    fn finish(&self) -> Finish {
+        {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            if state.job.take().is_some() {
+                self.ready.store(false, Ordering::Relaxed);
+                return Finish::TakenBack;
+            }
+        }
         let start = Instant::now();
         while !self.done.load(Ordering::Acquire) {
             if start.elapsed() > SPIN {
@@ -194,7 +242,7 @@ impl Helper {
             }
             std::hint::spin_loop();
         }
-        self.panicked.load(Ordering::Relaxed)
+        Finish::Done { panicked: self.panicked.load(Ordering::Relaxed) }
     }
 
     /// The helper's loop: take a job, run its parts, say so; spin, then sleep, between jobs.
@@ -202,10 +250,10 @@ impl Helper {
         loop {
             let job = self.next();
             let result = catch_unwind(AssertUnwindSafe(|| {
-                // SAFETY: the caller that handed this job over waits in `wait` until `done` is
-                // set below, so the closure behind `job.f` is alive for this whole use.
-                let f = unsafe { &*job.f };
-                (job.first..job.parts).step_by(job.step).for_each(f);
+                // SAFETY: this helper took the job, so its caller waits in `finish` until `done`
+                // is set below: the closure behind `job.run` is alive for this whole use.
+                let run = unsafe { &*job.run };
+                run(job.own);
             }));
             self.panicked.store(result.is_err(), Ordering::Relaxed);
             let waiting = {
@@ -257,6 +305,27 @@ mod tests {
                 assert_eq!(count.load(Ordering::Relaxed), parts);
                 assert_eq!(sum.load(Ordering::Relaxed), (parts * (parts + 1) / 2) as u64);
             }
+        }
+    }
+
+    #[test]
+    fn a_panicking_part_panics_the_call_after_every_part_is_done() {
+        set_num_threads(2);
+        for bad in [0, 1] {
+            let count = AtomicUsize::new(0);
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                for_each_part(4, &|i| {
+                    count.fetch_add(1, Ordering::Relaxed);
+                    assert!(i != bad, "part {i}");
+                })
+            }));
+            assert!(result.is_err());
+            // The pool is free again.
+            let after = AtomicUsize::new(0);
+            for_each_part(3, &|_| {
+                after.fetch_add(1, Ordering::Relaxed);
+            });
+            assert_eq!(after.load(Ordering::Relaxed), 3);
         }
     }
 
