@@ -3,7 +3,13 @@
 //! The crate targets baseline x86-64 (SSE2, 4 lanes); these loops are written once, inlined
 //! into `#[target_feature]` copies for AVX-512 and AVX2, and chosen at run time. Each element is
 //! computed by the same operations in every copy (no reductions, no fused multiply-add), so the
-//! results are bit-identical whichever copy runs.
+//! results are bit-identical whichever copy runs. A large tensor's Adam step is split in blocks
+//! over the kernel threads ([`crate::kernels::threads`]); each element is computed alike.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use crate::kernels::threads;
 
 /// Keras's Adam step on one tensor, in place (SEMANTICS §6, the ε-hat form), after decoupled
 /// weight decay when `decay = Some((wd, lr))`:
@@ -37,6 +43,50 @@ pub fn adam_update(
         m.len(),
         v.len()
     );
+    let threads = threads::num_threads().min(MAX_PARTS);
+    if threads <= 1 || w.len() < PARALLEL_MIN_LEN {
+        return adam_update_here(w, g, m, v, alpha, beta_1, beta_2, eps, decay);
+    }
+    // One block of elements per kernel thread, the same block to the same thread at every
+    // step (so each keeps its share of the optimiser's state in its cache).
+    let block = w.len().div_ceil(threads).next_multiple_of(16);
+    let mut blocks =
+        w.chunks_mut(block).zip(g.chunks_mut(block)).zip(m.chunks_mut(block)).zip(v.chunks_mut(block));
+    let slots: [Mutex<Option<Slices<'_>>>; MAX_PARTS] =
+        std::array::from_fn(|_| Mutex::new(blocks.next().map(|(((w, g), m), v)| [w, g, m, v])));
+    let non_finite = AtomicBool::new(false);
+    threads::for_each_part(threads, &|i| {
+        if let Some([w, g, m, v]) = slots[i].lock().unwrap_or_else(|e| e.into_inner()).take() {
+            if !adam_update_here(w, g, m, v, alpha, beta_1, beta_2, eps, decay) {
+                non_finite.store(true, Ordering::Relaxed);
+            }
+        }
+    });
+    !non_finite.load(Ordering::Relaxed)
+}
+
+/// Tensors of fewer elements are updated on one thread.
+const PARALLEL_MIN_LEN: usize = 1 << 16;
+
+/// The most blocks a tensor is split into.
+const MAX_PARTS: usize = 8;
+
+/// One block of `w`, `g`, `m` and `v`.
+type Slices<'a> = [&'a mut [f32]; 4];
+
+/// [`adam_update`] on the calling thread, with the widest vector unit the CPU has.
+#[allow(clippy::too_many_arguments)]
+fn adam_update_here(
+    w: &mut [f32],
+    g: &mut [f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    alpha: f32,
+    beta_1: f32,
+    beta_2: f32,
+    eps: f32,
+    decay: Option<(f32, f32)>,
+) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f") {

@@ -229,18 +229,13 @@ impl Helper {
                 return Finish::TakenBack;
             }
         }
-        let start = Instant::now();
-        while !self.done.load(Ordering::Acquire) {
-            if start.elapsed() > SPIN {
-                let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-                while !self.done.load(Ordering::Acquire) {
-                    state.waiting = true;
-                    state = self.finished.wait(state).unwrap_or_else(|e| e.into_inner());
-                }
-                state.waiting = false;
-                break;
+        if !spin_until(|| self.done.load(Ordering::Acquire)) {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            while !self.done.load(Ordering::Acquire) {
+                state.waiting = true;
+                state = self.finished.wait(state).unwrap_or_else(|e| e.into_inner());
             }
-            std::hint::spin_loop();
+            state.waiting = false;
         }
         Finish::Done { panicked: self.panicked.load(Ordering::Relaxed) }
     }
@@ -269,10 +264,7 @@ impl Helper {
 
     /// The next job: spins for [`SPIN`], then sleeps until one is handed over.
     fn next(&self) -> Job {
-        let start = Instant::now();
-        while !self.ready.load(Ordering::Acquire) && start.elapsed() < SPIN {
-            std::hint::spin_loop();
-        }
+        spin_until(|| self.ready.load(Ordering::Acquire));
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if let Some(job) = state.job.take() {
@@ -282,6 +274,23 @@ impl Helper {
             }
             state.sleeping = true;
             state = self.wake.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// Spins until `ready()` or [`SPIN`] has passed (the clock read once per 256 spins); whether
+/// `ready()` came true.
+fn spin_until(ready: impl Fn() -> bool) -> bool {
+    let start = Instant::now();
+    loop {
+        for _ in 0..256 {
+            if ready() {
+                return true;
+            }
+            std::hint::spin_loop();
+        }
+        if start.elapsed() > SPIN {
+            return ready();
         }
     }
 }
