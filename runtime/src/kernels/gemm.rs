@@ -272,9 +272,10 @@ pub fn sgemm_with(
 /// The most blocks of rows a product is split into.
 const MAX_PARTS: usize = 8;
 
-/// Products of fewer multiply-adds run on one thread: below this, waking a helper costs more
-/// than it saves.
-const PARALLEL_MIN_MACS: usize = 1 << 19;
+/// Products of fewer multiply-adds run on one thread: below this (about 1 µs of work), handing
+/// a share to a helper costs more than it saves. W3's first layer at batch 1 (784 × 256, 200 Ki)
+/// is above it: split by columns, each core keeps half of the weights in its own L2.
+const PARALLEL_MIN_MACS: usize = 1 << 17;
 
 /// How a product is shared among the kernel threads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
