@@ -272,10 +272,24 @@ pub fn sgemm_with(
 /// The most blocks of rows a product is split into.
 const MAX_PARTS: usize = 8;
 
-/// Products of fewer multiply-adds run on one thread: below this (about 1 µs of work), handing
-/// a share to a helper costs more than it saves. W3's first layer at batch 1 (784 × 256, 200 Ki)
-/// is above it: split by columns, each core keeps half of the weights in its own L2.
-const PARALLEL_MIN_MACS: usize = 1 << 17;
+/// Products of fewer multiply-adds run on one thread: below this (about 10 µs of work), the
+/// time to hand a share over and to bring the other core's half of `C` back to the caller for
+/// the passes after the product is more than the split saves (W4's recurrent steps, 32 × 64 ×
+/// 256, stay whole).
+const PARALLEL_MIN_MACS: usize = 1 << 20;
+
+/// The same for a product of at most [`FEW_ROWS`] rows (inference on a few samples), bound by
+/// reading `B`: from about 1 µs of work each core reads its own half of `B`, kept in its own
+/// cache (W3's first layer at batch 1, 784 × 256, is split).
+const PARALLEL_MIN_MACS_FEW_ROWS: usize = 1 << 17;
+
+/// At most this many rows make a product [`PARALLEL_MIN_MACS_FEW_ROWS`] applies to.
+const FEW_ROWS: usize = 4;
+
+/// Products with shorter sums stay whole: with fewer multiply-adds per output value they are
+/// bound by moving `A` and `C`, which a split does not speed up but leaves half of `C` in the
+/// other core's cache (a 3×3 convolution of one channel, `k = 9`).
+const MIN_DEPTH: usize = 32;
 
 /// How a product is shared among the kernel threads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -295,7 +309,8 @@ enum Split {
 /// for every row-major `C`).
 fn split(kernel: Kernel, m: usize, k: usize, n: usize, rsc: usize, csc: usize) -> Split {
     let threads = threads::num_threads().min(MAX_PARTS);
-    if threads <= 1 || m.saturating_mul(k).saturating_mul(n) < PARALLEL_MIN_MACS {
+    let min_macs = if m <= FEW_ROWS { PARALLEL_MIN_MACS_FEW_ROWS } else { PARALLEL_MIN_MACS };
+    if threads <= 1 || k < MIN_DEPTH || m.saturating_mul(k).saturating_mul(n) < min_macs {
         return Split::Whole;
     }
     let raw_output = matches!(kernel, Kernel::Packed | Kernel::SmallM(Isa::Avx512 | Isa::Avx2Fma));

@@ -8,13 +8,14 @@
 //!
 //! [`for_each_part`] runs `parts` calls of one function on the calling thread and the helpers:
 //! thread j runs part j first (the same at every call, so a product's share of operands stays
-//! in that thread's cache), then each claims the next part left; it returns when all are done. A helper
-//! spins for 2 ms between jobs, so a training step's products reach a running thread, and
-//! then sleeps; a job that a sleeping helper has not taken when the caller runs out of parts
-//! is taken back, so the caller never waits for a helper to wake. Nothing is allocated per
-//! call: the job is a pointer to the caller's closure, which outlives it because the caller
-//! waits for every helper that took it. A call made while the helpers are busy (from inside a part, or from another
-//! thread at the same time) runs its parts one after another on its own thread.
+//! in that thread's cache), then each claims the next part left; it returns when all are done.
+//! A helper spins for 2 ms between jobs, so a training step's products reach a running thread,
+//! and then sleeps; a job that a sleeping helper has not taken when the caller runs out of
+//! parts is taken back, so the caller never waits for a helper to wake. Nothing is allocated
+//! per call: the job is a pointer to the caller's closure, which outlives it because the
+//! caller waits for every helper that took it. A call made while the helpers are busy (from
+//! inside a part, or from another thread at the same time) runs its parts one after another
+//! on its own thread.
 //!
 //! Results never depend on the number of threads: the kernels split the rows or columns of the
 //! output, never a sum, so each value is computed by the same operations in the same order.
@@ -28,7 +29,7 @@ use std::time::{Duration, Instant};
 /// finish before it sleeps): a training step's products come closer together than this.
 const SPIN: Duration = Duration::from_millis(2);
 
-/// The most threads a call uses (the helpers are made once, at the first call that needs them).
+/// The most threads a call uses (each helper's thread starts at its first use).
 const MAX_THREADS: usize = 64;
 
 /// The number of threads set by [`set_num_threads`]; 0 until then.
@@ -67,8 +68,8 @@ fn default_threads() -> usize {
 }
 
 /// Runs `f(0)`, `f(1)`, …, `f(parts − 1)` on up to [`num_threads`] threads, this one included
-/// (each claims the next part in turn); returns when every part is done. A part that panics makes
-/// this call panic once every part has finished.
+/// (thread j runs part j, then each claims the next part left); returns when every part is
+/// done. A part that panics makes this call panic once every helper is done.
 pub fn for_each_part(parts: usize, f: &(dyn Fn(usize) + Sync)) {
     let threads = num_threads().min(parts);
     if threads <= 1 {
