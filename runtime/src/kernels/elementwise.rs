@@ -43,9 +43,10 @@ pub fn adam_update(
         m.len(),
         v.len()
     );
+    let step = AdamStep { alpha, b1: beta_1, b2: beta_2, eps, decay };
     let threads = threads::num_threads().min(MAX_PARTS);
     if threads <= 1 || w.len() < PARALLEL_MIN_LEN {
-        return adam_update_here(w, g, m, v, alpha, beta_1, beta_2, eps, decay);
+        return adam_update_here([w, g, m, v], step);
     }
     // One block of elements per kernel thread, the same block to the same thread at every
     // step (so each keeps its share of the optimiser's state in its cache).
@@ -56,8 +57,8 @@ pub fn adam_update(
         std::array::from_fn(|_| Mutex::new(blocks.next().map(|(((w, g), m), v)| [w, g, m, v])));
     let non_finite = AtomicBool::new(false);
     threads::for_each_part(threads, &|i| {
-        if let Some([w, g, m, v]) = slots[i].lock().unwrap_or_else(|e| e.into_inner()).take() {
-            if !adam_update_here(w, g, m, v, alpha, beta_1, beta_2, eps, decay) {
+        if let Some(block) = slots[i].lock().unwrap_or_else(|e| e.into_inner()).take() {
+            if !adam_update_here(block, step) {
                 non_finite.store(true, Ordering::Relaxed);
             }
         }
@@ -74,46 +75,35 @@ const MAX_PARTS: usize = 8;
 /// One block of `w`, `g`, `m` and `v`.
 type Slices<'a> = [&'a mut [f32]; 4];
 
-/// [`adam_update`] on the calling thread, with the widest vector unit the CPU has.
-#[allow(clippy::too_many_arguments)]
-fn adam_update_here(
-    w: &mut [f32],
-    g: &mut [f32],
-    m: &mut [f32],
-    v: &mut [f32],
-    alpha: f32,
-    beta_1: f32,
-    beta_2: f32,
-    eps: f32,
-    decay: Option<(f32, f32)>,
-) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F, checked on the line above.
-            return unsafe { adam_update_avx512(w, g, m, v, alpha, beta_1, beta_2, eps, decay) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked on the line above.
-            return unsafe { adam_update_avx2(w, g, m, v, alpha, beta_1, beta_2, eps, decay) };
-        }
-    }
-    adam_update_body(w, g, m, v, alpha, beta_1, beta_2, eps, decay)
-}
-
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn adam_update_body(
-    w: &mut [f32],
-    g: &mut [f32],
-    m: &mut [f32],
-    v: &mut [f32],
+/// The settings of one Adam step (see [`adam_update`]).
+#[derive(Clone, Copy)]
+struct AdamStep {
     alpha: f32,
     b1: f32,
     b2: f32,
     eps: f32,
     decay: Option<(f32, f32)>,
-) -> bool {
+}
+
+/// [`adam_update`] on the calling thread, with the widest vector unit the CPU has.
+fn adam_update_here(block: Slices<'_>, step: AdamStep) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F, checked on the line above.
+            return unsafe { adam_update_avx512(block, step) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked on the line above.
+            return unsafe { adam_update_avx2(block, step) };
+        }
+    }
+    adam_update_body(block, step)
+}
+
+#[inline(always)]
+fn adam_update_body([w, g, m, v]: Slices<'_>, step: AdamStep) -> bool {
+    let AdamStep { alpha, b1, b2, eps, decay } = step;
     let (c1, c2) = (1.0 - b1, 1.0 - b2);
     let mut non_finite = false;
     // Two loops rather than a branch per element, so each vectorises on its own.
@@ -148,37 +138,15 @@ fn adam_update_body(
 /// Safety: requires AVX-512F.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn adam_update_avx512(
-    w: &mut [f32],
-    g: &mut [f32],
-    m: &mut [f32],
-    v: &mut [f32],
-    alpha: f32,
-    b1: f32,
-    b2: f32,
-    eps: f32,
-    decay: Option<(f32, f32)>,
-) -> bool {
-    adam_update_body(w, g, m, v, alpha, b1, b2, eps, decay)
+unsafe fn adam_update_avx512(block: Slices<'_>, step: AdamStep) -> bool {
+    adam_update_body(block, step)
 }
 
 /// Safety: requires AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn adam_update_avx2(
-    w: &mut [f32],
-    g: &mut [f32],
-    m: &mut [f32],
-    v: &mut [f32],
-    alpha: f32,
-    b1: f32,
-    b2: f32,
-    eps: f32,
-    decay: Option<(f32, f32)>,
-) -> bool {
-    adam_update_body(w, g, m, v, alpha, b1, b2, eps, decay)
+unsafe fn adam_update_avx2(block: Slices<'_>, step: AdamStep) -> bool {
+    adam_update_body(block, step)
 }
 
 /// Whether every value is finite (no NaN, no ±Inf). Accumulates `x · 0` (NaN exactly for a

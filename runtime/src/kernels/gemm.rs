@@ -384,25 +384,37 @@ unsafe fn run_column_block(
         Kernel::Packed | Kernel::Auto => {
             // SAFETY: as in `run_kernel`: the offsets were checked against `a`, `b` and the
             // elements after `c`, and only this block writes its elements of `C`.
-            unsafe {
-                matrixmultiply::sgemm(
-                    m,
-                    k,
-                    n,
-                    alpha,
-                    a.as_ptr(),
-                    rsa,
-                    csa,
-                    b.as_ptr(),
-                    rsb,
-                    csb,
-                    beta,
-                    c,
-                    rsc,
-                    csc,
-                )
-            };
+            unsafe { packed(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) };
         }
+    }
+}
+
+/// `matrixmultiply::sgemm` on checked operands.
+///
+/// # Safety
+///
+/// Every element of `A`, `B` and `C` the strides reach lies in `a`, `b` and after `c`,
+/// distinct elements of `C` are distinct places, and nothing else touches them meanwhile.
+#[allow(clippy::too_many_arguments)]
+unsafe fn packed(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: &[f32],
+    rsa: isize,
+    csa: isize,
+    b: &[f32],
+    rsb: isize,
+    csb: isize,
+    beta: f32,
+    c: *mut f32,
+    rsc: isize,
+    csc: isize,
+) {
+    // SAFETY: the caller's contract is matrixmultiply's; when beta == 0 it does not read `c`.
+    unsafe {
+        matrixmultiply::sgemm(m, k, n, alpha, a.as_ptr(), rsa, csa, b.as_ptr(), rsb, csb, beta, c, rsc, csc)
     }
 }
 
@@ -449,25 +461,8 @@ fn run_kernel(
             // (strides are non-negative, so no other offsets are formed), and `check_no_alias`
             // proved that distinct (i, j) give distinct offsets into `c`, as matrixmultiply
             // requires. `c` is borrowed mutably, so nothing else aliases it; `a` and `b` are only
-            // read. When beta == 0 matrixmultiply does not read `c`.
-            unsafe {
-                matrixmultiply::sgemm(
-                    m,
-                    k,
-                    n,
-                    alpha,
-                    a.as_ptr(),
-                    rsa,
-                    csa,
-                    b.as_ptr(),
-                    rsb,
-                    csb,
-                    beta,
-                    c.as_mut_ptr(),
-                    rsc,
-                    csc,
-                );
-            }
+            // read.
+            unsafe { packed(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c.as_mut_ptr(), rsc, csc) };
         }
     }
 }
