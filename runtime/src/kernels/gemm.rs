@@ -269,7 +269,7 @@ pub fn sgemm_with(
     });
 }
 
-/// The most blocks of rows a product is split into.
+/// The most blocks a product is split into.
 const MAX_PARTS: usize = 8;
 
 /// Products of fewer multiply-adds run on one thread: below this (about 10 µs of work), the
@@ -302,8 +302,9 @@ enum Split {
     Rows(usize),
 }
 
-/// How an `m × k` by `k × n` product is shared: not at all below [`PARALLEL_MIN_MACS`] or on
-/// one thread; by blocks of at least 32 columns when the kernel takes a raw output (the packed
+/// How an `m × k` by `k × n` product is shared: not at all on one thread, below
+/// [`PARALLEL_MIN_MACS`] (or [`PARALLEL_MIN_MACS_FEW_ROWS`] for at most [`FEW_ROWS`] rows), or
+/// for sums shorter than [`MIN_DEPTH`]; by blocks of at least 32 columns when the kernel takes a raw output (the packed
 /// and vector small-m kernels), so that each thread's share of `B` stays in its own cache;
 /// else by blocks of at least 8 rows when `C`'s rows do not interleave (`rsc ≥ n · csc`, as
 /// for every row-major `C`).
