@@ -131,7 +131,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let predicted = model.predict(&x_test)?;
     let test_accuracy = accuracy(&predicted, &y_test);
     println!(
-        "test accuracy: {test_accuracy:.3} ({} penguins), {:.1} s",
+        "test accuracy: {test_accuracy:.3} ({} penguins), {:.2} s",
         y_test.len(),
         start.elapsed().as_secs_f64()
     );

@@ -44,8 +44,8 @@ pub use norm::{BatchNorm, BatchNormOptions, LayerNorm};
 pub use opaque::Opaque;
 pub use pooling::{GlobalAvgPool1d, GlobalMaxPool1d};
 pub use preprocessing::{
-    CategoryEncoding, Discretization, EncodingMode, Hashing, HashingMask, IntegerLookup, LookupOptions,
-    MissingIndicator, Normalization, Salt, StringLookup,
+    CategoryEncoding, Discretization, EncodingMode, Hashing, HashingMask, IntegerLookup, Lookup,
+    LookupOptions, LookupToken, MissingIndicator, Normalization, Salt, StringLookup, VocabularyToken,
 };
 pub use recurrent::{Bidirectional, Gru, Lstm, MergeMode, RnnOptions, SimpleRnn};
 pub use reshape::{Flatten, Reshape};

@@ -38,7 +38,7 @@ use crate::layers::EncodingMode;
 
 /// A token of a lookup's vocabulary: a string or an integer, looked up as its borrowed form
 /// (`str`, `u32`) so that a batch's tokens are never copied.
-pub trait Token:
+pub trait VocabularyToken:
     Clone + Eq + Hash + Ord + Borrow<Self::Ref> + serde::Serialize + serde::de::DeserializeOwned
 {
     /// The borrowed form: `str` for `String`.
@@ -52,7 +52,7 @@ pub trait Token:
     fn quoted(token: &Self::Ref) -> String;
 }
 
-impl Token for String {
+impl VocabularyToken for String {
     type Ref = str;
 
     fn oov_bucket(token: &str, n: usize) -> usize {
@@ -64,7 +64,7 @@ impl Token for String {
     }
 }
 
-impl Token for u32 {
+impl VocabularyToken for u32 {
     type Ref = u32;
 
     fn oov_bucket(token: &u32, n: usize) -> usize {
@@ -96,7 +96,7 @@ pub struct LookupOptions<T> {
 
 /// The vocabulary and index rule of a lookup layer (see the module docs).
 #[derive(Clone, Debug)]
-pub struct IndexLookup<T: Token> {
+pub struct IndexLookup<T: VocabularyToken> {
     options: LookupOptions<T>,
     /// The learned or given vocabulary, most frequent first.
     vocabulary: Vec<T>,
@@ -111,7 +111,7 @@ pub struct IndexLookup<T: Token> {
     indices: Vec<Option<u32>>,
 }
 
-impl<T: Token> IndexLookup<T> {
+impl<T: VocabularyToken> IndexLookup<T> {
     /// A lookup with `options`; ready at once when they give a vocabulary, else after `adapt`.
     /// A given vocabulary that repeats a token or does not fit (which `model!` refuses at
     /// compile time) leaves the layer without one: its first call is an `Err` saying why.

@@ -15,7 +15,7 @@ use std::borrow::Borrow;
 
 use crate::error::{Error, Result};
 use crate::layers::adapt::Adapt;
-use crate::layers::preprocessing::index_lookup::{IndexLookup, LookupOptions, Token};
+use crate::layers::preprocessing::index_lookup::{IndexLookup, LookupOptions, VocabularyToken};
 use crate::layers::shape_rule::rule_dims_one;
 use crate::layers::stage::{single_dims, Backward, Forward, Input, MaskRule, Stage};
 use crate::layers::EncodingMode;
@@ -30,7 +30,7 @@ pub type IntegerLookup = Lookup<u32>;
 
 /// A token type a lookup reads from its input: strings from a string input, integers from
 /// ids.
-pub trait LookupToken: Token {
+pub trait LookupToken: VocabularyToken {
     /// The layer's name in messages and summaries: `StringLookup`.
     const LAYER: &'static str;
 
@@ -41,7 +41,7 @@ pub trait LookupToken: Token {
     /// is no token).
     fn check(input: &Input<'_>) -> Result<()>;
 
-    /// Token `i` over the batch, `None` when it is missing or padding.
+    /// VocabularyToken `i` over the batch, `None` when it is missing or padding.
     fn key<'a>(input: &Input<'a>, i: usize) -> Option<Self::Key<'a>>;
 }
 
@@ -94,7 +94,7 @@ fn padding(input: &Input<'_>, i: usize) -> bool {
 
 /// Tokens as vocabulary indices: [`StringLookup`] or [`IntegerLookup`] (see the module docs).
 #[derive(Clone, Debug)]
-pub struct Lookup<T: Token> {
+pub struct Lookup<T: VocabularyToken> {
     lookup: IndexLookup<T>,
 }
 

@@ -13,7 +13,7 @@ pub mod normalization;
 pub use category_encoding::{CategoryEncoding, EncodingMode};
 pub use discretization::Discretization;
 pub use hashing::{Hashing, HashingMask, Salt};
-pub use index_lookup::{LookupOptions, Token};
+pub use index_lookup::{LookupOptions, VocabularyToken};
 pub use lookup::{IntegerLookup, Lookup, LookupToken, StringLookup};
 pub use missing_indicator::MissingIndicator;
 pub use normalization::Normalization;
