@@ -6,7 +6,7 @@
 use crate::ast::{compact, Arg, ArgValue, LayerCall};
 use crate::ctxt::Ctxt;
 use crate::size::Size;
-use crate::suggest::nearest;
+use shaped_rules::nearest;
 use shaped_rules::Activation;
 use std::collections::HashMap;
 use syn::spanned::Spanned;

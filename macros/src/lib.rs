@@ -17,7 +17,6 @@ mod layers;
 mod parse;
 mod plan;
 mod size;
-mod suggest;
 mod typenum_tokens;
 
 use proc_macro::TokenStream;

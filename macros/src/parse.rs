@@ -333,7 +333,7 @@ fn untyped(expr: &Expr) -> Error {
 /// than a user's unit struct.
 fn names_builtin(name: &str) -> bool {
     let known = layers::known_names();
-    known.clone().any(|k| k == name) || crate::suggest::nearest(name, known).is_some()
+    known.clone().any(|k| k == name) || shaped_rules::nearest(name, known).is_some()
 }
 
 /// `Dense` in `Dense(..)`: a capitalised single-segment path.

@@ -10,9 +10,14 @@
 //! (tier 2) and in each layer's `output_dims` at run time (tier 3). One function per rule, so the
 //! tiers cannot disagree.
 //!
-//! `no_std`, no dependencies: the macro crate and the runtime both depend on it.
+//! Also the "did you mean" suggestions both make ([`nearest`]).
+//!
+//! `no_std` (with `alloc`, for the suggestions), no dependencies: the macro crate and the
+//! runtime both depend on it.
 
 #![no_std]
+
+extern crate alloc;
 
 mod activation;
 mod dims;
@@ -22,6 +27,7 @@ mod layer_rules;
 mod merge_rules;
 mod message;
 mod spatial_rules;
+mod suggest;
 
 pub use activation::Activation;
 pub use dims::{numel, ConstDims, MAX_RANK};
@@ -31,6 +37,7 @@ pub use layer_rules::*;
 pub use merge_rules::*;
 pub use message::Message;
 pub use spatial_rules::*;
+pub use suggest::{edit_distance, nearest, nearest_within};
 
 /// The most inputs a model may declare: the training loop lays a batch's inputs out in an
 /// array of this size, so a step allocates nothing.

@@ -7,7 +7,7 @@ use crate::ast::{LayerBody, LayerDecl, ModelDef};
 use crate::ctxt::Ctxt;
 use crate::layers::fmt_dims;
 use crate::plan::{Op, PlannedInput, PlannedLayer, ShapeState, Src};
-use crate::suggest::nearest;
+use shaped_rules::nearest;
 use shaped_rules::MAX_OUTPUTS;
 use syn::spanned::Spanned;
 use syn::Ident;

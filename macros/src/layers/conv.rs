@@ -17,35 +17,21 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use shaped_rules::{Activation, ConstDims, Fail, Window};
 
+/// `Conv1d`'s and `Conv2d`'s parameters, in Keras's positional order.
+const CONV_PARAMS: &[&str] =
+    &["filters", "kernel_size", "strides", "padding", "dilation_rate", "groups", "activation", "use_bias"];
+
 pub const CONV_1D: LayerDef = LayerDef {
     name: "Conv1d",
     auto_name: "conv1d",
-    params: &[
-        "filters",
-        "kernel_size",
-        "strides",
-        "padding",
-        "dilation_rate",
-        "groups",
-        "activation",
-        "use_bias",
-    ],
+    params: CONV_PARAMS,
     build: |cx, args| Some(Box::new(Conv::read(cx, args, Kind::Plain { axes: 1 })?)),
 };
 
 pub const CONV_2D: LayerDef = LayerDef {
     name: "Conv2d",
     auto_name: "conv2d",
-    params: &[
-        "filters",
-        "kernel_size",
-        "strides",
-        "padding",
-        "dilation_rate",
-        "groups",
-        "activation",
-        "use_bias",
-    ],
+    params: CONV_PARAMS,
     build: |cx, args| Some(Box::new(Conv::read(cx, args, Kind::Plain { axes: 2 })?)),
 };
 

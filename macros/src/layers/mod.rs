@@ -33,9 +33,9 @@ use crate::args::Args;
 use crate::ast::LayerCall;
 use crate::ctxt::Ctxt;
 use crate::size::Size;
-use crate::suggest::nearest;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use shaped_rules::nearest;
 use shaped_rules::{Activation, ConstDims, Fail};
 
 /// Everything the macro knows about one built-in layer type.

@@ -252,28 +252,7 @@ fn csv_error(source: &str, bytes: &[u8], err: csv::Error) -> Error {
 /// The name among `names` nearest to `name`, if within 2 edits (and fewer than its length).
 fn closest<'a>(name: &str, names: &'a [String]) -> Option<&'a str> {
     let limit = 2.min(name.chars().count().saturating_sub(1));
-    names
-        .iter()
-        .map(|candidate| (edit_distance(name, candidate), candidate))
-        .filter(|&(d, _)| d <= limit)
-        .min_by_key(|&(d, _)| d)
-        .map(|(_, candidate)| candidate.as_str())
-}
-
-/// Levenshtein distance over chars: insertions, deletions and substitutions.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let substitute = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitute.min(diagonal + 1).min(row[j] + 1);
-        }
-    }
-    row[b.len()]
+    shaped_rules::nearest_within(name, names.iter().map(String::as_str), limit)
 }
 
 /// The texts `pandas.read_csv` treats as a missing value by default (its `na_values`), which a
@@ -677,11 +656,9 @@ mod tests {
     }
 
     #[test]
-    fn edit_distance_counts_single_edits() {
-        assert_eq!(edit_distance("year", "yaer"), 2);
-        assert_eq!(edit_distance("bill", "bil"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
+    fn a_one_letter_name_gets_no_suggestion() {
         assert_eq!(closest("x", &["y".to_string()]), None);
+        assert_eq!(closest("yaer", &["island".to_string(), "year".to_string()]), Some("year"));
     }
 
     struct Penguin {
