@@ -1,7 +1,9 @@
 //! A training step on two kernel threads allocates nothing once a batch size has been seen,
 //! and gives the same weights, bit for bit, as on one: the W2 MLP (784 → 256 → 128 → 10, Adam)
-//! at batch 64, whose products are large enough to be split across the helper thread. Counted
-//! by DHAT's allocator. (One test per file: DHAT's profiler is process-wide.)
+//! at batch 64, whose products are large enough to be split across the helper thread, and
+//! ragged sequences through a bidirectional GRU and an LSTM at batch 40, whose samples the
+//! recurrent layers deal into shares run side by side. Counted by DHAT's allocator. (One test
+//! per file: DHAT's profiler is process-wide.)
 
 use shaped::kernels::threads::set_num_threads;
 use shaped::prelude::*;
@@ -16,6 +18,53 @@ shaped::model! {
         Dense(128, activation = relu),
         Dense(10, activation = softmax),
     }
+}
+
+shaped::model! {
+    struct Tagger {
+        input: [None, 8],
+        Masking(0.0),
+        Bidirectional(Gru(8, return_sequences = true)),
+        Lstm(16),
+        Dense(4, activation = softmax),
+    }
+}
+
+/// The bits of every weight of a model.
+fn weight_bits(model: &impl Model) -> Vec<u32> {
+    let mut bits = Vec::new();
+    model.visit_weights(&mut |p| bits.extend(p.data.iter().map(|v| v.to_bits())));
+    bits
+}
+
+/// The weights of the sequence model after `steps` steps over three ragged batches of 40 on
+/// `threads` kernel threads, and the allocations after the first pass over the batches.
+fn train_sequences(threads: usize, steps: usize) -> (Vec<u32>, u64) {
+    set_num_threads(threads);
+    let mut rng = shaped::data::SplitMix64::new(8);
+    let batches: Vec<Vec<Vec<[f32; 8]>>> = (0..3)
+        .map(|b| {
+            (0..40)
+                .map(|i| {
+                    (0..2 + (i * 7 + b * 5) % 30)
+                        .map(|_| std::array::from_fn(|_| rng.next_f32() + 0.1))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let y: Vec<u32> = (0..40).map(|i| i % 4).collect();
+    let mut model =
+        Tagger::new(1).compile(Adam::default(), SparseCategoricalCrossentropy::default(), []).unwrap();
+    for batch in &batches {
+        model.train_on_batch(batch, &y).unwrap();
+    }
+    let before = dhat::HeapStats::get();
+    for step in 0..steps {
+        model.train_on_batch(&batches[step % batches.len()], &y).unwrap();
+    }
+    let after = dhat::HeapStats::get();
+    (weight_bits(model.model()), after.total_blocks - before.total_blocks)
 }
 
 /// The weights after `steps` steps on `threads` kernel threads, and the allocations of all
@@ -34,9 +83,7 @@ fn train(threads: usize, steps: usize) -> (Vec<u32>, u64) {
         model.train_on_batch(&x, &y).unwrap();
     }
     let after = dhat::HeapStats::get();
-    let mut bits = Vec::new();
-    model.model().visit_weights(&mut |p| bits.extend(p.data.iter().map(|v| v.to_bits())));
-    (bits, after.total_blocks - before.total_blocks)
+    (weight_bits(model.model()), after.total_blocks - before.total_blocks)
 }
 
 #[test]
@@ -46,4 +93,8 @@ fn two_threads_allocate_nothing_and_give_one_thread_s_weights() {
     assert_eq!(allocated, 0, "19 training steps on two threads allocated {allocated} blocks");
     let (one, _) = train(1, 20);
     assert!(one == two, "two threads gave other weights than one");
+    let (two, allocated) = train_sequences(2, 12);
+    assert_eq!(allocated, 0, "12 sequence training steps on two threads allocated {allocated} blocks");
+    let (one, _) = train_sequences(1, 12);
+    assert!(one == two, "two threads gave the sequence model other weights than one");
 }

@@ -32,10 +32,16 @@ pub fn add_to_rows(m: &mut [f32], v: &[f32]) {
 /// `out[j] = Σ_i m[i, j]` over the rows of `m` (rows of `out.len()` values), summed from the
 /// first row down; nothing when `out` is empty. A bias gradient `db = Σ_rows dz`.
 pub fn column_sums(m: &[f32], out: &mut [f32]) {
+    out.fill(0.0);
+    add_column_sums(m, out);
+}
+
+/// `out[j] += Σ_i m[i · n + j]` for `m` stored `rows × n` row-major, `n = out.len()`:
+/// [`column_sums`] added onto `out` (a bias gradient summed over several blocks of rows).
+pub fn add_column_sums(m: &[f32], out: &mut [f32]) {
     if out.is_empty() {
         return;
     }
-    out.fill(0.0);
     for row in m.chunks_exact(out.len()) {
         out.iter_mut().zip(row).for_each(|(o, v)| *o += v);
     }

@@ -7,9 +7,13 @@
 //! everything about the sequence: the loop over time, masks, `go_backwards`, the outputs, the
 //! buffers kept between calls, and the errors.
 //!
+//! A cell's weights are shared by the shares of a batch that the layer runs side by side (see
+//! [`Rnn`](super::Rnn)); what a cell keeps per row and its scratch live in a [`Cell::Cache`],
+//! one per share, so the steps take the cell by shared reference.
+//!
 //! What a step sees (shapes per step of `n` rows, `u` units, gate width `W = G·u`): row `r` is
-//! packed row `offset + r` of the batch (a cell keeps its own per-row cache at that index, from
-//! forward to backward); `real[r]` is false where the row's step is padding. Each state is an
+//! packed row `offset + r` of the share (a cell keeps its per-row cache at that index of the
+//! share's cache, from forward to backward); `real[r]` is false where the row's step is padding. Each state is an
 //! `n × u` block; state 0 is `h`, the layer's output. A cell may skip padded rows or compute
 //! garbage for them: the layer puts back their states and state gradients afterwards, and
 //! zeroes their gate gradients before the backward step. The input projection `x_t @ kernel`
@@ -21,7 +25,7 @@
 use std::fmt::Debug;
 
 use crate::data::rng::SplitMix64;
-use crate::kernels::gemm::matmul_at_b_strided;
+use crate::kernels::gemm::{matmul_at_b_strided, matmul_at_b_strided_add};
 use crate::layers::recurrent::{RnnOptions, Weights};
 
 /// The most states a cell carries (LSTM's `h` and `c`).
@@ -74,11 +78,12 @@ pub struct BackwardStep<'a> {
 /// [`LstmCell`](super::LstmCell) and [`GruCell`](super::GruCell); sealed, so that the step
 /// contract can change without breaking users.
 ///
-/// Call order per batch: [`Cell::reserve`], then [`Cell::forward_step`] for each step in
-/// processing order; for training, [`Cell::reserve_backward`], [`Cell::backward_step`] for
-/// each step in reverse, then [`Cell::recurrent_grads`]. The cell's buffers grow to the
-/// largest batch seen and never shrink, so no step allocates.
-pub trait Cell: Clone + Debug + sealed::Sealed {
+/// Call order per share of a batch, each with its own [`Cell::Cache`]: [`Cell::reserve`],
+/// then [`Cell::forward_step`] for each step in processing order; for training,
+/// [`Cell::reserve_backward`], [`Cell::backward_step`] for each step in reverse, then, once
+/// every share is done, [`Cell::recurrent_grads`] for each share in turn. The caches grow to
+/// the largest share seen and never shrink, so no step allocates.
+pub trait Cell: Clone + Debug + Send + Sync + sealed::Sealed {
     /// Keras's class name of the layer, for `summary()` and messages: `"LSTM"`.
     const KIND: &'static str;
     /// shaped's type name of the layer: `"Lstm"`.
@@ -88,6 +93,10 @@ pub trait Cell: Clone + Debug + sealed::Sealed {
     const KERAS_NAME: &'static str;
     /// The states carried from step to step (Keras's `state_size`): 1 (`h`) or 2 (`h`, `c`).
     const STATES: usize;
+
+    /// What the cell keeps per packed row from forward to backward, and its per-step scratch,
+    /// for one share of a batch.
+    type Cache: Clone + Debug + Default + Send;
 
     /// A cell of `units` units over `in_features` features, reading the cell's fields of
     /// `options` (activations, bias, `unit_forget_bias`, `reset_after`), with Keras's
@@ -100,30 +109,64 @@ pub trait Cell: Clone + Debug + sealed::Sealed {
     /// [`Cell::weights`], writable.
     fn weights_mut(&mut self) -> &mut Weights;
 
-    /// Grows the per-row cache for `packed` rows and the per-step scratch for `batch` rows.
-    fn reserve(&mut self, packed: usize, batch: usize);
+    /// Grows `cache`'s per-row cache for `packed` rows and its per-step scratch for `batch`
+    /// rows.
+    fn reserve(&self, cache: &mut Self::Cache, packed: usize, batch: usize);
 
     /// One step forward: the new states from the previous ones and the input projection,
-    /// keeping in `gates` and the cache what [`Cell::backward_step`] needs.
-    fn forward_step(&mut self, step: ForwardStep<'_>);
+    /// keeping in `gates` and `cache` what [`Cell::backward_step`] needs.
+    fn forward_step(&self, cache: &mut Self::Cache, step: ForwardStep<'_>);
 
-    /// Grows what the backward pass needs beyond [`Cell::reserve`].
-    fn reserve_backward(&mut self, packed: usize, batch: usize);
+    /// Grows what the backward pass needs in `cache` beyond [`Cell::reserve`].
+    fn reserve_backward(&self, cache: &mut Self::Cache, packed: usize, batch: usize);
 
     /// One step backward: from `∂L/∂` the new states, the gate gradients of the real rows and
     /// `∂L/∂` the previous states, in place.
-    fn backward_step(&mut self, step: BackwardStep<'_>);
+    fn backward_step(&self, cache: &mut Self::Cache, step: BackwardStep<'_>);
 
-    /// After the last backward step: the recurrent kernel's gradient (and any recurrent-side
-    /// bias) from the states before each step, `h_prev` (`packed × u`, rows in packed order)
-    /// and the gate gradients `dg` (`packed × W`) of all `packed` rows.
+    /// After the last backward step of every share: one share's part of the recurrent
+    /// kernel's gradient (and of any recurrent-side bias) from the states before each step,
+    /// `h_prev` (`packed × u`, rows in packed order), the gate gradients `dg` (`packed × W`) of
+    /// its `packed` rows and its `cache`; written for the first share, added for the others
+    /// (`accumulate`).
     ///
-    /// The default is `dU = Σ_rows h_prevᵀ · dg`, for cells whose recurrent side is
+    /// The default is `dU (+)= Σ_rows h_prevᵀ · dg`, for cells whose recurrent side is
     /// `h_{t−1} @ U` added to the gates.
-    fn recurrent_grads(&mut self, packed: usize, h_prev: &[f32], dg: &[f32]) {
+    fn recurrent_grads(
+        &mut self,
+        cache: &Self::Cache,
+        packed: usize,
+        h_prev: &[f32],
+        dg: &[f32],
+        accumulate: bool,
+    ) {
+        let _ = cache;
         let w = self.weights_mut();
         let (u, width) = (w.units(), w.width());
-        matmul_at_b_strided(u, packed, width, h_prev, u, dg, width, &mut w.recurrent_grad, width);
+        at_b(accumulate, u, packed, width, h_prev, u, dg, width, &mut w.recurrent_grad, width);
+    }
+}
+
+/// `C (+)= Aᵀ B` with `A` (`k × m`, row stride `lda`) and `B` (`k × n`, row stride `ldb`)
+/// into `C` (`m × n`, row stride `ldc`): written, or added to when `accumulate` (a share
+/// after the first).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn at_b(
+    accumulate: bool,
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    lda: usize,
+    b: &[f32],
+    ldb: usize,
+    c: &mut [f32],
+    ldc: usize,
+) {
+    if accumulate {
+        matmul_at_b_strided_add(m, k, n, a, lda, b, ldb, c, ldc);
+    } else {
+        matmul_at_b_strided(m, k, n, a, lda, b, ldb, c, ldc);
     }
 }
 

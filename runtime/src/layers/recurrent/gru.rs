@@ -25,10 +25,10 @@
 
 use crate::buffer::grow;
 use crate::data::rng::SplitMix64;
-use crate::kernels::gemm::{matmul, matmul_at_b_strided, sgemm, stride};
-use crate::kernels::rowwise::{add_to_rows, column_sums};
+use crate::kernels::gemm::{matmul, sgemm, stride};
+use crate::kernels::rowwise::{add_column_sums, add_to_rows};
 use crate::layers::activation::{Activation, ActivationFn};
-use crate::layers::recurrent::cell::{sealed, BackwardStep, Cell, ForwardStep};
+use crate::layers::recurrent::cell::{at_b, sealed, BackwardStep, Cell, ForwardStep};
 use crate::layers::recurrent::gates::{activate, activation_grad};
 use crate::layers::recurrent::{Rnn, RnnOptions, Weights};
 
@@ -49,6 +49,11 @@ pub struct GruCell {
     recurrent_activation: Activation,
     reset_after: bool,
     weights: Weights,
+}
+
+/// What [`GruCell`] keeps for one share of a batch.
+#[derive(Clone, Debug, Default)]
+pub struct GruCache {
     /// Pre-activations of `z, r, ĥ` per packed row, kept only for activations whose derivative
     /// needs them.
     pre: Vec<f32>,
@@ -78,6 +83,7 @@ impl Cell for GruCell {
     const TYPE_NAME: &'static str = "Gru";
     const KERAS_NAME: &'static str = "gru";
     const STATES: usize = 1;
+    type Cache = GruCache;
 
     fn new(in_features: usize, units: usize, options: &RnnOptions, rng: &mut SplitMix64) -> Self {
         let (after, before) = ([2, 3 * units], [3 * units]);
@@ -92,13 +98,6 @@ impl Cell for GruCell {
             recurrent_activation: options.recurrent_activation,
             reset_after: options.reset_after,
             weights: Weights::new(in_features, units, 3, bias, names, rng),
-            pre: Vec::new(),
-            aux: Vec::new(),
-            rec: Vec::new(),
-            dgr: Vec::new(),
-            drh: Vec::new(),
-            dh_step: Vec::new(),
-            scratch: Vec::new(),
         }
     }
 
@@ -110,29 +109,21 @@ impl Cell for GruCell {
         &mut self.weights
     }
 
-    fn reserve(&mut self, packed: usize, batch: usize) {
+    fn reserve(&self, cache: &mut GruCache, packed: usize, batch: usize) {
         let u = self.weights.units();
-        grow(&mut self.aux, packed * u);
-        grow(&mut self.rec, batch * 3 * u);
+        grow(&mut cache.aux, packed * u);
+        grow(&mut cache.rec, batch * 3 * u);
         if self.needs_pre() {
-            grow(&mut self.pre, packed * 3 * u);
+            grow(&mut cache.pre, packed * 3 * u);
         }
     }
 
     /// `gates ← [z, r, ĥ]` (activated) per real row, `aux` kept per packed row; the new `h`.
-    fn forward_step(&mut self, step: ForwardStep<'_>) {
+    fn forward_step(&self, cache: &mut GruCache, step: ForwardStep<'_>) {
         let ForwardStep { offset: o, real, gates: gs, prev: [hp, _], state: [h, _] } = step;
         let needs_pre = self.needs_pre();
-        let GruCell {
-            activation: act,
-            recurrent_activation: ract,
-            reset_after,
-            weights: w,
-            pre,
-            aux,
-            rec,
-            ..
-        } = self;
+        let GruCell { activation: act, recurrent_activation: ract, reset_after, weights: w } = self;
+        let GruCache { pre, aux, rec, .. } = cache;
         let (act, ract, reset_after) = (*act, *ract, *reset_after);
         let (u, n) = (w.units(), real.len());
         let g3 = 3 * u;
@@ -200,34 +191,23 @@ impl Cell for GruCell {
         }
     }
 
-    fn reserve_backward(&mut self, packed: usize, batch: usize) {
+    fn reserve_backward(&self, cache: &mut GruCache, packed: usize, batch: usize) {
         let u = self.weights.units();
         if self.reset_after {
-            grow(&mut self.dgr, packed * 3 * u);
+            grow(&mut cache.dgr, packed * 3 * u);
         }
-        grow(&mut self.drh, batch * u);
-        grow(&mut self.dh_step, batch * u);
+        grow(&mut cache.drh, batch * u);
+        grow(&mut cache.dh_step, batch * u);
     }
 
     /// `da_z`, `da_r`, `da_h` per real row (and the recurrent side's `dgr` with
     /// `reset_after`), then `dh ← dh_{t−1} = dh_t ⊙ z + (recurrent gemm)`.
-    fn backward_step(&mut self, step: BackwardStep<'_>) {
+    fn backward_step(&self, cache: &mut GruCache, step: BackwardStep<'_>) {
         let BackwardStep { offset: o, real, gates, prev: [hp, _], dstate: [dh, _], dg: dgs, recurrent_t: ut } =
             step;
         let needs_pre = self.needs_pre();
-        let GruCell {
-            activation: act,
-            recurrent_activation: ract,
-            reset_after,
-            weights: w,
-            pre,
-            aux,
-            dgr,
-            drh,
-            dh_step,
-            scratch,
-            ..
-        } = self;
+        let GruCell { activation: act, recurrent_activation: ract, reset_after, weights: w } = self;
+        let GruCache { pre, aux, dgr, drh, dh_step, scratch, .. } = cache;
         let (act, ract, reset_after) = (*act, *ract, *reset_after);
         let (u, n) = (w.units(), real.len());
         let g3 = 3 * u;
@@ -314,20 +294,30 @@ impl Cell for GruCell {
     /// With `reset_after`: `dU = Σ h_{t−1}ᵀ [da_z, da_r, da_h ⊙ r]` and the recurrent bias
     /// `db_r = Σ [da_z, da_r, da_h ⊙ r]`; otherwise `dU[:, :2u] = Σ h_{t−1}ᵀ [da_z, da_r]`,
     /// `dU[:, 2u:] = Σ (r ⊙ h_{t−1})ᵀ da_h`.
-    fn recurrent_grads(&mut self, packed: usize, h_prev: &[f32], dg: &[f32]) {
-        let GruCell { reset_after, weights: w, aux, dgr, .. } = self;
+    fn recurrent_grads(
+        &mut self,
+        cache: &GruCache,
+        packed: usize,
+        h_prev: &[f32],
+        dg: &[f32],
+        accumulate: bool,
+    ) {
+        let (GruCell { reset_after, weights: w, .. }, GruCache { aux, dgr, .. }) = (self, cache);
         let (p, u) = (packed, w.units());
         let g3 = 3 * u;
         if *reset_after {
             let dgr = &dgr[..p * g3];
-            matmul_at_b_strided(u, p, g3, h_prev, u, dgr, g3, &mut w.recurrent_grad, g3);
+            at_b(accumulate, u, p, g3, h_prev, u, dgr, g3, &mut w.recurrent_grad, g3);
             let bias_rec = w.bias_grad.get_mut(g3..).unwrap_or_default();
-            column_sums(dgr, bias_rec);
+            if !accumulate {
+                bias_rec.fill(0.0);
+            }
+            add_column_sums(dgr, bias_rec);
         } else {
             let du = &mut w.recurrent_grad;
-            matmul_at_b_strided(u, p, 2 * u, h_prev, u, dg, g3, du, g3);
+            at_b(accumulate, u, p, 2 * u, h_prev, u, dg, g3, du, g3);
             let dgh = dg.get(2 * u..).unwrap_or_default();
-            matmul_at_b_strided(u, p, u, &aux[..p * u], u, dgh, g3, &mut du[2 * u..], g3);
+            at_b(accumulate, u, p, u, &aux[..p * u], u, dgh, g3, &mut du[2 * u..], g3);
         }
     }
 }

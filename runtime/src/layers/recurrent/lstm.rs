@@ -41,6 +41,15 @@ pub struct LstmCell {
     activation: Activation,
     recurrent_activation: Activation,
     weights: Weights,
+    /// `[k; d; 0]`, `4u` each, for the default activations: gate `= k tanh(k a) + d`, which
+    /// is `σ(a)` with `k = d = ½` (blocks i, f, o) and `tanh(a)` with `k = 1, d = 0` (block
+    /// g); the zeros stand in for a missing bias.
+    gate_affine: Vec<f32>,
+}
+
+/// What [`LstmCell`] keeps for one share of a batch.
+#[derive(Clone, Debug, Default)]
+pub struct LstmCache {
     /// Gate pre-activations per packed row, kept only for activations whose derivative needs
     /// them.
     pre: Vec<f32>,
@@ -50,10 +59,6 @@ pub struct LstmCell {
     tcs: Vec<f32>,
     /// `u` values: `dh ⊙ o`, then its gradient through `φ(c)`.
     dtc: Vec<f32>,
-    /// `[k; d; 0]`, `4u` each, for the default activations: gate `= k tanh(k a) + d`, which
-    /// is `σ(a)` with `k = d = ½` (blocks i, f, o) and `tanh(a)` with `k = 1, d = 0` (block
-    /// g); the zeros stand in for a missing bias.
-    gate_affine: Vec<f32>,
     scratch: Vec<f32>,
 }
 
@@ -75,6 +80,7 @@ impl Cell for LstmCell {
     const TYPE_NAME: &'static str = "Lstm";
     const KERAS_NAME: &'static str = "lstm";
     const STATES: usize = 2;
+    type Cache = LstmCache;
 
     fn new(in_features: usize, units: usize, options: &RnnOptions, rng: &mut SplitMix64) -> Self {
         let bias_shape = [4 * units];
@@ -88,10 +94,6 @@ impl Cell for LstmCell {
             activation: options.activation,
             recurrent_activation: options.recurrent_activation,
             weights,
-            pre: Vec::new(),
-            cs: Vec::new(),
-            tcs: Vec::new(),
-            dtc: Vec::new(),
             gate_affine: (0..12 * units)
                 .map(|j| {
                     let (part, block) = (j / (4 * units), (j % (4 * units)) / units);
@@ -102,7 +104,6 @@ impl Cell for LstmCell {
                     }
                 })
                 .collect(),
-            scratch: Vec::new(),
         }
     }
 
@@ -114,30 +115,22 @@ impl Cell for LstmCell {
         &mut self.weights
     }
 
-    fn reserve(&mut self, packed: usize, _batch: usize) {
+    fn reserve(&self, cache: &mut LstmCache, packed: usize, _batch: usize) {
         let u = self.weights.units();
-        grow(&mut self.cs, packed * u);
-        grow(&mut self.tcs, packed * u);
+        grow(&mut cache.cs, packed * u);
+        grow(&mut cache.tcs, packed * u);
         if self.needs_pre() {
-            grow(&mut self.pre, packed * 4 * u);
+            grow(&mut cache.pre, packed * 4 * u);
         }
     }
 
     /// `gates ← [i, f, g, o]` (activated) per real row, `φ(c_t)` (and `c_t`) kept per packed
     /// row; the new `h` and `c` from them.
-    fn forward_step(&mut self, step: ForwardStep<'_>) {
+    fn forward_step(&self, cache: &mut LstmCache, step: ForwardStep<'_>) {
         let ForwardStep { offset: o, real, gates: gs, prev: [h_prev, c_prev], state: [h, c] } = step;
         let (defaults, needs_pre) = (self.defaults(), self.needs_pre());
-        let LstmCell {
-            activation: act,
-            recurrent_activation: ract,
-            weights: w,
-            pre,
-            cs,
-            tcs,
-            gate_affine,
-            ..
-        } = self;
+        let LstmCell { activation: act, recurrent_activation: ract, weights: w, gate_affine } = self;
+        let LstmCache { pre, cs, tcs, .. } = cache;
         let (act, ract) = (*act, *ract);
         let (u, n) = (w.units(), real.len());
         let g4 = 4 * u;
@@ -189,12 +182,12 @@ impl Cell for LstmCell {
         }
     }
 
-    fn reserve_backward(&mut self, _packed: usize, _batch: usize) {
-        grow(&mut self.dtc, self.weights.units());
+    fn reserve_backward(&self, cache: &mut LstmCache, _packed: usize, _batch: usize) {
+        grow(&mut cache.dtc, self.weights.units());
     }
 
     /// Gate gradients per real row, `dc ← dc_{t−1} = dc ⊙ f`, then `dh ← dh_{t−1} = da Uᵀ`.
-    fn backward_step(&mut self, step: BackwardStep<'_>) {
+    fn backward_step(&self, cache: &mut LstmCache, step: BackwardStep<'_>) {
         let BackwardStep {
             offset: o,
             real,
@@ -205,17 +198,8 @@ impl Cell for LstmCell {
             recurrent_t,
         } = step;
         let (defaults, needs_pre) = (self.defaults(), self.needs_pre());
-        let LstmCell {
-            activation: act,
-            recurrent_activation: ract,
-            weights: w,
-            pre,
-            cs,
-            tcs,
-            dtc,
-            scratch,
-            ..
-        } = self;
+        let LstmCell { activation: act, recurrent_activation: ract, weights: w, .. } = self;
+        let LstmCache { pre, cs, tcs, dtc, scratch } = cache;
         let (act, ract) = (*act, *ract);
         let (u, n) = (w.units(), real.len());
         let g4 = 4 * u;

@@ -38,9 +38,9 @@ mod weights;
 
 pub use bidirectional::{Bidirectional, MergeMode, Recurrent};
 pub use cell::{BackwardStep, Cell, ForwardStep, MAX_STATES};
-pub use gru::{Gru, GruCell};
-pub use lstm::{Lstm, LstmCell};
+pub use gru::{Gru, GruCache, GruCell};
+pub use lstm::{Lstm, LstmCache, LstmCell};
 pub use options::RnnOptions;
 pub use rnn::Rnn;
-pub use simple_rnn::{SimpleRnn, SimpleRnnCell};
+pub use simple_rnn::{SimpleRnn, SimpleRnnCache, SimpleRnnCell};
 pub use weights::Weights;

@@ -30,6 +30,11 @@ pub type SimpleRnn = Rnn<SimpleRnnCell>;
 pub struct SimpleRnnCell {
     activation: Activation,
     weights: Weights,
+}
+
+/// What [`SimpleRnnCell`] keeps for one share of a batch.
+#[derive(Clone, Debug, Default)]
+pub struct SimpleRnnCache {
     /// Pre-activations per packed row, kept only for activations whose derivative needs them.
     pre: Vec<f32>,
     scratch: Vec<f32>,
@@ -42,6 +47,7 @@ impl Cell for SimpleRnnCell {
     const TYPE_NAME: &'static str = "SimpleRnn";
     const KERAS_NAME: &'static str = "simple_rnn";
     const STATES: usize = 1;
+    type Cache = SimpleRnnCache;
 
     fn new(in_features: usize, units: usize, options: &RnnOptions, rng: &mut SplitMix64) -> Self {
         let bias: &[usize] = if options.use_bias { &[units] } else { &[] };
@@ -49,8 +55,6 @@ impl Cell for SimpleRnnCell {
         SimpleRnnCell {
             activation: options.activation,
             weights: Weights::new(in_features, units, 1, bias, names, rng),
-            pre: Vec::new(),
-            scratch: Vec::new(),
         }
     }
 
@@ -62,29 +66,29 @@ impl Cell for SimpleRnnCell {
         &mut self.weights
     }
 
-    fn reserve(&mut self, packed: usize, _batch: usize) {
+    fn reserve(&self, cache: &mut SimpleRnnCache, packed: usize, _batch: usize) {
         if self.activation.backward_needs_input() {
-            grow(&mut self.pre, packed * self.weights.units());
+            grow(&mut cache.pre, packed * self.weights.units());
         }
     }
 
     /// `gates ← act(gates + h_{t−1} @ U + b)`, kept as `h_t` for the backward step.
-    fn forward_step(&mut self, step: ForwardStep<'_>) {
+    fn forward_step(&self, cache: &mut SimpleRnnCache, step: ForwardStep<'_>) {
         let ForwardStep { offset: o, real, gates: a, prev: [h_prev, _], state: [h, _] } = step;
         let (w, u, n) = (&self.weights, self.weights.units(), real.len());
         matmul(n, u, u, h_prev, &w.recurrent, a, true);
         add_to_rows(a, &w.bias);
         if self.activation.backward_needs_input() {
-            self.pre[o * u..(o + n) * u].copy_from_slice(a);
+            cache.pre[o * u..(o + n) * u].copy_from_slice(a);
         }
         activate(self.activation, a, u);
         h.copy_from_slice(a);
     }
 
-    fn reserve_backward(&mut self, _packed: usize, _batch: usize) {}
+    fn reserve_backward(&self, _cache: &mut SimpleRnnCache, _packed: usize, _batch: usize) {}
 
     /// `da = act'(a) ⊙ dh_t` per real row, then `dh_{t−1} = da Uᵀ`.
-    fn backward_step(&mut self, step: BackwardStep<'_>) {
+    fn backward_step(&self, cache: &mut SimpleRnnCache, step: BackwardStep<'_>) {
         let BackwardStep { offset: o, real, gates: hs, dstate: [dh, _], dg, recurrent_t, .. } = step;
         let (u, n) = (self.weights.units(), real.len());
         let needs_pre = self.activation.backward_needs_input();
@@ -95,8 +99,8 @@ impl Cell for SimpleRnnCell {
             let row = r * u..(r + 1) * u;
             let at = (o + r) * u;
             dg[row.clone()].copy_from_slice(&dh[row.clone()]);
-            let z = if needs_pre { &self.pre[at..at + u] } else { &[][..] };
-            activation_grad(self.activation, z, &hs[row.clone()], &mut dg[row], u, &mut self.scratch);
+            let z = if needs_pre { &cache.pre[at..at + u] } else { &[][..] };
+            activation_grad(self.activation, z, &hs[row.clone()], &mut dg[row], u, &mut cache.scratch);
         }
         matmul(n, u, u, dg, recurrent_t, dh, false);
     }
