@@ -1,4 +1,5 @@
-//! Fast `tanh` and logistic `sigmoid` for f32, the gate activations of the recurrent cells.
+//! Fast `tanh` and logistic `sigmoid` for f32, the gate activations of the recurrent cells, one
+//! value at a time or over a slice with the widest vector unit the CPU has.
 //!
 //! Both are branch-free rational functions (no `exp`), so a loop over a slice of them
 //! vectorises; [`crate::layers::Activation`]'s `tanh` and `sigmoid` (Dense, Activation) use the
@@ -34,9 +35,76 @@ pub fn sigmoid(x: f32) -> f32 {
     0.5 + 0.5 * tanh(0.5 * x)
 }
 
+/// `values ← tanh(values)` ([`tanh`]), with the widest vector unit the CPU has (the crate
+/// targets baseline SSE2); every copy gives the same bits.
+pub fn tanh_in_place(values: &mut [f32]) {
+    map_in_place(values, Gate::Tanh);
+}
+
+/// `values ← sigmoid(values)` ([`sigmoid`]), as [`tanh_in_place`].
+pub fn sigmoid_in_place(values: &mut [f32]) {
+    map_in_place(values, Gate::Sigmoid);
+}
+
+/// Which function [`map_in_place`] applies.
+#[derive(Clone, Copy)]
+enum Gate {
+    Tanh,
+    Sigmoid,
+}
+
+/// Applies `gate` to every value, through a `#[target_feature]` copy when the CPU has one.
+fn map_in_place(values: &mut [f32], gate: Gate) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F, checked on the line above.
+            return unsafe { map_avx512(values, gate) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked on the line above.
+            return unsafe { map_avx2(values, gate) };
+        }
+    }
+    map_body(values, gate)
+}
+
+#[inline(always)]
+fn map_body(values: &mut [f32], gate: Gate) {
+    match gate {
+        Gate::Tanh => values.iter_mut().for_each(|v| *v = tanh(*v)),
+        Gate::Sigmoid => values.iter_mut().for_each(|v| *v = sigmoid(*v)),
+    }
+}
+
+/// Safety: requires AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn map_avx512(values: &mut [f32], gate: Gate) {
+    map_body(values, gate)
+}
+
+/// Safety: requires AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn map_avx2(values: &mut [f32], gate: Gate) {
+    map_body(values, gate)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slices_get_the_scalar_functions_bits() {
+        let xs: Vec<f32> = (0..203).map(|i| (i as f32 - 101.0) * 0.07).collect();
+        let (mut t, mut s) = (xs.clone(), xs.clone());
+        tanh_in_place(&mut t);
+        sigmoid_in_place(&mut s);
+        for (i, &x) in xs.iter().enumerate() {
+            assert_eq!((t[i].to_bits(), s[i].to_bits()), (tanh(x).to_bits(), sigmoid(x).to_bits()), "at {x}");
+        }
+    }
 
     #[test]
     fn fast_sigmoid_and_tanh_match_the_library_functions() {

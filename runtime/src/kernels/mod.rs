@@ -10,6 +10,8 @@
 //! - [`short_run`]: copies and fills of short runs without a library call per run.
 //! - [`activation`]: branch-free `tanh` and `sigmoid` that vectorise (the recurrent gates).
 //! - [`elementwise`]: the Adam step and the finiteness scan, vectorised per CPU.
+//! - [`lstm_gates`]: the default LSTM's gate math of one row, forward and backward, vectorised
+//!   per CPU.
 //! - [`threads`]: how many threads the kernels use, and the helpers that share a product's
 //!   rows or columns with the caller.
 //! - [`reference`](mod@reference): a naive triple-loop gemm that tests check the fast paths
@@ -22,6 +24,7 @@ pub mod activation;
 pub mod elementwise;
 pub mod gemm;
 pub mod im2col;
+pub mod lstm_gates;
 pub mod reference;
 pub mod rowwise;
 pub mod short_run;

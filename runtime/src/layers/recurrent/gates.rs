@@ -2,19 +2,19 @@
 //! its derivative, with the branch-free fast paths of `kernels::activation` for the defaults.
 
 use crate::buffer::grow;
-use crate::kernels::activation::{sigmoid, tanh};
+use crate::kernels::activation::{sigmoid_in_place, tanh_in_place};
 use crate::layers::activation::{Activation, ActivationFn};
 
 /// `values ← act(values)`: elementwise, or for softmax over each block of `block` values (a
 /// gate's `units`, as Keras applies it to each gate separately).
 ///
-/// Sigmoid and tanh take the branch-free [`sigmoid`] and [`tanh`] of `kernels`, which the
-/// compiler vectorises; everything else goes through [`Activation::forward_in_place`].
+/// Sigmoid and tanh take the branch-free, vectorised [`sigmoid_in_place`] and [`tanh_in_place`]
+/// of `kernels`; everything else goes through [`Activation::forward_in_place`].
 pub(crate) fn activate(act: Activation, values: &mut [f32], block: usize) {
     match act {
         Activation::Linear => {}
-        Activation::Sigmoid => values.iter_mut().for_each(|v| *v = sigmoid(*v)),
-        Activation::Tanh => values.iter_mut().for_each(|v| *v = tanh(*v)),
+        Activation::Sigmoid => sigmoid_in_place(values),
+        Activation::Tanh => tanh_in_place(values),
         Activation::Softmax => {
             for chunk in values.chunks_exact_mut(block.max(1)) {
                 act.forward_in_place(chunk, block);

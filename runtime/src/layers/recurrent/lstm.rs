@@ -17,8 +17,8 @@
 
 use crate::buffer::grow;
 use crate::data::rng::SplitMix64;
-use crate::kernels::activation::tanh;
 use crate::kernels::gemm::matmul;
+use crate::kernels::lstm_gates::{lstm_backward_row, lstm_forward_row};
 use crate::kernels::rowwise::add_to_rows;
 use crate::layers::activation::{Activation, ActivationFn};
 use crate::layers::recurrent::cell::{sealed, BackwardStep, Cell, ForwardStep};
@@ -143,19 +143,13 @@ impl Cell for LstmCell {
             let at = (o + r) * u..(o + r + 1) * u;
             let state = r * u..(r + 1) * u;
             if defaults {
-                // Bias, then σ(x) = ½ tanh(½x) + ½ on i, f, o and tanh on g, in one pass;
-                // c_t itself is not kept (tanh' needs only tanh(c_t)).
+                // Bias, σ(x) = ½ tanh(½x) + ½ on i, f, o and tanh on g, and the cell, in one
+                // pass over the row; c_t itself is not kept (tanh' needs only tanh(c_t)).
                 let (scale, rest) = gate_affine.split_at(g4);
                 let (shift, zeros) = rest.split_at(g4);
                 let bias = if w.bias.is_empty() { zeros } else { &w.bias[..] };
-                for (((v, &k), &d), &b) in row.iter_mut().zip(scale).zip(shift).zip(bias) {
-                    *v = k * tanh(k * (*v + b)) + d;
-                }
-                let (ig, rest) = row.split_at(u);
-                let (fg, rest) = rest.split_at(u);
-                let (gg, og) = rest.split_at(u);
                 let (cp, tc) = (&c_prev[state.clone()], &mut tcs[at]);
-                cell_forward([ig, fg, gg, og], cp, tc, &mut h[state.clone()], &mut c[state]);
+                lstm_forward_row(row, scale, shift, bias, cp, tc, &mut h[state.clone()], &mut c[state]);
                 continue;
             }
             add_to_rows(row, &w.bias);
@@ -219,7 +213,7 @@ impl Cell for LstmCell {
             let (dhr, dcr) = (&dh[state.clone()], &mut dc[state]);
             if defaults {
                 // σ' = y(1 − y), tanh' = 1 − y², all in one pass.
-                cell_backward([ig, fg, gg, og], tc, cp, dhr, dcr, drow);
+                lstm_backward_row(gate_row, tc, cp, dhr, dcr, drow);
                 continue;
             }
             for ((d, &dhj), &oj) in dtc.iter_mut().zip(dhr).zip(og) {
@@ -253,50 +247,6 @@ impl Cell for LstmCell {
             activation_grad(ract, z(3, u), og, &mut drow[3 * u..], u, scratch);
         }
         matmul(n, g4, u, dgs, recurrent_t, dh, false);
-    }
-}
-
-/// One row of the forward step with the default activations, from the activated gates:
-/// `c = f ⊙ c_{t−1} + i ⊙ g`, `tc = tanh(c)`, `h = o ⊙ tc`. A function of its own so that the
-/// slices are known not to overlap and the loop vectorises.
-fn cell_forward([ig, fg, gg, og]: [&[f32]; 4], c_prev: &[f32], tc: &mut [f32], h: &mut [f32], c: &mut [f32]) {
-    let u = tc.len();
-    let (ig, fg, gg, og, c_prev, h, c) =
-        (&ig[..u], &fg[..u], &gg[..u], &og[..u], &c_prev[..u], &mut h[..u], &mut c[..u]);
-    for j in 0..u {
-        let cj = fg[j] * c_prev[j] + ig[j] * gg[j];
-        let t = tanh(cj);
-        c[j] = cj;
-        tc[j] = t;
-        h[j] = og[j] * t;
-    }
-}
-
-/// One row of the backward step with the default activations (`σ' = y(1 − y)`,
-/// `tanh' = 1 − y²`): from `dh`, `dc` (updated to `dc_{t−1}`), the activated gates, `tc` and
-/// `c_{t−1}`, writes the gate pre-activation gradients `[da_i, da_f, da_c, da_o]` into `dg`.
-fn cell_backward(
-    [ig, fg, gg, og]: [&[f32]; 4],
-    tc: &[f32],
-    c_prev: &[f32],
-    dh: &[f32],
-    dc: &mut [f32],
-    dg: &mut [f32],
-) {
-    let u = tc.len();
-    let (di, rest) = dg.split_at_mut(u);
-    let (df, rest) = rest.split_at_mut(u);
-    let (dgg, dout) = rest.split_at_mut(u);
-    let (di, df, dgg, dout) = (&mut di[..u], &mut df[..u], &mut dgg[..u], &mut dout[..u]);
-    let (ig, fg, gg, og, c_prev, dh, dc) =
-        (&ig[..u], &fg[..u], &gg[..u], &og[..u], &c_prev[..u], &dh[..u], &mut dc[..u]);
-    for j in 0..u {
-        let dcj = dc[j] + dh[j] * og[j] * (1.0 - tc[j] * tc[j]);
-        di[j] = dcj * gg[j] * ig[j] * (1.0 - ig[j]);
-        df[j] = dcj * c_prev[j] * fg[j] * (1.0 - fg[j]);
-        dgg[j] = dcj * ig[j] * (1.0 - gg[j] * gg[j]);
-        dout[j] = dh[j] * tc[j] * og[j] * (1.0 - og[j]);
-        dc[j] = dcj * fg[j];
     }
 }
 
