@@ -2,8 +2,9 @@
 //! and gives the same weights, bit for bit, as on one: the W2 MLP (784 → 256 → 128 → 10, Adam)
 //! at batch 64, whose products are large enough to be split across the helper thread, and
 //! ragged sequences through a bidirectional GRU and an LSTM at batch 40, whose samples the
-//! recurrent layers deal into shares run side by side. Counted by DHAT's allocator. (One test
-//! per file: DHAT's profiler is process-wide.)
+//! recurrent layers deal into shares run side by side, and the W5 CNN at batch 32, whose second
+//! convolution's product is split by rows. Counted by DHAT's allocator. (One test per file:
+//! DHAT's profiler is process-wide.)
 
 use shaped::kernels::threads::set_num_threads;
 use shaped::prelude::*;
@@ -27,6 +28,18 @@ shaped::model! {
         Bidirectional(Gru(8, return_sequences = true)),
         Lstm(16),
         Dense(4, activation = softmax),
+    }
+}
+
+shaped::model! {
+    struct SmallCnn {
+        input: [28, 28, 1],
+        Conv2d(16, 3, activation = relu),
+        MaxPool2d(2),
+        Conv2d(32, 3, activation = relu),
+        MaxPool2d(2),
+        Flatten,
+        Dense(10),
     }
 }
 
@@ -67,6 +80,25 @@ fn train_sequences(threads: usize, steps: usize) -> (Vec<u32>, u64) {
     (weight_bits(model.model()), after.total_blocks - before.total_blocks)
 }
 
+/// The weights of the CNN after `steps` steps on `threads` kernel threads, and the
+/// allocations of all steps after the first.
+fn train_images(threads: usize, steps: usize) -> (Vec<u32>, u64) {
+    set_num_threads(threads);
+    let mut rng = shaped::data::SplitMix64::new(5);
+    let x: Vec<[[[f32; 1]; 28]; 28]> =
+        (0..32).map(|_| std::array::from_fn(|_| std::array::from_fn(|_| [rng.next_f32()]))).collect();
+    let y: Vec<u32> = (0..32).map(|i| i % 10).collect();
+    let loss = SparseCategoricalCrossentropy { from_logits: true, ..Default::default() };
+    let mut model = SmallCnn::new(3).compile(Adam::default(), loss, []).unwrap();
+    model.train_on_batch(&x, &y).unwrap();
+    let before = dhat::HeapStats::get();
+    for _ in 1..steps {
+        model.train_on_batch(&x, &y).unwrap();
+    }
+    let after = dhat::HeapStats::get();
+    (weight_bits(model.model()), after.total_blocks - before.total_blocks)
+}
+
 /// The weights after `steps` steps on `threads` kernel threads, and the allocations of all
 /// steps after the first.
 fn train(threads: usize, steps: usize) -> (Vec<u32>, u64) {
@@ -97,4 +129,8 @@ fn two_threads_allocate_nothing_and_give_one_thread_s_weights() {
     assert_eq!(allocated, 0, "12 sequence training steps on two threads allocated {allocated} blocks");
     let (one, _) = train_sequences(1, 12);
     assert!(one == two, "two threads gave the sequence model other weights than one");
+    let (two, allocated) = train_images(2, 8);
+    assert_eq!(allocated, 0, "7 CNN training steps on two threads allocated {allocated} blocks");
+    let (one, _) = train_images(1, 8);
+    assert!(one == two, "two threads gave the CNN other weights than one");
 }
