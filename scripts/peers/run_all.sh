@@ -8,14 +8,20 @@
 #   TORCH_PY  python with torch + numpy        (default python3)
 #   JAX_PY    python with jax + keras + numpy  (default python3)
 #   PEERS_QUICK=1 cuts warm-up, runs and steps to a few, only to check that the scripts run.
+#   W1's peer, the gemm crate, is a Rust project of its own (w1_gemm_crate/), built here with
+#   cargo into GEMM_PEER_TARGET (default ${TMPDIR:-/tmp}/shaped-w1-gemm-crate).
 # Run it on an otherwise idle machine (the figures are compared with shaped's from the same run).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 TORCH_PY="${TORCH_PY:-python3}"
 JAX_PY="${JAX_PY:-python3}"
 
+GEMM_PEER_TARGET="${GEMM_PEER_TARGET:-${TMPDIR:-/tmp}/shaped-w1-gemm-crate}"
+CARGO_TARGET_DIR="$GEMM_PEER_TARGET" cargo build --quiet --release --manifest-path "$here/w1_gemm_crate/Cargo.toml"
+
 for setting in "t1 1 1" "t2 0,1 2"; do
     read -r label cpus threads <<<"$setting"
+    taskset -c "$cpus" "$GEMM_PEER_TARGET/release/w1_gemm_crate" "$threads" | sed -u "s|^|$label w1_gemm_crate: |"
     for script in w2_w3_pytorch.py w4_pytorch.py w5_pytorch.py w2_w3_jax.py w2_keras.py; do
         case "$script" in
             *_pytorch.py) py="$TORCH_PY" ;;
