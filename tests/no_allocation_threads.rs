@@ -43,6 +43,13 @@ shaped::model! {
     }
 }
 
+/// The heap blocks `steps` allocates.
+fn blocks_allocated_by(steps: impl FnOnce()) -> u64 {
+    let before = dhat::HeapStats::get();
+    steps();
+    dhat::HeapStats::get().total_blocks - before.total_blocks
+}
+
 /// The bits of every weight of a model.
 fn weight_bits(model: &impl Model) -> Vec<u32> {
     let mut bits = Vec::new();
@@ -72,12 +79,12 @@ fn train_sequences(threads: usize, steps: usize) -> (Vec<u32>, u64) {
     for batch in &batches {
         model.train_on_batch(batch, &y).unwrap();
     }
-    let before = dhat::HeapStats::get();
-    for step in 0..steps {
-        model.train_on_batch(&batches[step % batches.len()], &y).unwrap();
-    }
-    let after = dhat::HeapStats::get();
-    (weight_bits(model.model()), after.total_blocks - before.total_blocks)
+    let allocated = blocks_allocated_by(|| {
+        for step in 0..steps {
+            model.train_on_batch(&batches[step % batches.len()], &y).unwrap();
+        }
+    });
+    (weight_bits(model.model()), allocated)
 }
 
 /// The weights of the CNN after `steps` steps on `threads` kernel threads, and the
@@ -91,12 +98,12 @@ fn train_images(threads: usize, steps: usize) -> (Vec<u32>, u64) {
     let loss = SparseCategoricalCrossentropy { from_logits: true, ..Default::default() };
     let mut model = SmallCnn::new(3).compile(Adam::default(), loss, []).unwrap();
     model.train_on_batch(&x, &y).unwrap();
-    let before = dhat::HeapStats::get();
-    for _ in 1..steps {
-        model.train_on_batch(&x, &y).unwrap();
-    }
-    let after = dhat::HeapStats::get();
-    (weight_bits(model.model()), after.total_blocks - before.total_blocks)
+    let allocated = blocks_allocated_by(|| {
+        for _ in 1..steps {
+            model.train_on_batch(&x, &y).unwrap();
+        }
+    });
+    (weight_bits(model.model()), allocated)
 }
 
 /// The weights after `steps` steps on `threads` kernel threads, and the allocations of all
@@ -110,12 +117,12 @@ fn train(threads: usize, steps: usize) -> (Vec<u32>, u64) {
         Mlp::new(1).compile(Adam::default(), SparseCategoricalCrossentropy::default(), []).unwrap();
     // The first step sizes every buffer and the optimiser's state (and starts the helper).
     model.train_on_batch(&x, &y).unwrap();
-    let before = dhat::HeapStats::get();
-    for _ in 1..steps {
-        model.train_on_batch(&x, &y).unwrap();
-    }
-    let after = dhat::HeapStats::get();
-    (weight_bits(model.model()), after.total_blocks - before.total_blocks)
+    let allocated = blocks_allocated_by(|| {
+        for _ in 1..steps {
+            model.train_on_batch(&x, &y).unwrap();
+        }
+    });
+    (weight_bits(model.model()), allocated)
 }
 
 #[test]
