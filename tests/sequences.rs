@@ -175,3 +175,56 @@ fn a_nested_sequence_model_passes_its_mask_on() {
         shaped::testing::assert_close(out, &alone[0], 1e-5);
     }
 }
+
+shaped::model! {
+    /// One class per sequence, through every recurrent cell.
+    struct Classifier {
+        input: [None, 4],
+        Masking(0.0),
+        Bidirectional(Gru(6, return_sequences = true)),
+        SimpleRnn(4, return_sequences = true),
+        Lstm(5),
+        Dense(3, activation = softmax),
+    }
+}
+
+/// The weights of a model, flat.
+fn weights(model: &impl Model) -> Vec<f32> {
+    let mut w = Vec::new();
+    model.visit_weights(&mut |p| w.extend_from_slice(p.data));
+    w
+}
+
+/// A batch of 40 ragged sequences is dealt into two shares that run through time on their
+/// own (and side by side on two threads): its predictions are each sequence's alone, and one
+/// SGD step on it moves the weights by the mean of the steps each sequence takes alone (the
+/// loss is the mean over sequences, so its gradient is the mean of theirs).
+#[test]
+fn a_batch_run_in_shares_trains_as_the_mean_of_each_sequence_alone() {
+    let mut rng = shaped::data::SplitMix64::new(11);
+    let x: Vec<Vec<[f32; 4]>> = (0..40)
+        .map(|i| (0..1 + (i * 7) % 12).map(|_| std::array::from_fn(|_| rng.next_f32() + 0.1)).collect())
+        .collect();
+    let y: Vec<u32> = (0..40).map(|i| (i % 3) as u32).collect();
+    let compiled =
+        || Classifier::new(7).compile(Sgd::default(), SparseCategoricalCrossentropy::default(), []).unwrap();
+    let start = weights(compiled().model());
+
+    let mut model = compiled();
+    let together: Vec<[f32; 3]> = model.predict(&x).unwrap();
+    model.train_on_batch(&x, &y).unwrap();
+    let batch_step: Vec<f32> = weights(model.model()).iter().zip(&start).map(|(w, s)| w - s).collect();
+
+    let mut mean_step = vec![0.0f32; start.len()];
+    for (i, (seq, &label)) in x.iter().zip(&y).enumerate() {
+        let mut alone = compiled();
+        let predicted: Vec<[f32; 3]> = alone.predict(std::slice::from_ref(seq)).unwrap();
+        shaped::testing::assert_close(&together[i], &predicted[0], 1e-6);
+        alone.train_on_batch(std::slice::from_ref(seq), &[label]).unwrap();
+        for ((m, w), s) in mean_step.iter_mut().zip(weights(alone.model())).zip(&start) {
+            *m += (w - s) / 40.0;
+        }
+    }
+    assert!(batch_step.iter().any(|d| d.abs() > 1e-4), "the step moved the weights");
+    shaped::testing::assert_close(&batch_step, &mean_step, 2e-6);
+}
