@@ -23,7 +23,10 @@
 //! Sigmoid and tanh gates use the branch-free rational approximations of
 //! [`crate::kernels::activation`] (within 5e-7 of the exact values) that the compiler
 //! vectorises; other activations go through [`crate::layers::Activation`]. The default LSTM
-//! (tanh, sigmoid) fuses each step's gate activations into one pass per row.
+//! (tanh, sigmoid) fuses each step's gate activations and cell into one pass per row
+//! ([`crate::kernels::lstm_gates`], compiled for the CPU's widest vector unit).
+//!
+//! A batch runs in shares of its samples, side by side on the kernel threads (see [`Rnn`]).
 
 mod bidirectional;
 mod cell;
