@@ -134,13 +134,12 @@ pub trait Cell: Clone + Debug + Send + Sync + sealed::Sealed {
     /// `h_{t−1} @ U` added to the gates.
     fn recurrent_grads(
         &mut self,
-        cache: &Self::Cache,
+        _cache: &Self::Cache,
         packed: usize,
         h_prev: &[f32],
         dg: &[f32],
         accumulate: bool,
     ) {
-        let _ = cache;
         let w = self.weights_mut();
         let (u, width) = (w.units(), w.width());
         at_b(accumulate, u, packed, width, h_prev, u, dg, width, &mut w.recurrent_grad, width);
