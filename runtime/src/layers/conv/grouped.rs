@@ -11,16 +11,71 @@
 //! input grad:    dcols[:, g] = dout[:, g] · K_gᵀ,   din = col2im(dcols)
 //! ```
 //!
-//! A whole small batch (the W5 CNN at batch 64) is one chunk: one gemm per group per pass, and
-//! the `cols` of a training forward are kept for the kernel gradient of the backward pass.
+//! A whole small batch (the W5 CNN at batch 64) is one chunk, and the `cols` of a training
+//! forward are kept for the kernel gradient of the backward pass. A chunk's samples are dealt
+//! into shares of consecutive samples (`samples / 8` of them, 1 to 4, a count that depends on
+//! the chunk alone) that run side by side on the kernel threads for the passes of each sample
+//! alone: im2col and the forward gemms, then `dcols` and col2im. Each output row is computed by
+//! the same operations whatever the shares, and the kernel gradient is one sum over the whole
+//! chunk, so results do not depend on the thread count.
+
+use std::ops::Range;
+use std::sync::Mutex;
 
 use crate::buffer::grow;
 use crate::kernels::gemm::{matmul_at_b_strided, matmul_at_b_strided_add, sgemm, stride};
 use crate::kernels::im2col::{col2im, im2col, Geometry};
+use crate::kernels::threads;
 
 /// The most `cols` values one chunk of samples may take (64 MiB of f32); a chunk has at least
 /// one sample whatever its size.
 const COLS_BUDGET: usize = 1 << 24;
+
+/// The most shares a chunk of samples is dealt into.
+const MAX_SHARES: usize = 4;
+
+/// Samples per share (see the module docs).
+const SAMPLES_PER_SHARE: usize = 8;
+
+/// Sample `i`'s range of `count` samples dealt into `shares` runs of consecutive samples as
+/// even as possible.
+fn share_range(count: usize, shares: usize, i: usize) -> Range<usize> {
+    let (base, extra) = (count / shares, count % shares);
+    let start = i * base + i.min(extra);
+    start..start + base + usize::from(i < extra)
+}
+
+/// The work of one share: its samples (indices into the chunk) and its parts of two buffers.
+type ShareWork<'a> = dyn Fn(Range<usize>, &mut [f32], &mut [f32]) + Sync + 'a;
+
+/// Runs `run(range, a, b)` for each share of `count` samples, side by side on the kernel
+/// threads: `a` and `b` are the share's parts of `a_all` and `b_all`, which hold `a_len` and
+/// `b_len` values a sample.
+fn each_share(
+    count: usize,
+    (a_all, a_len): (&mut [f32], usize),
+    (b_all, b_len): (&mut [f32], usize),
+    run: &ShareWork<'_>,
+) {
+    let shares = (count / SAMPLES_PER_SHARE).clamp(1, MAX_SHARES);
+    let (mut a_rest, mut b_rest) = (a_all, b_all);
+    type Slot<'a> = Mutex<Option<(Range<usize>, &'a mut [f32], &'a mut [f32])>>;
+    let slots: [Slot<'_>; MAX_SHARES] = std::array::from_fn(|i| {
+        if i >= shares {
+            return Mutex::new(None);
+        }
+        let range = share_range(count, shares, i);
+        let (a, a_tail) = std::mem::take(&mut a_rest).split_at_mut(range.len() * a_len);
+        let (b, b_tail) = std::mem::take(&mut b_rest).split_at_mut(range.len() * b_len);
+        (a_rest, b_rest) = (a_tail, b_tail);
+        Mutex::new(Some((range, a, b)))
+    });
+    threads::for_each_part(shares, &|i| {
+        if let Some((range, a, b)) = slots[i].lock().unwrap_or_else(|e| e.into_inner()).take() {
+            run(range, a, b);
+        }
+    });
+}
 
 /// A grouped convolution's kernel, its gradient and its scratch (see the module docs).
 #[derive(Clone, Debug)]
@@ -97,27 +152,38 @@ impl Grouped {
         let (fg, kg) = (f / groups, width / groups);
         for b0 in (0..batch).step_by(chunk) {
             let b1 = (b0 + chunk).min(batch);
-            self.fill_cols(input, in_len, b0, b1, rows, width);
-            let m = (b1 - b0) * rows;
-            let out = &mut out[b0 * rows * f..b1 * rows * f];
-            for g in 0..groups {
-                sgemm(
-                    m,
-                    kg,
-                    fg,
-                    1.0,
-                    &self.cols[g * kg..],
-                    stride(width),
-                    1,
-                    &self.kernel[g * fg..],
-                    stride(f),
-                    1,
-                    0.0,
-                    &mut out[g * fg..],
-                    stride(f),
-                    1,
-                );
-            }
+            grow(&mut self.cols, (b1 - b0) * rows * width);
+            let (geoms, kernel) = (&self.geoms[b0..b1], &self.kernel[..]);
+            let cols = (&mut self.cols[..(b1 - b0) * rows * width], rows * width);
+            let out = (&mut out[b0 * rows * f..b1 * rows * f], rows * f);
+            each_share(b1 - b0, cols, out, &|samples, cols, out| {
+                for (s, b) in samples.clone().enumerate() {
+                    let x = &input[(b0 + b) * in_len..(b0 + b + 1) * in_len];
+                    im2col(&geoms[b], x, &mut cols[s * rows * width..(s + 1) * rows * width]);
+                }
+                let m = samples.len() * rows;
+                if m * width == 0 {
+                    return;
+                }
+                for g in 0..groups {
+                    sgemm(
+                        m,
+                        kg,
+                        fg,
+                        1.0,
+                        &cols[g * kg..],
+                        stride(width),
+                        1,
+                        &kernel[g * fg..],
+                        stride(f),
+                        1,
+                        0.0,
+                        &mut out[g * fg..],
+                        stride(f),
+                        1,
+                    );
+                }
+            });
         }
         self.kept = (keep && chunk >= batch).then_some((batch, input.as_ptr() as usize));
     }
@@ -168,28 +234,37 @@ impl Grouped {
             }
             let Some(din) = din.as_deref_mut() else { continue };
             grow(&mut self.cols, m * width);
-            for g in 0..groups {
-                sgemm(
-                    m,
-                    fg,
-                    kg,
-                    1.0,
-                    &dout[g * fg..],
-                    stride(f),
-                    1,
-                    &self.kernel_t[g * fg * kg..],
-                    stride(kg),
-                    1,
-                    0.0,
-                    &mut self.cols[g * kg..],
-                    stride(width),
-                    1,
-                );
-            }
-            for b in b0..b1 {
-                let dcols = &self.cols[(b - b0) * rows * width..(b - b0 + 1) * rows * width];
-                col2im(&self.geoms[b], dcols, &mut din[b * in_len..(b + 1) * in_len]);
-            }
+            let (geoms, kernel_t) = (&self.geoms[b0..b1], &self.kernel_t[..]);
+            let dcols = (&mut self.cols[..m * width], rows * width);
+            let din = (&mut din[b0 * in_len..b1 * in_len], in_len);
+            each_share(b1 - b0, dcols, din, &|samples, dcols, din| {
+                let dout = &dout[samples.start * rows * f..samples.end * rows * f];
+                if dcols.is_empty() {
+                    return;
+                }
+                for g in 0..groups {
+                    sgemm(
+                        samples.len() * rows,
+                        fg,
+                        kg,
+                        1.0,
+                        &dout[g * fg..],
+                        stride(f),
+                        1,
+                        &kernel_t[g * fg * kg..],
+                        stride(kg),
+                        1,
+                        0.0,
+                        &mut dcols[g * kg..],
+                        stride(width),
+                        1,
+                    );
+                }
+                for (s, b) in samples.enumerate() {
+                    let dcols = &dcols[s * rows * width..(s + 1) * rows * width];
+                    col2im(&geoms[b], dcols, &mut din[s * in_len..(s + 1) * in_len]);
+                }
+            });
         }
         // `cols` now holds `dcols` (or another chunk): nothing to reuse.
         self.kept = None;
