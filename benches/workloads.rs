@@ -430,7 +430,7 @@ fn w5_cnn_train() {
         // The calls of the convolution's engine (layers/conv/grouped.rs), Kᵀ made once a step.
         let t = time_per_call(3, 9, Duration::from_millis(30), || {
             gemm::matmul(rows, inner, cols, &a, &k, &mut z, false);
-            gemm::matmul_at_b_strided(inner, rows, cols, &a, inner, &z, cols, &mut dk, cols);
+            gemm::matmul_at_b_strided(inner, rows, cols, &a, inner, &z, cols, &mut dk, cols, false);
             if input_grad {
                 gemm::matmul(rows, cols, inner, &z, &k_t, &mut da, false);
             }

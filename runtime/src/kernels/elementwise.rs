@@ -7,7 +7,6 @@
 //! over the kernel threads ([`crate::kernels::threads`]); each element is computed alike.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 
 use crate::kernels::threads;
 
@@ -53,11 +52,11 @@ pub fn adam_update(
     let block = w.len().div_ceil(threads).next_multiple_of(16);
     let mut blocks =
         w.chunks_mut(block).zip(g.chunks_mut(block)).zip(m.chunks_mut(block)).zip(v.chunks_mut(block));
-    let slots: [Mutex<Option<Slices<'_>>>; MAX_PARTS] =
-        std::array::from_fn(|_| Mutex::new(blocks.next().map(|(((w, g), m), v)| [w, g, m, v])));
+    let mut slots: [Option<Slices<'_>>; MAX_PARTS] =
+        std::array::from_fn(|_| blocks.next().map(|(((w, g), m), v)| [w, g, m, v]));
     let non_finite = AtomicBool::new(false);
-    threads::for_each_part(threads, &|i| {
-        if let Some(block) = slots[i].lock().unwrap_or_else(|e| e.into_inner()).take() {
+    threads::for_each_item(&mut slots[..threads], &|_, block| {
+        if let Some(block) = block.take() {
             if !adam_update_here(block, step) {
                 non_finite.store(true, Ordering::Relaxed);
             }

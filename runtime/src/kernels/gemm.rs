@@ -31,8 +31,6 @@
 //! layers check user shapes and return [`crate::Error`]), so they panic with a message naming
 //! the operand and both values.
 
-use std::sync::Mutex;
-
 use crate::kernels::rowwise::transpose;
 use crate::kernels::threads;
 
@@ -238,34 +236,17 @@ pub fn sgemm_with(
     let rows = m.div_ceil(parts);
     let block = rows * rsc_u;
     let mut rest = c;
-    let blocks: [Mutex<&mut [f32]>; MAX_PARTS] = std::array::from_fn(|_| {
+    let mut blocks: [&mut [f32]; MAX_PARTS] = std::array::from_fn(|_| {
         let take = block.min(rest.len());
         let (head, tail) = std::mem::take(&mut rest).split_at_mut(take);
         rest = tail;
-        Mutex::new(head)
+        head
     });
-    threads::for_each_part(parts, &|i| {
+    threads::for_each_item(&mut blocks[..parts], &|i, c_block| {
         let first = i * rows;
-        let mut c_block = blocks[i].lock().unwrap_or_else(|e| e.into_inner());
         let m_block = rows.min(m - first);
         let a_block = &a[first * rsa_u..];
-        run_kernel(
-            kernel,
-            m_block,
-            k,
-            n,
-            alpha,
-            a_block,
-            rsa,
-            csa,
-            b,
-            rsb,
-            csb,
-            beta,
-            &mut c_block,
-            rsc,
-            csc,
-        );
+        run_kernel(kernel, m_block, k, n, alpha, a_block, rsa, csa, b, rsb, csb, beta, c_block, rsc, csc);
     });
 }
 
@@ -553,16 +534,18 @@ pub fn matmul_a_bt_with(
 /// (measured on LSTM(64): as fast as one product over all rows, or faster).
 const AT_B_CHUNK_ROWS: usize = 256;
 
-/// `C = Aᵀ · B = Σ_p A[p, :]ᵀ ⊗ B[p, :]` for row-strided operands, a weight gradient summed
-/// over `k` rows: `a` holds `A` (`k × m`) with row stride `lda`, `b` holds `B` (`k × n`) with
-/// row stride `ldb`, `c` holds `C` (`m × n`) with row stride `ldc`, each starting at the
-/// slice's first element. `C` is overwritten (zeros when `k == 0`).
+/// `C = Aᵀ · B = Σ_p A[p, :]ᵀ ⊗ B[p, :]` (or `C += Aᵀ · B` when `accumulate`) for row-strided
+/// operands, a weight gradient summed over `k` rows: `a` holds `A` (`k × m`) with row stride
+/// `lda`, `b` holds `B` (`k × n`) with row stride `ldb`, `c` holds `C` (`m × n`) with row stride
+/// `ldc`, each starting at the slice's first element. Without `accumulate`, `C` is overwritten
+/// (zeros when `k == 0`); with it, a gradient summed over several blocks of rows (a
+/// convolution's chunks of samples, a recurrent layer's shares) adds each block after the first.
 ///
 /// The sum runs in chunks of 256 rows, each accumulated onto the ones before: a chunk of `B`
 /// stays in L2 and, on the shapes measured (LSTM(64) with AVX-512), is small enough for the
 /// small-m kernel, which packs (and allocates) nothing, however many rows the sum has. A
 /// recurrent layer's `dU = Σ_t h_{t−1}ᵀ · da_t` is
-/// `matmul_at_b_strided(u, rows, 4u, h, u, da, 4u, du, 4u)`.
+/// `matmul_at_b_strided(u, rows, 4u, h, u, da, 4u, du, 4u, false)`.
 ///
 /// # Panics
 ///
@@ -578,53 +561,14 @@ pub fn matmul_at_b_strided(
     ldb: usize,
     c: &mut [f32],
     ldc: usize,
+    accumulate: bool,
 ) {
-    if k == 0 {
+    if k == 0 && !accumulate {
         for i in 0..m {
             c[i * ldc..i * ldc + n].fill(0.0);
         }
         return;
     }
-    at_b_chunks(m, k, n, a, lda, b, ldb, c, ldc, false);
-}
-
-/// [`matmul_at_b_strided`] added onto `C` instead of overwriting it: `C += Aᵀ · B`, in the same
-/// chunks of rows. A weight gradient summed over batches of rows that do not fit one buffer
-/// (a convolution's `dK += colsᵀ · dz`, chunk of samples by chunk).
-///
-/// # Panics
-///
-/// As [`sgemm`], if an operand reaches past the end of its slice.
-#[allow(clippy::too_many_arguments)]
-pub fn matmul_at_b_strided_add(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: &[f32],
-    lda: usize,
-    b: &[f32],
-    ldb: usize,
-    c: &mut [f32],
-    ldc: usize,
-) {
-    at_b_chunks(m, k, n, a, lda, b, ldb, c, ldc, true);
-}
-
-/// `C (+)= Aᵀ · B` in chunks of [`AT_B_CHUNK_ROWS`] rows; the first chunk overwrites `C` unless
-/// `accumulate`.
-#[allow(clippy::too_many_arguments)]
-fn at_b_chunks(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: &[f32],
-    lda: usize,
-    b: &[f32],
-    ldb: usize,
-    c: &mut [f32],
-    ldc: usize,
-    accumulate: bool,
-) {
     for start in (0..k).step_by(AT_B_CHUNK_ROWS) {
         let rows = AT_B_CHUNK_ROWS.min(k - start);
         let beta = if start == 0 && !accumulate { 0.0 } else { 1.0 };

@@ -30,7 +30,5 @@ pub mod rowwise;
 pub mod short_run;
 pub mod threads;
 
-pub use gemm::{
-    matmul, matmul_a_bt, matmul_a_bt_with, matmul_at_b, matmul_at_b_strided, matmul_at_b_strided_add, sgemm,
-};
+pub use gemm::{matmul, matmul_a_bt, matmul_a_bt_with, matmul_at_b, matmul_at_b_strided, sgemm};
 pub use reference::gemm_reference;

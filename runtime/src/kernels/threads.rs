@@ -67,6 +67,44 @@ fn default_threads() -> usize {
         .min(MAX_THREADS)
 }
 
+/// The most items [`for_each_item`] takes.
+pub const MAX_ITEMS: usize = 8;
+
+/// Runs `f(i, &mut items[i])` for every item, as the parts of [`for_each_part`]: each item is
+/// changed by one thread at a time, and the call returns when every item is done. The way to
+/// hand each thread its own block of a buffer (`items` of disjoint `&mut` slices) without
+/// `unsafe`; nothing is allocated.
+///
+/// ```
+/// let mut data = [1.0f32; 10];
+/// let (left, right) = data.split_at_mut(5);
+/// let mut halves = [left, right];
+/// shaped::kernels::threads::for_each_item(&mut halves, &|i, half| half.fill(i as f32));
+/// assert_eq!(data, [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0]);
+/// ```
+///
+/// # Panics
+///
+/// If there are more than [`MAX_ITEMS`] items, or as [`for_each_part`].
+pub fn for_each_item<T: Send>(items: &mut [T], f: &(dyn Fn(usize, &mut T) + Sync)) {
+    let count = items.len();
+    assert!(count <= MAX_ITEMS, "for_each_item: {count} items, at most {MAX_ITEMS}");
+    let mut rest = items;
+    let slots: [Mutex<Option<&mut T>>; MAX_ITEMS] = std::array::from_fn(|_| {
+        let (first, tail) = match std::mem::take(&mut rest) {
+            [] => (None, &mut [][..]),
+            [first, tail @ ..] => (Some(first), tail),
+        };
+        rest = tail;
+        Mutex::new(first)
+    });
+    for_each_part(count, &|i| {
+        if let Some(item) = slots[i].lock().unwrap_or_else(|e| e.into_inner()).as_deref_mut() {
+            f(i, item);
+        }
+    });
+}
+
 /// Runs `f(0)`, `f(1)`, …, `f(parts − 1)` on up to [`num_threads`] threads, this one included
 /// (thread j runs part j, then each claims the next part left); returns when every part is
 /// done. A part that panics makes this call panic once every helper is done.

@@ -20,10 +20,9 @@
 //! chunk, so results do not depend on the thread count.
 
 use std::ops::Range;
-use std::sync::Mutex;
 
 use crate::buffer::grow;
-use crate::kernels::gemm::{matmul_at_b_strided, matmul_at_b_strided_add, sgemm, stride};
+use crate::kernels::gemm::{matmul_at_b_strided, sgemm, stride};
 use crate::kernels::im2col::{col2im, im2col, Geometry};
 use crate::kernels::threads;
 
@@ -45,6 +44,9 @@ fn share_range(count: usize, shares: usize, i: usize) -> Range<usize> {
     start..start + base + usize::from(i < extra)
 }
 
+/// One share's samples (indices into the chunk) and its parts of two buffers.
+type SharePart<'a> = (Range<usize>, &'a mut [f32], &'a mut [f32]);
+
 /// The work of one share: its samples (indices into the chunk) and its parts of two buffers.
 type ShareWork<'a> = dyn Fn(Range<usize>, &mut [f32], &mut [f32]) + Sync + 'a;
 
@@ -59,22 +61,14 @@ fn each_share(
 ) {
     let shares = (count / SAMPLES_PER_SHARE).clamp(1, MAX_SHARES);
     let (mut a_rest, mut b_rest) = (a_all, b_all);
-    type Slot<'a> = Mutex<Option<(Range<usize>, &'a mut [f32], &'a mut [f32])>>;
-    let slots: [Slot<'_>; MAX_SHARES] = std::array::from_fn(|i| {
-        if i >= shares {
-            return Mutex::new(None);
-        }
-        let range = share_range(count, shares, i);
+    let mut parts: [SharePart<'_>; MAX_SHARES] = std::array::from_fn(|i| {
+        let range = if i < shares { share_range(count, shares, i) } else { 0..0 };
         let (a, a_tail) = std::mem::take(&mut a_rest).split_at_mut(range.len() * a_len);
         let (b, b_tail) = std::mem::take(&mut b_rest).split_at_mut(range.len() * b_len);
         (a_rest, b_rest) = (a_tail, b_tail);
-        Mutex::new(Some((range, a, b)))
+        (range, a, b)
     });
-    threads::for_each_part(shares, &|i| {
-        if let Some((range, a, b)) = slots[i].lock().unwrap_or_else(|e| e.into_inner()).take() {
-            run(range, a, b);
-        }
-    });
+    threads::for_each_item(&mut parts[..shares], &|_, (range, a, b)| run(range.clone(), a, b));
 }
 
 /// A grouped convolution's kernel, its gradient and its scratch (see the module docs).
@@ -225,11 +219,7 @@ impl Grouped {
                 for g in 0..groups {
                     let (a, b) = (&self.cols[g * kg..], &dout[g * fg..]);
                     let c = &mut self.kernel_grad[g * fg..];
-                    if b0 == 0 {
-                        matmul_at_b_strided(kg, m, fg, a, width, b, f, c, f);
-                    } else {
-                        matmul_at_b_strided_add(kg, m, fg, a, width, b, f, c, f);
-                    }
+                    matmul_at_b_strided(kg, m, fg, a, width, b, f, c, f, b0 > 0);
                 }
             }
             let Some(din) = din.as_deref_mut() else { continue };

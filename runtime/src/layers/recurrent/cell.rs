@@ -25,7 +25,7 @@
 use std::fmt::Debug;
 
 use crate::data::rng::SplitMix64;
-use crate::kernels::gemm::{matmul_at_b_strided, matmul_at_b_strided_add};
+use crate::kernels::gemm::matmul_at_b_strided;
 use crate::layers::recurrent::{RnnOptions, Weights};
 
 /// The most states a cell carries (LSTM's `h` and `c`).
@@ -142,30 +142,7 @@ pub trait Cell: Clone + Debug + Send + Sync + sealed::Sealed {
     ) {
         let w = self.weights_mut();
         let (u, width) = (w.units(), w.width());
-        at_b(accumulate, u, packed, width, h_prev, u, dg, width, &mut w.recurrent_grad, width);
-    }
-}
-
-/// `C (+)= Aᵀ B` with `A` (`k × m`, row stride `lda`) and `B` (`k × n`, row stride `ldb`)
-/// into `C` (`m × n`, row stride `ldc`): written, or added to when `accumulate` (a share
-/// after the first).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn at_b(
-    accumulate: bool,
-    m: usize,
-    k: usize,
-    n: usize,
-    a: &[f32],
-    lda: usize,
-    b: &[f32],
-    ldb: usize,
-    c: &mut [f32],
-    ldc: usize,
-) {
-    if accumulate {
-        matmul_at_b_strided_add(m, k, n, a, lda, b, ldb, c, ldc);
-    } else {
-        matmul_at_b_strided(m, k, n, a, lda, b, ldb, c, ldc);
+        matmul_at_b_strided(u, packed, width, h_prev, u, dg, width, &mut w.recurrent_grad, width, accumulate);
     }
 }
 

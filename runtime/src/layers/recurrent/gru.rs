@@ -25,10 +25,10 @@
 
 use crate::buffer::grow;
 use crate::data::rng::SplitMix64;
-use crate::kernels::gemm::{matmul, sgemm, stride};
+use crate::kernels::gemm::{matmul, matmul_at_b_strided, sgemm, stride};
 use crate::kernels::rowwise::{add_column_sums, add_to_rows};
 use crate::layers::activation::{Activation, ActivationFn};
-use crate::layers::recurrent::cell::{at_b, sealed, BackwardStep, Cell, ForwardStep};
+use crate::layers::recurrent::cell::{sealed, BackwardStep, Cell, ForwardStep};
 use crate::layers::recurrent::gates::{activate, activation_grad};
 use crate::layers::recurrent::{Rnn, RnnOptions, Weights};
 
@@ -307,7 +307,7 @@ impl Cell for GruCell {
         let g3 = 3 * u;
         if *reset_after {
             let dgr = &dgr[..p * g3];
-            at_b(accumulate, u, p, g3, h_prev, u, dgr, g3, &mut w.recurrent_grad, g3);
+            matmul_at_b_strided(u, p, g3, h_prev, u, dgr, g3, &mut w.recurrent_grad, g3, accumulate);
             let bias_rec = w.bias_grad.get_mut(g3..).unwrap_or_default();
             if !accumulate {
                 bias_rec.fill(0.0);
@@ -315,9 +315,9 @@ impl Cell for GruCell {
             add_column_sums(dgr, bias_rec);
         } else {
             let du = &mut w.recurrent_grad;
-            at_b(accumulate, u, p, 2 * u, h_prev, u, dg, g3, du, g3);
+            matmul_at_b_strided(u, p, 2 * u, h_prev, u, dg, g3, du, g3, accumulate);
             let dgh = dg.get(2 * u..).unwrap_or_default();
-            at_b(accumulate, u, p, u, &aux[..p * u], u, dgh, g3, &mut du[2 * u..], g3);
+            matmul_at_b_strided(u, p, u, &aux[..p * u], u, dgh, g3, &mut du[2 * u..], g3, accumulate);
         }
     }
 }

@@ -31,15 +31,13 @@
 //! Every buffer grows to the largest batch seen and never shrinks: after the first batch of a
 //! given size, forward and backward allocate nothing.
 
-use std::sync::Mutex;
-
 use crate::buffer::grow;
 use crate::data::rng::SplitMix64;
 use crate::error::{Error, Result};
-use crate::kernels::gemm::{matmul, matmul_a_bt_with};
+use crate::kernels::gemm::{matmul, matmul_a_bt_with, matmul_at_b_strided};
 use crate::kernels::rowwise::{add_column_sums, transpose};
 use crate::kernels::threads;
-use crate::layers::recurrent::cell::{at_b, BackwardStep, Cell, ForwardStep, MAX_STATES};
+use crate::layers::recurrent::cell::{BackwardStep, Cell, ForwardStep, MAX_STATES};
 use crate::layers::recurrent::timeline::{check_input, check_len, sort_by_length, Timeline};
 use crate::layers::recurrent::{Recurrent, RnnOptions};
 use crate::layers::shape_rule::rule_dims_one;
@@ -124,24 +122,6 @@ impl<C: Cell> Rnn<C> {
             kernel_t: Vec::new(),
         }
     }
-
-    /// Runs `run` on each of the first `count` shares, side by side on the kernel threads.
-    fn each_share(shares: &mut [Share<C::Cache>], count: usize, run: &(dyn Fn(&mut Share<C::Cache>) + Sync)) {
-        let mut rest = &mut shares[..count];
-        let slots: [Mutex<Option<&mut Share<C::Cache>>>; MAX_SHARES] = std::array::from_fn(|_| {
-            let (first, tail) = std::mem::take(&mut rest)
-                .split_first_mut()
-                .map_or((None, &mut [][..]), |(f, t)| (Some(f), t));
-            rest = tail;
-            Mutex::new(first)
-        });
-        threads::for_each_part(count, &|i| {
-            let mut slot = slots[i].lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(share) = slot.as_deref_mut() {
-                run(share);
-            }
-        });
-    }
 }
 
 impl<C: Cell> Recurrent for Rnn<C> {
@@ -204,7 +184,9 @@ impl<C: Cell> Stage for Rnn<C> {
             share.samples.extend(self.order[..batch].iter().skip(i).step_by(count));
         }
         let cell = &self.cell;
-        Self::each_share(&mut self.shares, count, &|share| forward_share(cell, share, x, steps, mask, opt));
+        threads::for_each_item(&mut self.shares[..count], &|_, share| {
+            forward_share(cell, share, x, steps, mask, opt)
+        });
         let per_sample = out.numel();
         for share in &self.shares[..count] {
             share.tl.scatter_output(&share.y, per_sample, y);
@@ -242,7 +224,9 @@ impl<C: Cell> Stage for Rnn<C> {
         transpose(&cell.weights().recurrent, u, width, recurrent_t);
         {
             let (cell, recurrent_t) = (&*cell, &recurrent_t[..width * u]);
-            Self::each_share(shares, count, &|share| backward_share(cell, share, dy, recurrent_t, opt));
+            threads::for_each_item(&mut shares[..count], &|_, share| {
+                backward_share(cell, share, dy, recurrent_t, opt)
+            });
         }
         // The weight gradients, share by share in a fixed order.
         let mut dx = dx;
@@ -254,7 +238,18 @@ impl<C: Cell> Stage for Rnn<C> {
             let dg = &share.dg[..p * width];
             cell.recurrent_grads(&share.cache, p, &share.prev[..p * u], dg, i > 0);
             let w = cell.weights_mut();
-            at_b(i > 0, f, p, width, &share.tl.xt[..p * f], f, dg, width, &mut w.kernel_grad, width);
+            matmul_at_b_strided(
+                f,
+                p,
+                width,
+                &share.tl.xt[..p * f],
+                f,
+                dg,
+                width,
+                &mut w.kernel_grad,
+                width,
+                i > 0,
+            );
             let db = w.input_bias_grad_mut();
             if i == 0 {
                 db.fill(0.0);
